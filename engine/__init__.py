@@ -1,0 +1,8 @@
+"""SAVSR Studio engine: network, checkpoints, video I/O, rendering and training. No Qt here."""
+__version__ = "0.1.0"
+
+from .arch import SAVSR, SAVSRConfig, output_size
+from .checkpoint import CheckpointError, load_model, read_checkpoint, save_model
+
+__all__ = ["__version__", "SAVSR", "SAVSRConfig", "output_size", "CheckpointError", "load_model", "read_checkpoint",
+           "save_model"]

@@ -1,0 +1,36 @@
+"""Shared fixtures. Qt runs offscreen; the reference data is read from ../shared when present."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"reference material not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def parity_fixture(shared_dir):
+    import torch
+    path = shared_dir / "savsr" / "parity_small.pt"
+    if not path.is_file():
+        pytest.skip(f"parity fixture not found at {path}")
+    return torch.load(path, weights_only=True)
+
+
+@pytest.fixture(scope="session")
+def data_dir(shared_dir) -> Path:
+    path = shared_dir / "data"
+    if not path.is_dir():
+        pytest.skip(f"footage folder not found at {path}")
+    return path
