@@ -34,3 +34,17 @@ def data_dir(shared_dir) -> Path:
     if not path.is_dir():
         pytest.skip(f"footage folder not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def small_model_file(parity_fixture, tmp_path_factory):
+    """The parity fixture's small SAVSR (num_feat 16), saved in the project's format.
+
+    Used where a test exercises the video pipeline rather than image quality; quality tests
+    use the bundled model.
+    """
+    from engine import SAVSR, save_model
+    model = SAVSR(**parity_fixture["config"])
+    model.load_state_dict(parity_fixture["state_dict"])
+    return save_model(model, tmp_path_factory.mktemp("models") / "small.safetensors",
+                      {"name": "parity-small (test)"})
