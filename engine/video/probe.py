@@ -1,0 +1,252 @@
+"""What a clip is: ``probe(path) -> ClipInfo``.
+
+``probe`` opens the file with FFmpeg (through PyAV), reads every video packet's timestamp
+(demuxing only, no decoding) to count frames exactly and detect variable frame rate, and
+decodes the first frame to learn its rotation and colour tags. Anything that is not a usable
+video raises :class:`~engine.errors.SavsrError` with a sentence the user can act on.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from ..errors import SavsrError
+from . import colour
+
+IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe", "gif",
+                 "psd_pipe", "qoi_pipe", "pgm_pipe", "ppm_pipe", "dpx_pipe", "exr_pipe", "j2k_pipe",
+                 "jpegxl_pipe", "svg_pipe", "pgmyuv_pipe", "sgi_pipe", "xbm_pipe", "webp", "apng"}
+
+
+class InputError(SavsrError, ValueError):
+    """The input is missing, unreadable or not a usable video."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    index: int
+    codec: str
+    sample_rate: int
+    channels: int
+    layout: str
+    duration: float | None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class SubtitleInfo:
+    index: int
+    codec: str
+    language: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """A video file's facts. Sizes are as stored (before rotation); ``rotation`` is the
+    counter-clockwise display rotation in degrees. ``pts`` holds every frame's timestamp in
+    ``time_base`` units, in presentation order (``frame_count`` entries)."""
+
+    path: str
+    container: str
+    width: int
+    height: int
+    fps: float
+    frame_rate: Fraction
+    frame_count: int
+    duration: float
+    codec: str
+    pix_fmt: str
+    bit_depth: int
+    matrix: str
+    primaries: str
+    transfer: str
+    range: str
+    rotation: int
+    vfr: bool
+    interlaced: bool
+    time_base: Fraction
+    start_time: float
+    audio: tuple[AudioInfo, ...] = ()
+    subtitles: tuple[SubtitleInfo, ...] = ()
+    video_index: int = 0
+    pts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """``(width, height)`` as a player shows it, after rotation."""
+        return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
+
+    @property
+    def rgb_matrix(self) -> str:
+        """The matrix used to convert to RGB (tagged, or guessed from the frame size)."""
+        return colour.effective_matrix(self.matrix, self.width, self.height)
+
+    @property
+    def rgb_range(self) -> str:
+        return colour.effective_range(self.range, self.pix_fmt)
+
+    def frame_time(self, index: int) -> float:
+        """Seconds from the clip's start to frame ``index``."""
+        return float((self.pts[index] - self.pts[0]) * self.time_base)
+
+    def index_at(self, seconds: float) -> int:
+        """The first frame shown at or after ``seconds`` from the clip's start."""
+        target = self.pts[0] + seconds / self.time_base
+        for i, p in enumerate(self.pts):
+            if p >= target - 1e-9:
+                return i
+        return self.frame_count
+
+
+def open_input(path):
+    """``av.open`` with every failure turned into one readable sentence."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"input file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"input is a folder, not a video file: {path}")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"cannot read input file (permission denied): {path}")
+    if path.stat().st_size == 0:
+        raise InputError(f"input file is empty: {path}")
+    try:
+        return av.open(str(path), metadata_errors="replace")
+    except av.error.FFmpegError as exc:
+        raise InputError(f"not a video file FFmpeg can read: {path.name} ({_reason(exc)})") from None
+    except (OSError, UnicodeError) as exc:
+        raise InputError(f"cannot open {path.name}: {exc}") from None
+
+
+def _reason(exc) -> str:
+    return getattr(exc, "strerror", None) or str(exc).split(":")[-1].strip() or type(exc).__name__
+
+
+def video_stream(container, path):
+    """The main video stream (cover art excluded), or a clear error."""
+    streams = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
+    if not streams:
+        kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
+        raise InputError(f"{Path(path).name} has no video stream (it holds {kinds})")
+    if container.format.name in IMAGE_FORMATS or streams[0].codec_context.name in ("png", "mjpeg", "bmp", "tiff", "webp") \
+            and container.format.name.endswith("_pipe"):
+        raise InputError(f"{Path(path).name} is a still image, not a video")
+    return streams[0]
+
+
+def _packet_times(container, stream) -> list[int]:
+    """Every video packet's pts (dts if missing), sorted into presentation order."""
+    times = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            t = packet.pts if packet.pts is not None else packet.dts
+            if t is not None:
+                times.append(t)
+    except av.error.FFmpegError:
+        pass  # a truncated tail: keep what was readable; decoding reports real damage
+    return sorted(times)
+
+
+def _is_vfr(pts: list[int]) -> bool:
+    deltas = sorted(b - a for a, b in zip(pts, pts[1:]))
+    if len(deltas) < 2:
+        return False
+    median = deltas[len(deltas) // 2]
+    tolerance = max(1.5, 0.02 * median)  # 29.97 fps in a 1/1000 time base alternates 33/34
+    return any(abs(d - median) > tolerance for d in deltas)
+
+
+def _first_frame(path, index):
+    """The first decodable frame of video stream ``index`` (rotation, colour and interlace flags)."""
+    with open_input(path) as container:
+        stream = container.streams.video[index]
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                return frame
+        except av.error.FFmpegError as exc:
+            raise InputError(f"{Path(path).name}: the video stream is corrupt ({_reason(exc)})") from None
+    return None
+
+
+def _audio(container) -> tuple[AudioInfo, ...]:
+    out = []
+    for s in container.streams.audio:
+        cc = s.codec_context
+        duration = float(s.duration * s.time_base) if s.duration and s.time_base else None
+        out.append(AudioInfo(s.index, cc.name, cc.sample_rate or 0, cc.channels or 0,
+                             getattr(cc.layout, "name", "") or "", duration, s.language))
+    return tuple(out)
+
+
+def _subtitles(container) -> tuple[SubtitleInfo, ...]:
+    return tuple(SubtitleInfo(s.index, s.codec_context.name if s.codec_context else "unknown",
+                              s.language, s.metadata.get("title")) for s in container.streams.subtitles)
+
+
+def _rotation(frame, stream) -> int:
+    degrees = frame.rotation if frame is not None else 0
+    if not degrees:
+        try:
+            degrees = -int(float(stream.metadata.get("rotate", 0)))  # old files: clockwise tag
+        except ValueError:
+            degrees = 0
+    return int(round(degrees)) % 360
+
+
+def _timing(pts, stream, container) -> tuple[float, Fraction, float]:
+    """``(duration seconds, frame rate, fps)``."""
+    tb = stream.time_base
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+    if len(pts) >= 2:
+        deltas = sorted(b - a for a, b in zip(pts, pts[1:]))
+        last = deltas[len(deltas) // 2]
+        duration = float((pts[-1] - pts[0] + last) * tb)
+    elif stream.duration:
+        duration = float(stream.duration * tb)
+    else:
+        duration = float(1 / rate) if pts else 0.0
+    fps = len(pts) / duration if (duration > 0 and len(pts) >= 2) else float(rate)
+    return duration, Fraction(rate), fps
+
+
+def probe(path) -> ClipInfo:
+    """Facts about the video file at ``path``; raises :class:`InputError` for anything unusable."""
+    path = Path(path)
+    with open_input(path) as container:
+        stream = video_stream(container, path)
+        cc = stream.codec_context
+        pts = _packet_times(container, stream)
+        audio, subtitles = _audio(container), _subtitles(container)
+        fmt_name = container.format.name
+        duration, rate, fps = _timing(pts, stream, container)
+        tb, index = stream.time_base, stream.index
+        codec = cc.name
+    if not pts:
+        raise InputError(f"{path.name} has a video stream but no frames")
+    frame = _first_frame(path, index)
+    if frame is None:
+        raise InputError(f"{path.name}: no frame of the video stream could be decoded (corrupt or empty)")
+    pix_fmt = frame.format.name
+    vfr = _is_vfr(pts)
+    return ClipInfo(
+        path=str(path), container=fmt_name, width=frame.width, height=frame.height,
+        fps=fps if vfr else float(rate), frame_rate=rate, frame_count=len(pts), duration=duration,
+        codec=codec, pix_fmt=pix_fmt, bit_depth=max(c.bits for c in frame.format.components),
+        matrix=colour.name(colour.MATRICES, frame.colorspace),
+        primaries=colour.name(colour.PRIMARIES, frame.color_primaries),
+        transfer=colour.name(colour.TRANSFERS, frame.color_trc),
+        range=colour.name(colour.RANGES, frame.color_range),
+        rotation=_rotation(frame, stream), vfr=vfr, interlaced=bool(frame.interlaced_frame),
+        time_base=Fraction(tb), start_time=float(pts[0] * tb), audio=audio, subtitles=subtitles,
+        video_index=index, pts=tuple(pts))
