@@ -22,6 +22,7 @@ class RenderJob:
     Scale: ``scale_w``/``scale_h`` in [1, 4], or ``target_size=(W, H)`` from which the
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
     ``model=None`` means the bundled default model. ``tile=0`` means choose automatically.
+    ``overwrite=False`` refuses to replace an existing output file.
     """
 
     input: str
@@ -39,6 +40,7 @@ class RenderJob:
     device: str = "auto"
     precision: str = "fp32"
     tile: int = 0
+    overwrite: bool = True
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:

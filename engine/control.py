@@ -1,0 +1,111 @@
+"""Talking to a running render: cooperative cancel/pause, and throttled progress reports."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import SavsrError
+
+
+class RenderCancelled(SavsrError):
+    """The render was cancelled; nothing was left at the output path."""
+
+
+class RenderControl:
+    """Cancel and pause a render from another thread (a GUI button, a signal handler).
+
+    The render calls :meth:`checkpoint` between frames: it raises :class:`RenderCancelled`
+    after :meth:`cancel`, and blocks while paused.
+    """
+
+    def __init__(self):
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def cancel(self):
+        self._cancel.set()
+        self._running.set()  # wake a paused render so it can stop
+
+    def pause(self):
+        self._running.clear()
+
+    def resume(self):
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def checkpoint(self) -> float:
+        """Raise if cancelled; wait while paused. Returns the seconds spent paused."""
+        waited = 0.0
+        if self.paused and not self.cancelled:
+            t0 = time.monotonic()
+            while not self._running.wait(0.2):
+                pass
+            waited = time.monotonic() - t0
+        if self.cancelled:
+            raise RenderCancelled("render cancelled")
+        return waited
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    fps: float
+    eta_seconds: float | None
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+class ProgressMeter:
+    """Turns "one more frame" into :class:`Progress` reports, at most ``rate`` per second.
+
+    The speed is measured over the last ``window`` frames, so it follows changes (a tile
+    size change, a busy machine); paused time does not count.
+    """
+
+    def __init__(self, total: int, callback: Callable[[Progress], None] | None, rate: float = 10.0,
+                 window: int = 30):
+        self.total, self.callback, self.interval = total, callback, 1.0 / rate
+        self.done, self._paused = 0, 0.0
+        self._start = time.monotonic()
+        self._times: deque = deque([(0, self._start)], maxlen=window + 1)
+        self._last_report = 0.0
+
+    def paused(self, seconds: float):
+        self._paused += seconds
+        self._times = deque(((n, t + seconds) for n, t in self._times), maxlen=self._times.maxlen)
+
+    def fps(self) -> float:
+        (n0, t0), (n1, t1) = self._times[0], self._times[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 and n1 > n0 else 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._start - self._paused
+
+    def report(self, message: str = "", force: bool = False):
+        now = time.monotonic()
+        if self.callback is None or (not force and now - self._last_report < self.interval):
+            return
+        self._last_report = now
+        fps = self.fps()
+        eta = (self.total - self.done) / fps if fps > 0 else None
+        self.callback(Progress(self.done, self.total, fps, eta, message))
+
+    def step(self, message: str = ""):
+        self.done += 1
+        self._times.append((self.done, time.monotonic()))
+        self.report(message, force=self.done == self.total)

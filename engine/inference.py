@@ -1,0 +1,79 @@
+"""One frame through the network: device, precision, tiling and out-of-memory retries."""
+from __future__ import annotations
+
+import contextlib
+from typing import Callable
+
+import torch
+
+from .errors import SavsrError
+from .tiling import OVERLAP, auto_tile, free_memory, upscale_tiled
+
+MIN_RETRY_TILE = 64
+
+
+class OutOfMemory(SavsrError, MemoryError):
+    """Even the smallest tiles do not fit in the device's memory."""
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", ())
+    text = str(exc).lower()
+    return isinstance(exc, oom) or "out of memory" in text or "can't allocate memory" in text
+
+
+class Upscaler:
+    """Calls ``model`` on 7-frame windows, tiling when a frame does not fit.
+
+    ``tile=0`` picks the tile from free memory before the first frame. On CUDA an
+    out-of-memory error halves the tile and retries the same frame, down to
+    ``MIN_RETRY_TILE``; the smaller tile is kept for the rest of the clip.
+    """
+
+    def __init__(self, model, device: torch.device, dtype: torch.dtype | None, scale, out_hw,
+                 tile: int = 0, log: Callable[[str], None] | None = None):
+        self.model, self.device, self.dtype = model, device, dtype
+        self.scale, self.out_hw = scale, out_hw
+        self.tile, self.auto = tile, tile == 0
+        self.log = log or (lambda _msg: None)
+        self._sized = False
+
+    def _size_tiles(self, h: int, w: int):
+        if self.auto:
+            nf = self.model.config.num_feat
+            self.tile = auto_tile(h, w, self.scale, nf, free_memory(self.device))
+            if self.tile:
+                self.log(f"frames are processed in {self.tile}-pixel tiles (overlap {OVERLAP}) to fit "
+                         f"the {'GPU' if self.device.type == 'cuda' else 'system'} memory")
+        self._sized = True
+
+    def _autocast(self):
+        if self.dtype is None or self.device.type != "cuda":
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=self.dtype)
+
+    @torch.no_grad()
+    def __call__(self, window: torch.Tensor) -> torch.Tensor:
+        """``window (1, 7, 3, h, w)`` on any device -> ``(3, H, W)`` float32 in [0, 1], on the device."""
+        window = window.to(self.device, non_blocking=True)
+        if not self._sized:
+            self._size_tiles(*window.shape[-2:])
+        while True:
+            try:
+                with self._autocast():
+                    out = upscale_tiled(self.model, window, self.scale, self.out_hw, self.tile)
+                return out.float().clamp_(0, 1)
+            except RuntimeError as exc:
+                if not _is_oom(exc):
+                    raise
+                self._shrink(window.shape[-2:])
+
+    def _shrink(self, hw):
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        current = self.tile or max(hw)
+        if current <= MIN_RETRY_TILE:
+            raise OutOfMemory(f"out of {'GPU' if self.device.type == 'cuda' else 'system'} memory even with "
+                              f"{MIN_RETRY_TILE}-pixel tiles: free memory, use a smaller scale or --device cpu") from None
+        self.tile = max(MIN_RETRY_TILE, current // 2 // 16 * 16)
+        self.log(f"out of memory: retrying the frame with {self.tile}-pixel tiles")

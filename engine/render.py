@@ -1,0 +1,146 @@
+"""The renderer: ``render(job) -> RenderResult``, one clip in, one upscaled clip out.
+
+Frames stream from the decoder through 7-frame windows and the network into the encoder; audio
+and subtitles are carried along interleaved. The output is written under a temporary name in
+the target folder and moved into place only when complete, so a cancelled or failed render
+leaves nothing at the output path. No Qt here: the GUI wraps this in a worker thread.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from .checkpoint import load_model
+from .control import Progress, ProgressMeter, RenderCancelled, RenderControl
+from .devices import autocast_dtype, resolve_device
+from .inference import Upscaler
+from .job import RenderJob
+from .plan import RenderPlan, plan
+from .staging import Staging
+from .video import iter_frames, probe
+from .video.encode import PngSequenceWriter, VideoWriter
+from .video.passthrough import StreamCopier
+from .windows import context_range, sliding_windows
+
+__all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderResult", "render"]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    output: Path
+    frames: int
+    seconds: float
+    fps: float
+    size: tuple[int, int]          # display (w, h)
+    notes: tuple[str, ...] = ()
+
+
+def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
+           control: RenderControl | None = None, log: Callable[[str], None] | None = None) -> RenderResult:
+    """Render ``job``; raises a :class:`~engine.errors.SavsrError` (``RenderCancelled`` on cancel)."""
+    notes: list[str] = []
+
+    def note(msg: str):
+        notes.append(msg)
+        if log:
+            log(msg)
+
+    control = control or RenderControl()
+    p = plan(job, probe(job.input))
+    for msg in p.notes:
+        note(msg)
+    device = resolve_device(job.device)
+    model = load_model(job.model, device)
+    upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
+                        (p.out_size[1], p.out_size[0]), job.tile, note)
+    meter = ProgressMeter(p.frame_count, progress)
+    meter.report("starting", force=True)
+    control.checkpoint()
+    with Staging(p.output, folder=p.container is None) as stage:
+        written = _run(p, stage.path, upscaler, model.num_frame, control, meter, note)
+        stage.commit()
+    meter.report("done", force=True)
+    seconds = meter.elapsed()
+    return RenderResult(p.output, written, seconds, written / seconds if seconds > 0 else 0.0,
+                        p.display_out_size, tuple(notes))
+
+
+def _timing(p: RenderPlan) -> tuple[Fraction, int]:
+    """``(output time base, input pts of the first output frame)``: CFR clips get a 1/fps time base."""
+    info = p.info
+    out_tb = info.time_base if info.vfr or not info.frame_rate else 1 / Fraction(info.frame_rate)
+    return out_tb, info.pts[p.first]
+
+
+def _run(p: RenderPlan, target: Path, upscaler, num_frame, control, meter, note) -> int:
+    info = p.info
+    out_tb, pts0 = _timing(p)
+    in_tb = info.time_base
+    offset = float(pts0 * in_tb)
+    lo, hi = context_range(p.first, p.stop, info.frame_count, num_frame)
+    frames = ((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1)) for d in iter_frames(info, lo, hi))
+    if p.container is None:
+        return _run_png(p, target, frames, upscaler, num_frame, control, meter, offset, note)
+    writer = VideoWriter(target, p.container, p.job.codec, size=p.out_size, pix_fmt=p.pix_fmt, time_base=out_tb,
+                         rate=info.frame_rate, crf=p.job.crf, preset=p.job.preset, rotation=info.rotation,
+                         tags=dict(matrix=p.matrix, primaries=p.primaries, transfer=p.transfer, range=p.range))
+    copier = None
+    try:
+        copier = _copier(p, writer.container, offset, note)
+        for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):
+            meter.paused(control.checkpoint())
+            writer.write(upscaler(window), round((pts - pts0) * in_tb / out_tb))
+            if copier:
+                copier.pump(float((pts - pts0) * in_tb), writer.container)
+            meter.step()
+        if copier:
+            copier.finish(writer.container)
+        writer.close()
+    except BaseException:
+        if copier:
+            copier.close()
+        writer.abort()
+        raise
+    _check_count(writer.frames, p, note)
+    return writer.frames
+
+
+def _copier(p: RenderPlan, container, offset, note) -> StreamCopier | None:
+    info = p.info
+    if not (info.audio or info.subtitles):
+        return None
+    start = offset if p.first > 0 else float("-inf")
+    end = float(info.pts[p.stop] * info.time_base) if p.stop < info.frame_count else None
+    return StreamCopier(info, container, p.container, offset=offset, start=start, end=end, log=note)
+
+
+def _run_png(p, folder, frames, upscaler, num_frame, control, meter, offset, note) -> int:
+    info = p.info
+    writer = PngSequenceWriter(folder, p.out_size, p.pix_fmt)
+    for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):
+        meter.paused(control.checkpoint())
+        writer.write(upscaler(window), float(pts * info.time_base) - offset)
+        meter.step()
+    writer.close(info.vfr)
+    if info.audio or info.subtitles:
+        _audio_sidecar(p, folder / "audio.mka", offset, note)
+    _check_count(writer.frames, p, note)
+    return writer.frames
+
+
+def _audio_sidecar(p: RenderPlan, path: Path, offset: float, note):
+    import av
+    with av.open(str(path), "w", format="matroska") as container:
+        copier = _copier(p, container, offset, note)
+        copier.finish(container)
+
+
+def _check_count(written: int, p: RenderPlan, note):
+    if written < p.frame_count:
+        note(f"the input ended after {written} of {p.frame_count} expected frames (truncated or damaged file); "
+             f"{written} frames written")

@@ -1,0 +1,103 @@
+"""Tiled inference: run the network on overlapping tiles of a 7-frame window and stitch.
+
+Tiles are cut in LR space with ``overlap`` pixels of context on each side; each tile's centre
+is pasted at its place in the output. The network places output pixel ``Y`` at LR coordinate
+``(Y + 0.5) / s - 0.5``, so a tile starting at LR row ``y0`` lines up with the full frame
+exactly when ``y0 * s`` is a whole number: tile origins are kept on multiples of the scale's
+step (see :func:`engine.metrics.scale_step`) whenever that step is small.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import torch
+
+from .metrics import scale_step
+
+OVERLAP = 16            # LR pixels of context around each tile
+SAFETY = 1.6            # headroom over the measured activation size
+# activation bytes per feature channel: per LR pixel and per output pixel (measured, fast path)
+BYTES_PER_LR_PIXEL, BYTES_PER_HR_PIXEL = 150, 48
+
+
+def estimate_bytes(h: int, w: int, scale: tuple[float, float], num_feat: int) -> int:
+    """Peak activation memory of one forward pass on an ``h x w`` window, roughly."""
+    hr = round(h * scale[0]) * round(w * scale[1])
+    return int(SAFETY * num_feat * (BYTES_PER_LR_PIXEL * h * w + BYTES_PER_HR_PIXEL * hr))
+
+
+def free_memory(device: torch.device) -> int:
+    """Bytes free for activations on ``device`` (GPU: free VRAM; CPU: available RAM)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * 0.8)
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return int(fields["MemAvailable"].split()[0]) * 1024 // 2
+    except (OSError, KeyError, ValueError):
+        pages = getattr(os, "sysconf", lambda _n: 0)("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else 0
+        return (pages * os.sysconf("SC_PAGE_SIZE") // 2) if pages else 4 << 30
+
+
+def auto_tile(h: int, w: int, scale: tuple[float, float], num_feat: int, budget: int) -> int:
+    """LR tile side that fits ``budget`` bytes; 0 if the whole frame fits."""
+    if estimate_bytes(h, w, scale, num_feat) <= budget:
+        return 0
+    per_pixel = SAFETY * num_feat * (BYTES_PER_LR_PIXEL + BYTES_PER_HR_PIXEL * scale[0] * scale[1])
+    side = int(math.sqrt(budget / per_pixel)) - 2 * OVERLAP
+    return max(32, side // 16 * 16)
+
+
+def spans(n: int, tile: int, overlap: int, step: int) -> list[tuple[int, int, int, int]]:
+    """Cut ``0..n`` into ``(core0, core1, pad0, pad1)``: cores partition the axis, pads add context.
+
+    Core boundaries and pad starts are multiples of ``step`` (or the axis ends).
+    """
+    if tile <= 0 or tile >= n:
+        return [(0, n, 0, n)]
+    tile = max(step, tile // step * step)
+    out = []
+    for c0 in range(0, n, tile):
+        c1 = min(n, c0 + tile)
+        p0 = max(0, (c0 - overlap) // step * step)
+        p1 = min(n, c1 + overlap)
+        out.append((c0, c1, p0, p1))
+    return out
+
+
+def _out_index(y: int, s: float, n: int, size: int) -> int:
+    return size if y >= n else math.floor(y * s + 0.5)
+
+
+def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_hw: tuple[int, int],
+                  tile: int, overlap: int = OVERLAP) -> torch.Tensor:
+    """``window (1, t, 3, h, w)`` -> ``(3, H, W)`` in tiles of ``tile`` LR pixels (0: whole frame)."""
+    h, w = window.shape[-2:]
+    H, W = out_hw
+    if tile <= 0 or (tile >= h and tile >= w):
+        return _fit(model(window, scale)[0], H, W)
+    out = torch.empty(3, H, W, device=window.device, dtype=torch.float32)
+    steps = (_step(scale[0]), _step(scale[1]))
+    for cy0, cy1, py0, py1 in spans(h, tile, overlap, steps[0]):
+        for cx0, cx1, px0, px1 in spans(w, tile, overlap, steps[1]):
+            part = model(window[..., py0:py1, px0:px1], scale)[0].float()
+            Y0, Y1 = _out_index(cy0, scale[0], h, H), _out_index(cy1, scale[0], h, H)
+            X0, X1 = _out_index(cx0, scale[1], w, W), _out_index(cx1, scale[1], w, W)
+            oy, ox = math.floor(py0 * scale[0] + 0.5), math.floor(px0 * scale[1] + 0.5)
+            out[:, Y0:Y1, X0:X1] = _fit(part[:, Y0 - oy:, X0 - ox:], Y1 - Y0, X1 - X0)
+    return out
+
+
+def _step(s: float) -> int:
+    step = scale_step(s)
+    return step if abs(step * s - round(step * s)) < 1e-6 else 1
+
+
+def _fit(t: torch.Tensor, H: int, W: int) -> torch.Tensor:
+    """Crop ``(3, h, w)`` to ``H x W``, repeating the last row/column if it is a pixel short."""
+    t = t[:, :H, :W]
+    if t.shape[1] < H or t.shape[2] < W:
+        t = torch.nn.functional.pad(t[None], (0, W - t.shape[2], 0, H - t.shape[1]), mode="replicate")[0]
+    return t

@@ -1,0 +1,156 @@
+"""Audio and subtitle streams: copied packet for packet, or audio transcoded to AAC.
+
+A stream is copied when the output muxer accepts it (asked of FFmpeg with a trial header in
+memory); audio it refuses is transcoded to AAC with a note; subtitles it refuses are dropped
+with a note. Packets are muxed interleaved with the video as it is written (:meth:`pump`), so
+memory stays bounded. Timestamps are shifted by the same ``offset`` as the video, and a range
+keeps the packets that overlap it.
+"""
+from __future__ import annotations
+
+import io
+from typing import Callable
+
+import av
+
+from .probe import ClipInfo, open_input
+
+
+def muxer_accepts(container_format: str, stream) -> bool:
+    """Whether ``container_format`` can hold a stream copied from ``stream`` unchanged."""
+    try:
+        with av.open(io.BytesIO(), "w", format=container_format) as trial:
+            out = trial.add_stream_from_template(stream)
+            out.codec_context.codec_tag = "\0\0\0\0"  # let the muxer pick its own tag
+            trial.start_encoding()
+        return True
+    except (av.error.FFmpegError, ValueError, TypeError, NotImplementedError):
+        return False
+
+
+class _Copy:
+    def __init__(self, src, out):
+        self.src, self.out = src, out
+
+    def packets(self, packet, shift):
+        packet.stream = self.out
+        if packet.pts is not None:
+            packet.pts -= shift
+        if packet.dts is not None:
+            packet.dts -= shift
+        return [packet]
+
+    def flush(self):
+        return []
+
+
+class _ToAac:
+    def __init__(self, src, container):
+        cc = src.codec_context
+        layout = cc.layout.name if cc.layout and cc.layout.nb_channels <= 8 else "stereo"
+        rate = cc.sample_rate if cc.sample_rate in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100,
+                                                    48000, 64000, 88200, 96000) else 48000
+        self.src = src
+        self.out = container.add_stream("aac", rate=rate, layout=layout)
+        self.out.bit_rate = 96000 * min(cc.channels or 2, 8)
+        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        self.samples, self.rate, self.started = 0, rate, False
+
+    def packets(self, packet, shift):
+        out = []
+        for frame in self.src.codec_context.decode(packet):
+            for chunk in self.resampler.resample(frame):
+                out += self._encode(chunk, frame, shift)
+        return out
+
+    def _encode(self, chunk, frame, shift):
+        if not self.started and frame.pts is not None:
+            start = (frame.pts - shift) * frame.time_base
+            self.samples, self.started = max(0, round(start * self.rate)), True
+        chunk.pts = self.samples
+        self.samples += chunk.samples
+        return self.out.encode(chunk)
+
+    def flush(self):
+        tail = []
+        for chunk in self.resampler.resample(None):
+            chunk.pts = self.samples
+            self.samples += chunk.samples
+            tail += self.out.encode(chunk)
+        return tail + self.out.encode(None)
+
+
+class StreamCopier:
+    """Carries the audio and subtitle streams of ``info`` into ``container``.
+
+    ``offset`` (seconds) is subtracted from every timestamp; only packets overlapping
+    ``[start, end)`` (input seconds) are kept. Call :meth:`pump` as video is written and
+    :meth:`finish` at the end.
+    """
+
+    def __init__(self, info: ClipInfo, container, container_format: str, *, offset: float,
+                 start: float, end: float | None, log: Callable[[str], None]):
+        self.offset, self.start, self.end = offset, start, end
+        self.input = open_input(info.path)
+        self.routes = {}
+        for src in list(self.input.streams.audio) + list(self.input.streams.subtitles):
+            route = self._route(src, container, container_format, log)
+            if route is not None:
+                self.routes[src.index] = route
+        streams = [self.input.streams[i] for i in self.routes]
+        self._packets = self.input.demux(*streams) if streams else iter(())
+        self._pending = None
+
+    def _route(self, src, container, fmt, log):
+        name = src.codec_context.name if src.codec_context else "unknown"
+        if muxer_accepts(fmt, src):
+            out = container.add_stream_from_template(src)
+            out.codec_context.codec_tag = "\0\0\0\0"  # let the muxer pick its own tag
+            return _Copy(src, out)
+        if src.type == "audio":
+            log(f"audio stream {src.index} ({name}) cannot be copied into {fmt}: transcoded to AAC")
+            return _ToAac(src, container)
+        log(f"subtitle stream {src.index} ({name}) cannot be stored in {fmt}: not copied (use .mkv to keep it)")
+        return None
+
+    @property
+    def has_streams(self) -> bool:
+        return bool(self.routes)
+
+    def _next(self):
+        if self._pending is None:
+            self._pending = next(self._packets, None)
+        return self._pending
+
+    def pump(self, until: float, container):
+        """Mux every pending packet that starts before ``until`` output seconds."""
+        while (packet := self._next()) is not None:
+            time = float(packet.pts * packet.time_base) if packet.pts is not None else None
+            if time is not None and time - self.offset > until:
+                return
+            self._pending = None
+            self._mux(packet, time, container)
+
+    def _mux(self, packet, time, container):
+        if packet.size == 0 or time is None:
+            return
+        route = self.routes[packet.stream.index]
+        duration = float((packet.duration or 0) * packet.time_base)
+        if time + duration <= self.start and duration > 0 or time < self.start - 1e-6 and duration == 0:
+            return
+        if self.end is not None and time >= self.end:
+            return
+        shift = round(self.offset / packet.time_base)
+        container.mux(route.packets(packet, shift))
+
+    def finish(self, container):
+        """Mux what is left of the range, flush transcoders and close the input."""
+        try:
+            self.pump(float("inf"), container)
+            for route in self.routes.values():
+                container.mux(route.flush())
+        finally:
+            self.input.close()
+
+    def close(self):
+        self.input.close()
