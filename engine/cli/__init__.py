@@ -5,9 +5,9 @@ import argparse
 import sys
 
 from ..errors import SavsrError
-from . import models
+from . import evaluate, info, models, upscale
 
-COMMANDS = [models]  # modules with ``register(subparsers)``; each sets ``func(args) -> int``
+COMMANDS = [models, upscale, info, evaluate]  # modules with ``register(subparsers)``; each sets ``func(args) -> int``
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,67 @@
+"""``savsr info IN``: what a clip holds (streams, size, frame rate, frames, colour, rotation, audio)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+
+def register(sub):
+    p = sub.add_parser("info", help="describe a video file")
+    p.add_argument("input", help="video file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def as_dict(info) -> dict:
+    d = {f.name: getattr(info, f.name) for f in dataclasses.fields(info) if f.name != "pts"}
+    d["audio"] = [dataclasses.asdict(a) for a in info.audio]
+    d["subtitles"] = [dataclasses.asdict(s) for s in info.subtitles]
+    d["frame_rate"] = str(info.frame_rate)
+    d["time_base"] = str(info.time_base)
+    d["display_size"] = list(info.display_size)
+    d["rgb_matrix"], d["rgb_range"] = info.rgb_matrix, info.rgb_range
+    return d
+
+
+def _colour(info) -> str:
+    tags = f"matrix {info.matrix}, primaries {info.primaries}, transfer {info.transfer}, range {info.range}"
+    if info.matrix in ("unknown",) or info.range == "unknown":
+        tags += f"  (read as {info.rgb_matrix}, {info.rgb_range} range)"
+    return tags
+
+
+def lines(info) -> list[str]:
+    rate = f"{info.fps:.3f} fps" + (" variable (VFR)" if info.vfr else "")
+    if not info.vfr and info.frame_rate.denominator != 1:
+        rate += f" ({info.frame_rate})"
+    dw, dh = info.display_size
+    size = f"{info.width}x{info.height}" + (f", shown as {dw}x{dh}" if info.rotation % 180 else "")
+    out = [f"file       {info.path}",
+           f"container  {info.container}",
+           f"video      #{info.video_index} {info.codec}, {info.pix_fmt} ({info.bit_depth}-bit)"
+           + (", interlaced" if info.interlaced else ""),
+           f"size       {size}",
+           f"rate       {rate}",
+           f"frames     {info.frame_count}",
+           f"duration   {info.duration:.3f} s",
+           f"colour     {_colour(info)}",
+           f"rotation   {info.rotation} degrees" if info.rotation else "rotation   none"]
+    for a in info.audio:
+        dur = f", {a.duration:.3f} s" if a.duration else ""
+        out.append(f"audio      #{a.index} {a.codec}, {a.sample_rate} Hz, {a.layout or a.channels} "
+                   f"({a.language or 'und'}){dur}")
+    if not info.audio:
+        out.append("audio      none")
+    for s in info.subtitles:
+        out.append(f"subtitles  #{s.index} {s.codec} ({s.language or 'und'})" + (f" {s.title}" if s.title else ""))
+    return out
+
+
+def run(args) -> int:
+    from ..video import probe
+    info = probe(args.input)
+    if args.json:
+        print(json.dumps(as_dict(info), indent=2, default=str))
+    else:
+        print("\n".join(lines(info)))
+    return 0

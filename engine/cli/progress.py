@@ -1,0 +1,64 @@
+"""A progress bar on stderr: redrawn in place on a terminal, a line per 10 % otherwise."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds == float("inf"):
+        return "--:--"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressBar:
+    """Callable taking :class:`engine.control.Progress` reports."""
+
+    def __init__(self, label: str = "", stream=None, width: int = 28):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.label, self.width = label, width
+        self._last_decile, self._drawn = -1, False
+        self._start = time.monotonic()
+
+    def line(self, p) -> str:
+        frac = p.done / p.total if p.total else 0.0
+        filled = int(frac * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        fps = f"{p.fps:.2f} fps" if p.fps else "-- fps"
+        return (f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  "
+                f"ETA {format_duration(p.eta_seconds)}")
+
+    def __call__(self, p):
+        if self.tty:
+            self.stream.write("\r" + self.line(p) + "\033[K")
+            self._drawn = True
+        else:
+            decile = int(10 * p.done / p.total) if p.total else 0
+            if decile == self._last_decile:
+                return
+            self._last_decile = decile
+            self.stream.write(self.line(p) + "\n")
+        self.stream.flush()
+
+    def close(self):
+        if self.tty and self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+        self._drawn = False
+
+
+def parse_time(text: str) -> float:
+    """Seconds from ``90``, ``90.5``, ``1:30`` or ``0:01:30.5``; raises ``ValueError``."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3 or any(p == "" for p in parts):
+        raise ValueError(text)
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + float(part)
+    if seconds < 0 or seconds != seconds:
+        raise ValueError(text)
+    return seconds

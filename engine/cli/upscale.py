@@ -1,0 +1,134 @@
+"""``savsr upscale IN -o OUT``: upscale a clip (audio, subtitles, timestamps, colour and rotation kept)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import SavsrError
+from ..job import CODECS, PRECISIONS, RenderJob
+from .progress import ProgressBar, format_duration, parse_time
+
+DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "prores": ".mov", "prores4444": ".mov", "ffv1": ".mkv"}
+
+
+def register(sub):
+    p = sub.add_parser("upscale", help="upscale a video by any width and height factors",
+                       description="Upscale a video with SAVSR. Factors and sizes are as the clip is shown "
+                                   "(after its rotation flag). Output folder must exist.")
+    p.add_argument("input", nargs="?", help="video file (any container/codec FFmpeg reads)")
+    p.add_argument("--sample", action="store_true", help="use the bundled sample clip as input")
+    p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv) or folder for --codec png; "
+                                          "default: <input>_savsr_<W>x<H> next to the input")
+    scale = p.add_argument_group("scale (factors between 1 and 4; give one form)")
+    scale.add_argument("--scale", type=float, metavar="S", help="same factor for width and height")
+    scale.add_argument("--width-scale", type=float, metavar="SW", help="width factor (height: --height-scale or 1)")
+    scale.add_argument("--height-scale", type=float, metavar="SH", help="height factor (width: --width-scale or 1)")
+    scale.add_argument("--size", metavar="WxH", help="target size, e.g. 1920x1080; the factors follow")
+    p.add_argument("--model", help="model file (.safetensors/.pth); default: the bundled model")
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda:N (default auto)")
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="fp16/bf16 need CUDA (default fp32)")
+    p.add_argument("--codec", default="h264", choices=CODECS, help="output codec (default h264)")
+    p.add_argument("--crf", type=int, default=18, help="H.264/H.265 quality, 0-51, lower is better (default 18)")
+    p.add_argument("--preset", default="medium", help="H.264/H.265 speed preset (default medium)")
+    p.add_argument("--pix-fmt", help="output pixel format (default: 4:2:0, 10-bit for 10-bit input; "
+                                     "ProRes 10-bit 4:2:2/4:4:4)")
+    p.add_argument("--tile", type=int, default=0, help="LR tile size in pixels; 0 = from free memory (default)")
+    p.add_argument("--start", metavar="TIME", help="start time: seconds or [HH:]MM:SS[.ms]")
+    p.add_argument("--end", metavar="TIME", help="end time (exclusive): seconds or [HH:]MM:SS[.ms]")
+    p.add_argument("-y", "--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
+    p.set_defaults(func=run)
+
+
+def _input(args) -> str:
+    if args.sample:
+        from ..resources import sample_clip_path
+        path = sample_clip_path()
+        if path is None:
+            raise SavsrError("no bundled sample clip in this installation")
+        if args.input:
+            raise SavsrError("give either an input file or --sample, not both")
+        return str(path)
+    if not args.input:
+        raise SavsrError("no input: give a video file (or --sample for the bundled clip)")
+    return args.input
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("*", "x").split("x"))
+    except ValueError:
+        raise SavsrError(f"--size must look like 1920x1080, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise SavsrError(f"--size must be positive, got {text!r}")
+    return w, h
+
+
+def _scale(args) -> dict:
+    given = [n for n, v in (("--scale", args.scale), ("--size", args.size)) if v is not None]
+    if args.width_scale is not None or args.height_scale is not None:
+        given.append("--width-scale/--height-scale")
+    if len(given) > 1:
+        raise SavsrError(f"give one form of scale, not {' and '.join(given)}")
+    if not given:
+        raise SavsrError("no scale given: use --scale S, --width-scale/--height-scale or --size WxH")
+    if args.size is not None:
+        return dict(target_size=_size(args.size), scale_w=None, scale_h=None)
+    if args.scale is not None:
+        return dict(scale_w=args.scale, scale_h=args.scale)
+    return dict(scale_w=args.width_scale if args.width_scale is not None else 1.0,
+                scale_h=args.height_scale if args.height_scale is not None else 1.0)
+
+
+def _time(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise SavsrError(f"{flag} must be seconds or [HH:]MM:SS[.ms], got {text!r}") from None
+
+
+def _default_output(job: RenderJob, sample: bool) -> str:
+    from ..plan import plan
+    w, h = plan(job, check_output=False).display_out_size
+    src = Path(job.input)
+    folder = Path.cwd() if sample else src.parent
+    stem = f"{src.stem}_savsr_{w}x{h}"
+    if job.codec == "png":
+        return str(folder / stem)
+    ext = src.suffix.lower() if src.suffix.lower() in (".mp4", ".mov", ".mkv") and job.codec in ("h264", "h265") \
+        else DEFAULT_EXT[job.codec]
+    return str(folder / (stem + ext))
+
+
+def build_job(args) -> RenderJob:
+    job = RenderJob(input=_input(args), output=args.output or "", **_scale(args),
+                    start=_time(args.start, "--start"), end=_time(args.end, "--end"), codec=args.codec,
+                    crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, model=args.model,
+                    device=args.device, precision=args.precision, tile=args.tile, overwrite=args.overwrite)
+    if not args.output:
+        job = job.replace(output=_default_output(job, args.sample))
+    return job
+
+
+def run(args) -> int:
+    from ..render import render
+    job = build_job(args)
+    bar = None if args.quiet else ProgressBar()
+
+    def log(msg: str):
+        if not args.quiet:
+            if bar:
+                bar.close()
+            print(f"savsr: note: {msg}", file=sys.stderr)
+
+    try:
+        result = render(job, progress=bar, log=log)
+    finally:
+        if bar:
+            bar.close()
+    w, h = result.size
+    print(f"wrote {result.output}  ({w}x{h}, {result.frames} frames, {job.codec}) in "
+          f"{format_duration(result.seconds)} ({result.fps:.2f} fps)")
+    return 0
