@@ -1,0 +1,178 @@
+"""Before/after previews for the app: bicubic of a whole frame, SAVSR of a visible region.
+
+The app shows a frame at output size and asks for the SAVSR result only where the user looks.
+:func:`upscale_region` crops the 7-frame window in LR space around that region (plus a margin
+of context), runs the network on the crop and cuts the region out of the result. Crops start on
+multiples of the scale's step, where the network's output grid lines up with the full frame's
+(see :mod:`engine.tiling`), so the region matches a full-frame render. Frames are
+``float32 (H, W, 3)`` RGB in [0, 1] as :func:`engine.video.read_frames` returns them. No Qt here.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .errors import SavsrError
+from .metrics import scale_step, window_indices
+
+MARGIN = 16  # LR pixels of context around the region (the network's receptive field is wider
+             # than this, but beyond ~16 px the effect on the visible pixels is below 8-bit noise)
+
+
+class PreviewCancelled(SavsrError):
+    """A newer preview request made this one pointless."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle in output pixels: ``x, y`` top-left, ``w x h`` size."""
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def clamp(self, width: int, height: int) -> "Region":
+        x0, y0 = max(0, self.x), max(0, self.y)
+        x1, y1 = min(width, self.x + self.w), min(height, self.y + self.h)
+        return Region(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+    @property
+    def empty(self) -> bool:
+        return self.w <= 0 or self.h <= 0
+
+
+def output_hw(h: int, w: int, scale: tuple[float, float]) -> tuple[int, int]:
+    """The network's output size for an ``h x w`` frame at ``(s_h, s_w)``."""
+    return round(h * scale[0]), round(w * scale[1])
+
+
+def to_display(frame: np.ndarray, rotation: int) -> np.ndarray:
+    """A stored frame turned the way a player shows it (``rotation``: degrees counter-clockwise)."""
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(frame, k)) if k else frame
+
+
+def to_uint8(image: torch.Tensor | np.ndarray) -> np.ndarray:
+    """``(3, H, W)`` tensor or ``(H, W, 3)`` array in [0, 1] -> contiguous ``uint8 (H, W, 3)``."""
+    if isinstance(image, torch.Tensor):
+        image = image.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+    return np.ascontiguousarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8))
+
+
+def resize(frame: np.ndarray, out_hw: tuple[int, int], method: str = "bicubic") -> np.ndarray:
+    """The "before" image: ``frame`` resized to ``out_hw`` by ``bicubic`` or ``nearest``, as uint8."""
+    x = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).unsqueeze(0)
+    if method == "nearest":
+        y = F.interpolate(x, size=out_hw, mode="nearest-exact")
+    elif method == "bicubic":
+        y = F.interpolate(x, size=out_hw, mode="bicubic", align_corners=False)
+    else:
+        raise ValueError(f"unknown resize method {method!r}: use bicubic or nearest")
+    return to_uint8(y[0])
+
+
+def _span(a: int, b: int, s: float, n: int, step: int, margin: int) -> tuple[int, int]:
+    """LR interval covering output pixels ``a..b`` plus ``margin``, its start on a multiple of ``step``."""
+    lo = max(0, math.floor((a + 0.5) / s - 0.5) - margin)
+    lo = lo // step * step
+    hi = min(n, math.ceil((b - 0.5) / s + 0.5) + margin + 1)
+    return lo, hi
+
+
+def lr_box(region: Region, scale: tuple[float, float], lr_hw: tuple[int, int],
+           margin: int = MARGIN) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: the LR crop whose SAVSR output covers ``region``."""
+    s_h, s_w = scale
+    y0, y1 = _span(region.y, region.y + region.h, s_h, lr_hw[0], scale_step(s_h), margin)
+    x0, x1 = _span(region.x, region.x + region.w, s_w, lr_hw[1], scale_step(s_w), margin)
+    return y0, y1, x0, x1
+
+
+@contextlib.contextmanager
+def cancellable(model: torch.nn.Module, cancelled: Callable[[], bool] | None):
+    """While active, every layer of ``model`` first checks ``cancelled()`` and stops the forward
+    pass with :class:`PreviewCancelled` if it returns true (stale work ends within one layer)."""
+    if cancelled is None:
+        yield
+        return
+
+    def check(_module, _inputs):
+        if cancelled():
+            raise PreviewCancelled("preview superseded by a newer request")
+
+    handles = [m.register_forward_pre_hook(check) for m in model.modules()]
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@torch.inference_mode()
+def upscale_region(model, window: list[np.ndarray] | np.ndarray, scale: tuple[float, float], region: Region,
+                   device: torch.device | str = "cpu", cancelled: Callable[[], bool] | None = None,
+                   margin: int = MARGIN) -> np.ndarray:
+    """SAVSR of ``region`` (output pixels) of the centre frame of ``window``.
+
+    ``window``: 7 frames ``(h, w, 3)`` float32 in [0, 1]; ``scale = (s_h, s_w)``. Returns
+    ``uint8 (region.h, region.w, 3)``. Raises :class:`PreviewCancelled` when ``cancelled()``
+    turns true during the computation.
+    """
+    frames = np.stack(list(window)) if not isinstance(window, np.ndarray) else window
+    t, h, w, _ = frames.shape
+    H, W = output_hw(h, w, scale)
+    region = region.clamp(W, H)
+    if region.empty:
+        raise ValueError(f"region {region} lies outside the {W}x{H} output")
+    y0, y1, x0, x1 = lr_box(region, scale, (h, w), margin)
+    crop = torch.from_numpy(np.ascontiguousarray(frames[:, y0:y1, x0:x1])).permute(0, 3, 1, 2)
+    crop = crop.unsqueeze(0).to(device)
+    with cancellable(model, cancelled):
+        out = model(crop, scale)[0]
+    oy, ox = round(y0 * scale[0]), round(x0 * scale[1])
+    part = out[:, region.y - oy:region.y - oy + region.h, region.x - ox:region.x - ox + region.w]
+    short_h, short_w = region.h - part.shape[1], region.w - part.shape[2]
+    if short_h or short_w:  # a rounding pixel at the frame's edge when y0 * s is not whole
+        part = F.pad(part.unsqueeze(0), [0, short_w, 0, short_h], mode="replicate")[0]
+    return to_uint8(part)
+
+
+class FrameCache:
+    """Recently decoded frames of one clip, in display orientation, bounded by bytes.
+
+    ``read(indices)`` is any callable ``indices -> list of frames`` (``engine.video.read_frames``
+    bound to a clip); ``window(i)`` gives the 7 frames around ``i``, reflected at the clip's ends.
+    """
+
+    def __init__(self, read: Callable[[list[int]], list[np.ndarray]], frame_count: int, rotation: int = 0,
+                 budget_bytes: int = 512 << 20):
+        self._read, self.frame_count, self.rotation = read, frame_count, rotation
+        self.budget = budget_bytes
+        self._frames: dict[int, np.ndarray] = {}
+
+    def get(self, indices: list[int]) -> list[np.ndarray]:
+        missing = sorted({i for i in indices if i not in self._frames})
+        if missing:
+            for i, frame in zip(missing, self._read(missing)):
+                self._frames[i] = to_display(frame, self.rotation)
+        out = [self._frames[i] for i in indices]
+        for i in indices:  # most recently used last
+            self._frames[i] = self._frames.pop(i)
+        self._trim()
+        return out
+
+    def window(self, index: int, num_frame: int = 7) -> list[np.ndarray]:
+        return self.get(window_indices(index, self.frame_count, num_frame))
+
+    def _trim(self):
+        total = sum(f.nbytes for f in self._frames.values())
+        for key in list(self._frames):
+            if total <= self.budget or len(self._frames) <= 7:
+                break
+            total -= self._frames.pop(key).nbytes

@@ -1,0 +1,3 @@
+"""SAVSR Studio desktop app (PySide6). Every Qt import goes through :mod:`savsr_app.qt`."""
+APP_NAME = "SAVSR Studio"
+ORG_NAME = "SAVSR"

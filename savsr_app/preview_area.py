@@ -1,0 +1,143 @@
+"""The preview: two synchronised panes side by side, or one pane with a split line, and its tools."""
+from __future__ import annotations
+
+from .preview_pane import ImagePane
+from .qt import (QButtonGroup, QComboBox, QHBoxLayout, QImage, QLabel, QRect, QSize, QStackedWidget, Qt,
+                 QToolButton, QVBoxLayout, QWidget, Signal, icon)
+from .viewport import PreviewImages, Viewport
+
+
+def _tool(text: str, icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
+    b = QToolButton()
+    b.setIcon(icon(icon_name))
+    b.setText(text)
+    b.setToolTip(tip)
+    b.setCheckable(checkable)
+    b.setAutoRaise(True)
+    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text else Qt.ToolButtonStyle.ToolButtonIconOnly)
+    return b
+
+
+class PreviewArea(QWidget):
+    """Emits ``regionChanged`` with the part of the output the SAVSR pane shows (output pixels)."""
+
+    regionChanged = Signal(QRect)
+    modeChanged = Signal(str)
+    methodChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.viewport = Viewport(self)
+        self.images = PreviewImages(self)
+        self.before_pane = ImagePane("before", self.viewport, self.images)
+        self.after_pane = ImagePane("after", self.viewport, self.images)
+        self.split_pane = ImagePane("split", self.viewport, self.images)
+        self.before_pane.setObjectName("beforePane")
+        self.after_pane.setObjectName("afterPane")
+        self.split_pane.setObjectName("splitPane")
+        self.stack = QStackedWidget()
+        side = QWidget()
+        row = QHBoxLayout(side)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self.before_pane)
+        row.addWidget(self.after_pane)
+        self.stack.addWidget(side)
+        self.stack.addWidget(self.split_pane)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(self._tools())
+        self.viewport.changed.connect(self._viewport_changed)
+        for pane in (self.before_pane, self.after_pane, self.split_pane):
+            pane.doubleClicked.connect(self.toggle_fit)
+        self.setMinimumSize(QSize(420, 260))
+
+    def _tools(self) -> QHBoxLayout:
+        self.side_button = _tool("Side by side", "mdi6.view-split-vertical", "Before and after in two panes", True)
+        self.split_button = _tool("Split", "mdi6.compare-horizontal",
+                                  "One pane with a draggable split line: before left, after right", True)
+        self.side_button.setChecked(True)
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        group.addButton(self.side_button)
+        group.addButton(self.split_button)
+        self.side_button.toggled.connect(lambda on: on and self.set_mode("side"))
+        self.split_button.toggled.connect(lambda on: on and self.set_mode("split"))
+        self.fit_button = _tool("Fit", "mdi6.fit-to-screen-outline", "Fit the frame in the pane (Ctrl+0)")
+        self.actual_button = _tool("100%", "mdi6.magnify-scan", "One output pixel per screen pixel (Ctrl+1)")
+        self.zoom_out_button = _tool("", "mdi6.magnify-minus-outline", "Zoom out (Ctrl+-)")
+        self.zoom_in_button = _tool("", "mdi6.magnify-plus-outline", "Zoom in (Ctrl++)")
+        self.fit_button.clicked.connect(self.viewport.fit)
+        self.actual_button.clicked.connect(self.viewport.actual_size)
+        self.zoom_out_button.clicked.connect(lambda: self.zoom_by(1 / 1.25))
+        self.zoom_in_button.clicked.connect(lambda: self.zoom_by(1.25))
+        self.zoom_label = QLabel("100%")
+        self.zoom_label.setMinimumWidth(80)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.zoom_label.setToolTip("Zoom of the output frame; wheel to zoom, drag to pan, double-click to fit")
+        self.method_combo = QComboBox()
+        self.method_combo.addItem("Bicubic", "bicubic")
+        self.method_combo.addItem("Nearest", "nearest")
+        self.method_combo.setToolTip("How the BEFORE pane enlarges the source to the output size")
+        self.method_combo.currentIndexChanged.connect(lambda _i: self._method_changed())
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 0, 4, 0)
+        for w in (self.side_button, self.split_button):
+            row.addWidget(w)
+        row.addSpacing(12)
+        row.addWidget(QLabel("Before:"))
+        row.addWidget(self.method_combo)
+        row.addStretch(1)
+        for w in (self.fit_button, self.actual_button, self.zoom_out_button, self.zoom_label, self.zoom_in_button):
+            row.addWidget(w)
+        return row
+
+    # ---- modes and zoom ----------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        return "split" if self.stack.currentIndex() == 1 else "side"
+
+    def set_mode(self, mode: str):
+        self.stack.setCurrentIndex(1 if mode == "split" else 0)
+        (self.split_button if mode == "split" else self.side_button).setChecked(True)
+        pane = self.split_pane if mode == "split" else self.after_pane
+        if pane.width() > 0:
+            self.viewport.set_pane_size(pane.size())
+        self.modeChanged.emit(self.mode)
+        self._viewport_changed()
+
+    def zoom_by(self, factor: float):
+        self.viewport.set_zoom(self.viewport.zoom * factor)
+
+    def toggle_fit(self):
+        if self.viewport.fitted:
+            self.viewport.actual_size()
+        else:
+            self.viewport.fit()
+
+    def _method_changed(self):
+        method = self.method_combo.currentData()
+        self.images.before_label = method
+        self.methodChanged.emit(method)
+
+    def method(self) -> str:
+        return self.method_combo.currentData()
+
+    # ---- images ------------------------------------------------------------------------------
+    def set_before(self, image: QImage):
+        self.images.set_before(image)
+        self.viewport.set_image_size(image.size())
+
+    def clear(self):
+        self.images.clear()
+        self.viewport.set_image_size(QSize(0, 0))
+
+    def visible_region(self) -> QRect:
+        return self.viewport.visible_region()
+
+    def _viewport_changed(self):
+        self.zoom_label.setText(f"Zoom {self.viewport.zoom * 100:.0f}%")
+        if not self.viewport.image_size.isEmpty():
+            self.regionChanged.emit(self.viewport.visible_region())

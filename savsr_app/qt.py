@@ -1,0 +1,28 @@
+"""The one place the app imports Qt from (PySide6 and qtawesome): pin and adapt here."""
+# ruff: noqa: F401
+from PySide6.QtCore import (QAbstractTableModel, QByteArray, QEvent, QModelIndex, QObject, QPoint, QPointF,
+                            QRect, QRectF, QSize, QStandardPaths, Qt, QThread, QTimer, QUrl, Signal, Slot)
+from PySide6.QtGui import (QAction, QActionGroup, QColor, QDesktopServices, QDragEnterEvent, QDropEvent,
+                           QFont, QGuiApplication, QIcon, QImage, QKeySequence, QMouseEvent, QPainter,
+                           QPalette, QPen, QPixmap, QShortcut, QWheelEvent)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
+                               QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+                               QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedLayout, QStackedWidget,
+                               QStatusBar, QStyle,
+                               QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QToolBar,
+                               QToolButton, QVBoxLayout, QWidget)
+import qtawesome as qta
+
+from PySide6 import __version__ as PYSIDE_VERSION
+
+
+def icon(name: str, **options) -> QIcon:
+    """A qtawesome icon coloured from the current palette, so it follows dark and light themes."""
+    app = QApplication.instance()
+    if app is not None and "color" not in options:
+        pal = app.palette()
+        options["color"] = pal.color(QPalette.ColorRole.WindowText)
+        options.setdefault("color_disabled", pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText))
+    return qta.icon(name, **options)

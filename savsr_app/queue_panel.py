@@ -1,0 +1,168 @@
+"""The queue dock's content: the job table with progress bars and the per-job actions."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .jobs import ACTIVE, DONE, PAUSED, QUEUED, RETRYABLE, RUNNING
+from .queue_model import PROGRESS_COLUMN, EntryRole, QueueModel
+from .qt import (QAbstractItemView, QAction, QApplication, QDesktopServices, QHeaderView, QMenu, QStyle,
+                 QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl, QVBoxLayout,
+                 QWidget, Signal, icon)
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Paints the progress column as a native progress bar."""
+
+    def paint(self, painter, option, index):
+        entry = index.data(EntryRole)
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(4, 4, -4, -4)
+        bar.minimum, bar.maximum = 0, 1000
+        bar.progress = int(entry.fraction * 1000)
+        bar.text = f"{entry.fraction * 100:.0f}%"
+        bar.textVisible = True
+        bar.state = option.state
+        QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+
+
+class QueuePanel(QWidget):
+    """Acts on the selected job through signals carrying its id; the window wires them to the runner."""
+
+    pauseRequested = Signal(str)
+    resumeRequested = Signal(str)
+    cancelRequested = Signal(str)
+    removeRequested = Signal(str)
+    retryRequested = Signal(str)
+    runToggled = Signal(bool)
+
+    def __init__(self, model: QueueModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.table = QTableView()
+        self.table.setObjectName("queueTable")
+        self.table.setModel(model)
+        self.table.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(lambda _i: self.open_folder())
+        header = self.table.horizontalHeader()
+        for col, mode in enumerate((QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.ResizeToContents,
+                                    QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.ResizeToContents,
+                                    QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(col, mode)
+        header.resizeSection(PROGRESS_COLUMN, 200)
+        self._actions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 0, 2, 2)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.table)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
+        for sig in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.modelReset):
+            sig.connect(lambda *_: self.update_actions())
+        self.update_actions()
+
+    def _action(self, name: str, text: str, icon_name: str, tip: str, slot, shortcut: str | None = None) -> QAction:
+        a = QAction(icon(icon_name), text, self)
+        a.setObjectName(name)
+        a.setToolTip(tip + (f" ({shortcut})" if shortcut else ""))
+        if shortcut:
+            a.setShortcut(shortcut)
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        a.triggered.connect(slot)
+        return a
+
+    def _actions(self):
+        self.run_action = self._action("runQueue", "Run queue", "mdi6.play-box-multiple-outline",
+                                       "Render queued jobs one after another; off holds the queue",
+                                       lambda on: self.runToggled.emit(on))
+        self.run_action.setCheckable(True)
+        self.run_action.setChecked(True)
+        self.pause_action = self._action("pauseJob", "Pause", "mdi6.pause", "Pause or resume the running job",
+                                         self._pause_resume, "Space")
+        self.cancel_action = self._action("cancelJob", "Cancel", "mdi6.stop", "Cancel the job; no output is kept",
+                                          lambda: self._emit(self.cancelRequested))
+        self.retry_action = self._action("retryJob", "Retry", "mdi6.restart", "Queue the job again",
+                                         lambda: self._emit(self.retryRequested))
+        self.up_action = self._action("moveUp", "Up", "mdi6.arrow-up", "Move the job up", lambda: self._move(-1),
+                                      "Ctrl+Up")
+        self.down_action = self._action("moveDown", "Down", "mdi6.arrow-down", "Move the job down",
+                                        lambda: self._move(1), "Ctrl+Down")
+        self.remove_action = self._action("removeJob", "Remove", "mdi6.playlist-remove", "Remove the job from the queue",
+                                          lambda: self._emit(self.removeRequested), "Delete")
+        self.folder_action = self._action("openFolder", "Open folder", "mdi6.folder-open-outline",
+                                          "Show the output folder", self.open_folder)
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.8)
+        self.toolbar.addAction(self.run_action)
+        self.toolbar.addSeparator()
+        for a in (self.pause_action, self.cancel_action, self.retry_action, self.up_action, self.down_action,
+                  self.remove_action, self.folder_action):
+            self.toolbar.addAction(a)
+            self.table.addAction(a)
+
+    # ---- selection ---------------------------------------------------------------------------
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.entries[rows[0].row()] if rows else None
+
+    def select(self, job_id: str):
+        row = self.model.row_of(job_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def _emit(self, signal):
+        e = self.selected()
+        if e is not None:
+            signal.emit(e.id)
+
+    def _pause_resume(self):
+        e = self.selected()
+        if e is not None and e.state == RUNNING:
+            self.pauseRequested.emit(e.id)
+        elif e is not None and e.state == PAUSED:
+            self.resumeRequested.emit(e.id)
+
+    def _move(self, delta: int):
+        e = self.selected()
+        if e is not None and self.model.move(e.id, delta):
+            self.select(e.id)
+
+    def open_folder(self):
+        e = self.selected()
+        if e is None:
+            return
+        out = Path(e.job.output)
+        folder = out if e.job.codec == "png" and out.is_dir() else out.parent
+        if folder.is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(folder)))
+
+    def update_actions(self):
+        e = self.selected()
+        state = e.state if e else None
+        row = self.model.row_of(e.id) if e else -1
+        self.pause_action.setEnabled(state in ACTIVE)
+        paused = state == PAUSED
+        self.pause_action.setText("Resume" if paused else "Pause")
+        self.pause_action.setIcon(icon("mdi6.play" if paused else "mdi6.pause"))
+        self.cancel_action.setEnabled(state in (QUEUED, *ACTIVE))
+        self.retry_action.setEnabled(state in RETRYABLE)
+        self.remove_action.setEnabled(e is not None and state not in ACTIVE)
+        self.up_action.setEnabled(row > 0)
+        self.down_action.setEnabled(0 <= row < len(self.model.entries) - 1)
+        self.folder_action.setEnabled(state == DONE or (e is not None and Path(e.job.output).parent.is_dir()))
+
+    def _context_menu(self, pos):
+        if self.table.indexAt(pos).isValid():
+            menu = QMenu(self)
+            for a in (self.pause_action, self.cancel_action, self.retry_action, None, self.up_action,
+                      self.down_action, self.remove_action, None, self.folder_action):
+                menu.addSeparator() if a is None else menu.addAction(a)
+            menu.exec(self.table.viewport().mapToGlobal(pos))

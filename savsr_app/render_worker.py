@@ -1,0 +1,181 @@
+"""Renders queued jobs on a background ``QThread`` through ``engine.render.render``.
+
+:class:`RenderWorker` turns the engine's callbacks into signals (progress throttled to
+~10 Hz). :class:`QueueRunner` (UI side) starts the next queued job when the worker is idle,
+holds each running job's :class:`~engine.control.RenderControl` by job id, and writes what
+happens into the :class:`~savsr_app.queue_model.QueueModel`.
+"""
+from __future__ import annotations
+
+import time
+
+from engine.control import RenderCancelled, RenderControl
+from engine.errors import SavsrError
+
+from .jobs import ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
+from .qt import QObject, QThread, Signal, Slot
+
+PROGRESS_INTERVAL = 0.1
+
+
+class RenderWorker(QObject):
+    progress = Signal(str, int, int, float, object)    # job id, done, total, fps, eta seconds or None
+    logged = Signal(str, str)                          # job id, message
+    succeeded = Signal(str, str, int, float)           # job id, output path, frames, seconds
+    failed = Signal(str, str)                          # job id, message
+    cancelled = Signal(str)
+    idle = Signal()
+
+    @Slot(str, object, object)
+    def run(self, job_id: str, job, control: RenderControl):
+        from engine.render import render
+        last = [0.0]
+
+        def on_progress(p):
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_INTERVAL or p.done == p.total:
+                last[0] = now
+                self.progress.emit(job_id, p.done, p.total, p.fps, p.eta_seconds)
+
+        try:
+            result = render(job, progress=on_progress, control=control, log=lambda m: self.logged.emit(job_id, m))
+        except RenderCancelled:
+            self.cancelled.emit(job_id)
+        except SavsrError as exc:
+            self.failed.emit(job_id, str(exc))
+        except Exception as exc:  # a bug or an unexpected library error: report it, keep the queue alive
+            self.failed.emit(job_id, f"unexpected error: {type(exc).__name__}: {exc}")
+        else:
+            self.succeeded.emit(job_id, str(result.output), result.frames, result.seconds)
+        self.idle.emit()
+
+
+class QueueRunner(QObject):
+    """Runs the model's queued jobs one at a time, in order, while ``running`` is on."""
+
+    jobStarted = Signal(str)
+    jobFinished = Signal(str, str)      # job id, final state
+    jobFailed = Signal(str, str)        # job id, message (for notifications)
+    logMessage = Signal(str)
+    progressed = Signal(str)
+    stopped = Signal()                  # the worker is idle after shutdown
+    runningChanged = Signal(bool)
+    _start = Signal(str, object, object)
+
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.running = True
+        self.current: str | None = None
+        self._control: RenderControl | None = None
+        self._closing = False
+        self.thread = QThread()
+        self.thread.setObjectName("render")
+        self.worker = RenderWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self._start.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.logged.connect(lambda jid, m: self.logMessage.emit(f"{self._name(jid)}: {m}"))
+        self.worker.succeeded.connect(self._on_succeeded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.idle.connect(self._on_idle)
+        self.thread.start()
+
+    def _name(self, job_id: str) -> str:
+        e = self.model.entry(job_id)
+        return e.name if e else job_id
+
+    # ---- control -----------------------------------------------------------------------------
+    def set_running(self, on: bool):
+        if on != self.running:
+            self.running = on
+            self.runningChanged.emit(on)
+        self.kick()
+
+    def kick(self):
+        """Start the next queued job if the worker is free."""
+        if self.current is not None or not self.running or self._closing:
+            return
+        entry = self.model.next_queued()
+        if entry is None:
+            return
+        self.current = entry.id
+        self._control = RenderControl()
+        self.model.update(entry.id, state=RUNNING, done=0, fps=0.0, eta=None, message="")
+        self.logMessage.emit(f"{entry.name}: render started → {entry.job.output}")
+        self.jobStarted.emit(entry.id)
+        self._start.emit(entry.id, entry.job, self._control)
+
+    def pause(self, job_id: str):
+        if job_id == self.current and self._control is not None:
+            self._control.pause()
+            self.model.update(job_id, state=PAUSED)
+
+    def resume(self, job_id: str):
+        if job_id == self.current and self._control is not None:
+            self._control.resume()
+            self.model.update(job_id, state=RUNNING)
+
+    def cancel(self, job_id: str):
+        e = self.model.entry(job_id)
+        if e is None:
+            return
+        if job_id == self.current and self._control is not None:
+            self._control.cancel()
+        elif e.state == QUEUED:
+            self.model.update(job_id, state=CANCELLED, message="")
+            self.jobFinished.emit(job_id, CANCELLED)
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    # ---- answers from the worker -------------------------------------------------------------
+    def _on_progress(self, job_id, done, total, fps, eta):
+        e = self.model.entry(job_id)
+        if e is not None and e.state in ACTIVE:
+            self.model.update(job_id, save=False, done=done, frames=total or e.frames, fps=fps, eta=eta)
+            self.progressed.emit(job_id)
+
+    def _on_succeeded(self, job_id, output, frames, seconds):
+        self.model.update(job_id, state=DONE, done=frames, eta=None,
+                          message=f"{frames} frames in {seconds:.1f} s")
+        self.logMessage.emit(f"{self._name(job_id)}: done, {frames} frames in {seconds:.1f} s → {output}")
+        self.jobFinished.emit(job_id, DONE)
+
+    def _on_failed(self, job_id, message):
+        self.model.update(job_id, state=FAILED, eta=None, message=message)
+        self.logMessage.emit(f"{self._name(job_id)}: failed: {message}")
+        self.jobFailed.emit(job_id, message)
+        self.jobFinished.emit(job_id, FAILED)
+
+    def _on_cancelled(self, job_id):
+        if self._closing:
+            state, message = INTERRUPTED, "interrupted when the app closed: Retry to render it again"
+        else:
+            state, message = CANCELLED, "cancelled; no output was written"
+        self.model.update(job_id, state=state, done=0, eta=None, message=message)
+        self.logMessage.emit(f"{self._name(job_id)}: {message}")
+        self.jobFinished.emit(job_id, state)
+
+    def _on_idle(self):
+        self.current, self._control = None, None
+        if self._closing:
+            self.stopped.emit()
+        else:
+            self.kick()
+
+    # ---- shutdown ----------------------------------------------------------------------------
+    def shutdown(self):
+        """Stop the running job (it becomes "interrupted") and end the thread; ``stopped`` follows."""
+        self._closing = True
+        if self._control is not None:
+            self._control.cancel()
+        else:
+            self.stopped.emit()
+
+    def join(self):
+        self.thread.quit()
+        self.thread.wait()

@@ -1,0 +1,221 @@
+"""Scale: width and height factors, a link toggle, target size in pixels, presets, output size.
+
+Factors are held at full precision (a typed 1920 px gives exactly 1920 / source width); the
+spin boxes show them rounded. The pixel fields and the factors follow each other both ways.
+"""
+from __future__ import annotations
+
+from engine.job import MAX_SCALE, MIN_SCALE
+
+from .qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
+                 QToolButton, QVBoxLayout, QWidget, Signal, icon)
+
+PRESETS = (  # label, tooltip, kind, values
+    ("2x", "Twice the width and height", "factors", (2.0, 2.0)),
+    ("1080p", "1920 x 1080 for 16:9 sources; other shapes fit inside it, aspect kept", "size", (1920, 1080)),
+    ("4K UHD", "3840 x 2160 for 16:9 sources; other shapes fit inside it, aspect kept", "size", (3840, 2160)),
+    ("4:3 → 16:9", "Anamorphic: stretch the width 4/3 more than the height (4:3 frames become 16:9)",
+     "anamorphic", (4 / 3, 1.0)),
+)
+
+
+class ScalePanel(QWidget):
+    """Emits ``scaleChanged(s_w, s_h)`` whenever either factor changes."""
+
+    scaleChanged = Signal(float, float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.source: tuple[int, int] | None = None     # display (w, h)
+        self.s_w, self.s_h = 2.0, 2.0
+        self._updating = False
+        self.w_factor = self._factor_box("Width factor: output width / source width")
+        self.h_factor = self._factor_box("Height factor: output height / source height")
+        self.w_px = self._px_box("Output width in pixels")
+        self.h_px = self._px_box("Output height in pixels")
+        self.link = QToolButton()
+        self.link.setCheckable(True)
+        self.link.setChecked(True)
+        self.link.setAutoRaise(True)
+        self.link.setToolTip("Link the factors (same factor for width and height)")
+        self.link.toggled.connect(self._link_toggled)
+        self.output_label = QLabel()
+        self.output_label.setObjectName("outputSize")
+        self.output_label.setWordWrap(True)
+        self.note_label = QLabel()
+        self.note_label.setObjectName("outputNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: palette(mid);")
+        self._layout()
+        self.w_factor.valueChanged.connect(lambda v: self._factor_edited("w", v))
+        self.h_factor.valueChanged.connect(lambda v: self._factor_edited("h", v))
+        self.w_px.valueChanged.connect(lambda v: self._px_edited("w", v))
+        self.h_px.valueChanged.connect(lambda v: self._px_edited("h", v))
+        self._link_toggled(True)
+        self.set_source(None)
+
+    # ---- construction ------------------------------------------------------------------------
+    def _factor_box(self, tip: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(MIN_SCALE, MAX_SCALE)
+        box.setDecimals(3)
+        box.setSingleStep(0.05)
+        box.setValue(2.0)
+        box.setPrefix("× ")
+        box.setKeyboardTracking(False)
+        box.setToolTip(tip + f" ({MIN_SCALE:.2f} to {MAX_SCALE:.2f}; type any value)")
+        box.setMinimumWidth(90)
+        return box
+
+    def _px_box(self, tip: str) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(1, 65536)
+        box.setSuffix(" px")
+        box.setKeyboardTracking(False)
+        box.setToolTip(tip + "; the factor follows")
+        box.setMinimumWidth(90)
+        return box
+
+    def _layout(self):
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.addWidget(QLabel("Width"), 0, 0)
+        grid.addWidget(self.w_factor, 0, 1)
+        grid.addWidget(QLabel("↔"), 0, 2, alignment=Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(self.w_px, 0, 3)
+        grid.addWidget(QLabel("Height"), 1, 0)
+        grid.addWidget(self.h_factor, 1, 1)
+        grid.addWidget(QLabel("↔"), 1, 2, alignment=Qt.AlignmentFlag.AlignCenter)
+        grid.addWidget(self.h_px, 1, 3)
+        grid.addWidget(self.link, 0, 4, 2, 1, alignment=Qt.AlignmentFlag.AlignVCenter)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        presets = QHBoxLayout()
+        presets.setSpacing(4)
+        self.preset_buttons = {}
+        for label, tip, kind, values in PRESETS:
+            b = QPushButton(label)
+            b.setToolTip(tip)
+            b.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            b.clicked.connect(lambda _c=False, k=kind, v=values: self.apply_preset(k, v))
+            presets.addWidget(b)
+            self.preset_buttons[label] = b
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addLayout(presets)
+        layout.addWidget(self.output_label)
+        layout.addWidget(self.note_label)
+
+    # ---- state -------------------------------------------------------------------------------
+    @property
+    def linked(self) -> bool:
+        return self.link.isChecked()
+
+    def set_source(self, size: tuple[int, int] | None):
+        """The clip's display size (w, h), or ``None`` when no clip is open."""
+        self.source = size
+        self._updating = True       # range changes clamp the pixel boxes: not user edits
+        for w in (self.w_px, self.h_px, *self.preset_buttons.values()):
+            w.setEnabled(size is not None)
+        if size is not None:
+            self.w_px.setRange(max(1, round(size[0] * MIN_SCALE)), round(size[0] * MAX_SCALE))
+            self.h_px.setRange(max(1, round(size[1] * MIN_SCALE)), round(size[1] * MAX_SCALE))
+            for label, _tip, kind, values in PRESETS:
+                self.preset_buttons[label].setEnabled(self._preset_factors(kind, values) is not None)
+        self._updating = False
+        self._show()
+
+    def set_factors(self, s_w: float, s_h: float):
+        s_w = min(MAX_SCALE, max(MIN_SCALE, float(s_w)))
+        s_h = min(MAX_SCALE, max(MIN_SCALE, float(s_h)))
+        if self.linked and abs(s_w - s_h) > 1e-9:
+            self.link.setChecked(False)
+        changed = (s_w, s_h) != (self.s_w, self.s_h)
+        self.s_w, self.s_h = s_w, s_h
+        self._show()
+        if changed:
+            self.scaleChanged.emit(self.s_w, self.s_h)
+
+    def output_size(self) -> tuple[int, int] | None:
+        if self.source is None:
+            return None
+        return round(self.source[0] * self.s_w), round(self.source[1] * self.s_h)
+
+    def set_output_text(self, text: str, note: str = ""):
+        self.output_label.setText(text)
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+
+    # ---- edits -------------------------------------------------------------------------------
+    def _factor_edited(self, which: str, value: float):
+        if self._updating:
+            return
+        s_w, s_h = (value, self.s_h) if which == "w" else (self.s_w, value)
+        if self.linked:
+            s_w = s_h = value
+        self._apply(s_w, s_h)
+
+    def _px_edited(self, which: str, value: int):
+        if self._updating or self.source is None:
+            return
+        if which == "w":
+            s_w = value / self.source[0]
+            s_h = s_w if self.linked else self.s_h
+        else:
+            s_h = value / self.source[1]
+            s_w = s_h if self.linked else self.s_w
+        self._apply(s_w, s_h)
+
+    def _apply(self, s_w: float, s_h: float):
+        s_w = min(MAX_SCALE, max(MIN_SCALE, s_w))
+        s_h = min(MAX_SCALE, max(MIN_SCALE, s_h))
+        changed = (s_w, s_h) != (self.s_w, self.s_h)
+        self.s_w, self.s_h = s_w, s_h
+        self._show()
+        if changed:
+            self.scaleChanged.emit(s_w, s_h)
+
+    def _link_toggled(self, on: bool):
+        self.link.setIcon(icon("mdi6.link-variant" if on else "mdi6.link-variant-off"))
+        if on and abs(self.s_w - self.s_h) > 1e-9 and not self._updating:
+            self._apply(self.s_w, self.s_w)
+
+    def _preset_factors(self, kind: str, values) -> tuple[float, float] | None:
+        if kind == "factors":
+            return values
+        if self.source is None:
+            return None
+        if kind == "size":
+            s_w, s_h = values[0] / self.source[0], values[1] / self.source[1]
+            if abs(s_w - s_h) > 0.02 * max(s_w, s_h):   # other aspect: fit inside, keep the aspect
+                s_w = s_h = min(s_w, s_h)
+        else:
+            s_h = self.s_h
+            s_w = s_h * values[0] / values[1]
+        ok = MIN_SCALE - 1e-9 <= s_w <= MAX_SCALE + 1e-9 and MIN_SCALE - 1e-9 <= s_h <= MAX_SCALE + 1e-9
+        return (s_w, s_h) if ok else None
+
+    def apply_preset(self, kind: str, values):
+        factors = self._preset_factors(kind, values)
+        if factors is None:
+            return
+        s_w, s_h = factors
+        self._updating = True
+        self.link.setChecked(abs(s_w - s_h) < 1e-9)
+        self._updating = False
+        self._apply(s_w, s_h)
+
+    def _show(self):
+        self._updating = True
+        try:
+            self.w_factor.setValue(self.s_w)
+            self.h_factor.setValue(self.s_h)
+            size = self.output_size()
+            if size is not None:
+                self.w_px.setValue(size[0])
+                self.h_px.setValue(size[1])
+            else:
+                self.set_output_text("Output: open a clip to see the output size")
+        finally:
+            self._updating = False

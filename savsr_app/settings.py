@@ -1,0 +1,72 @@
+"""The user's settings: a typed record, saved as versioned JSON in the platform's config folder."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .storage import StoredFile, config_dir
+
+SETTINGS_VERSION = 1
+MAX_RECENT = 10
+
+
+@dataclass
+class AppSettings:
+    """Everything the app remembers between runs. ``model=""`` means the bundled model;
+    ``output_dir=""`` means next to the input clip."""
+
+    device: str = "auto"
+    precision: str = "fp32"
+    tile: int = 0
+    codec: str = "h264"
+    crf: int = 18
+    container: str = "mp4"
+    output_dir: str = ""
+    model: str = ""
+    recent_files: list = field(default_factory=list)
+    show_advanced: bool = False
+    preview_mode: str = "side"
+    window_state: str = ""
+    window_geometry: str = ""
+
+    def add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        self.recent_files = [path] + [p for p in self.recent_files if p != path][:MAX_RECENT - 1]
+
+    @property
+    def model_path(self) -> str | None:
+        return self.model or None
+
+
+def _migrate(doc: dict) -> dict:
+    """Bring an older document up to :data:`SETTINGS_VERSION` (there is only version 1 so far)."""
+    return doc
+
+
+class SettingsStore:
+    """Loads and saves :class:`AppSettings` at ``<config>/settings.json``."""
+
+    def __init__(self, path: Path | None = None):
+        self.file = StoredFile(path or config_dir() / "settings.json", SETTINGS_VERSION)
+
+    @property
+    def warning(self) -> str | None:
+        return self.file.warning
+
+    def load(self) -> AppSettings:
+        doc = self.file.load()
+        if doc is None:
+            return AppSettings()
+        doc = _migrate(doc)
+        names = {f.name: f for f in dataclasses.fields(AppSettings)}
+        defaults = AppSettings()
+        values = {}
+        for key, f in names.items():
+            value = doc.get(key, getattr(defaults, key))
+            wanted = type(getattr(defaults, key))
+            values[key] = value if isinstance(value, wanted) else getattr(defaults, key)
+        return AppSettings(**values)
+
+    def save(self, settings: AppSettings) -> None:
+        self.file.save(dataclasses.asdict(settings))
