@@ -253,7 +253,8 @@ def _colour(job, info, out_h, notes) -> dict:
 
 def _note_streams(job, info, notes):
     if info.rotation:
-        notes.append(f"rotation flag {info.rotation} degrees kept")
+        notes.append(f"rotation {info.rotation} degrees applied to the PNG frames" if job.codec == "png"
+                     else f"rotation flag {info.rotation} degrees kept")
     if info.vfr:
         notes.append(f"variable frame rate (about {info.fps:.3f} fps): every frame's timestamp is kept")
     if info.interlaced:

@@ -110,21 +110,22 @@ def _run(p: RenderPlan, target: Path, upscaler, num_frame, control, meter, note)
     return writer.frames
 
 
-def _copier(p: RenderPlan, container, offset, note) -> StreamCopier | None:
+def _copier(p: RenderPlan, container, offset, note, fmt: str | None = None) -> StreamCopier | None:
     info = p.info
     if not (info.audio or info.subtitles):
         return None
     start = offset if p.first > 0 else float("-inf")
     end = float(info.pts[p.stop] * info.time_base) if p.stop < info.frame_count else None
-    return StreamCopier(info, container, p.container, offset=offset, start=start, end=end, log=note)
+    return StreamCopier(info, container, fmt or p.container, offset=offset, start=start, end=end, log=note)
 
 
 def _run_png(p, folder, frames, upscaler, num_frame, control, meter, offset, note) -> int:
     info = p.info
-    writer = PngSequenceWriter(folder, p.out_size, p.pix_fmt)
+    writer = PngSequenceWriter(folder, p.display_out_size, p.pix_fmt)
+    turns = (info.rotation // 90) % 4  # images have no rotation flag: turn them as a player would
     for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):
         meter.paused(control.checkpoint())
-        writer.write(upscaler(window), float(pts * info.time_base) - offset)
+        writer.write(torch.rot90(upscaler(window), turns, dims=(1, 2)), float(pts * info.time_base) - offset)
         meter.step()
     writer.close(info.vfr)
     if info.audio or info.subtitles:
@@ -135,8 +136,8 @@ def _run_png(p, folder, frames, upscaler, num_frame, control, meter, offset, not
 
 def _audio_sidecar(p: RenderPlan, path: Path, offset: float, note):
     import av
-    with av.open(str(path), "w", format="matroska") as container:
-        copier = _copier(p, container, offset, note)
+    with av.open(str(path), "w", format="matroska", options={"avoid_negative_ts": "disabled"}) as container:
+        copier = _copier(p, container, offset, note, "matroska")
         copier.finish(container)
 
 

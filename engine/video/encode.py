@@ -53,6 +53,8 @@ class VideoWriter:
                  pix_fmt: str, time_base: Fraction, rate: Fraction, crf: int = 18, preset: str = "medium",
                  tags: dict | None = None, rotation: int = 0):
         options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
+        if container_format == "matroska":
+            options["avoid_negative_ts"] = "disabled"  # keep video at 0; audio priming stays negative
         self.container = av.open(str(path), "w", format=container_format, options=options)
         self.pix_fmt, self.deep = pix_fmt, formats.bit_depth(pix_fmt) > 8
         opts = codec_options(codec, crf, preset)

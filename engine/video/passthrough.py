@@ -9,6 +9,7 @@ keeps the packets that overlap it.
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 from typing import Callable
 
 import av
@@ -67,17 +68,51 @@ class _ToAac:
         if not self.started and frame.pts is not None:
             start = (frame.pts - shift) * frame.time_base
             self.samples, self.started = max(0, round(start * self.rate)), True
-        chunk.pts = self.samples
+        chunk.pts, chunk.time_base = self.samples, Fraction(1, self.rate)
         self.samples += chunk.samples
         return self.out.encode(chunk)
 
     def flush(self):
         tail = []
         for chunk in self.resampler.resample(None):
-            chunk.pts = self.samples
+            chunk.pts, chunk.time_base = self.samples, Fraction(1, self.rate)
             self.samples += chunk.samples
             tail += self.out.encode(chunk)
         return tail + self.out.encode(None)
+
+
+TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
+_ASS_HEADER = ("[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+               "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+               "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+               "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+               "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1\n\n"
+               "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n").encode()
+
+
+class _ToMovText:
+    """Text subtitles (SRT, ASS, WebVTT) re-encoded as MP4/MOV timed text."""
+
+    def __init__(self, src, container):
+        self.src = src
+        src.codec_context.open(strict=False)
+        self.out = container.add_stream("mov_text")
+        self.out.codec_context.subtitle_header = src.codec_context.subtitle_header or _ASS_HEADER
+        if src.language:
+            self.out.metadata["language"] = src.language
+
+    def packets(self, packet, shift):
+        subtitle = self.src.codec_context.decode2(packet)
+        if subtitle is None:
+            return []
+        out = self.out.codec_context.encode_subtitle(subtitle)
+        out.stream, out.time_base = self.out, packet.time_base
+        out.pts = out.dts = packet.pts - shift
+        out.duration = packet.duration
+        return [out]
+
+    def flush(self):
+        return []
 
 
 class StreamCopier:
@@ -110,6 +145,13 @@ class StreamCopier:
         if src.type == "audio":
             log(f"audio stream {src.index} ({name}) cannot be copied into {fmt}: transcoded to AAC")
             return _ToAac(src, container)
+        if name in TEXT_SUBTITLES and fmt in ("mp4", "mov"):
+            try:
+                route = _ToMovText(src, container)
+                log(f"subtitle stream {src.index} ({name}) converted to {fmt.upper()} timed text (mov_text)")
+                return route
+            except (av.error.FFmpegError, ValueError) as exc:
+                log(f"subtitle stream {src.index} ({name}) could not be converted ({exc})")
         log(f"subtitle stream {src.index} ({name}) cannot be stored in {fmt}: not copied (use .mkv to keep it)")
         return None
 

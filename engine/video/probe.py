@@ -142,19 +142,29 @@ def video_stream(container, path):
     return streams[0]
 
 
-def _packet_times(container, stream) -> list[int]:
-    """Every video packet's pts (dts if missing), sorted into presentation order."""
-    times = []
+def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
+    """Demux once: every video pts (dts if missing) in presentation order, the last video
+    packet's duration, and each audio stream's duration from its packets' spans."""
+    times, last, spans = [], (None, 0), {}
+    audio = list(container.streams.audio)
     try:
-        for packet in container.demux(stream):
+        for packet in container.demux(stream, *audio):
             if packet.size == 0:
                 continue
             t = packet.pts if packet.pts is not None else packet.dts
-            if t is not None:
-                times.append(t)
+            if t is None:
+                continue
+            if packet.stream.index != stream.index:
+                a, b = float(t * packet.time_base), float((t + (packet.duration or 0)) * packet.time_base)
+                lo, hi = spans.get(packet.stream.index, (a, b))
+                spans[packet.stream.index] = (min(lo, a), max(hi, b))
+                continue
+            times.append(t)
+            if last[0] is None or t > last[0]:
+                last = (t, packet.duration or 0)
     except av.error.FFmpegError:
         pass  # a truncated tail: keep what was readable; decoding reports real damage
-    return sorted(times)
+    return sorted(times), last[1], {i: hi - max(0.0, lo) for i, (lo, hi) in spans.items()}
 
 
 def _is_vfr(pts: list[int]) -> bool:
@@ -179,11 +189,13 @@ def _first_frame(path, index):
     return None
 
 
-def _audio(container) -> tuple[AudioInfo, ...]:
+def _audio(container, durations: dict[int, float]) -> tuple[AudioInfo, ...]:
     out = []
     for s in container.streams.audio:
         cc = s.codec_context
-        duration = float(s.duration * s.time_base) if s.duration and s.time_base else None
+        duration = durations.get(s.index)
+        if duration is None and s.duration and s.time_base:
+            duration = float(s.duration * s.time_base)
         out.append(AudioInfo(s.index, cc.name, cc.sample_rate or 0, cc.channels or 0,
                              getattr(cc.layout, "name", "") or "", duration, s.language))
     return tuple(out)
@@ -204,13 +216,13 @@ def _rotation(frame, stream) -> int:
     return int(round(degrees)) % 360
 
 
-def _timing(pts, stream, container) -> tuple[float, Fraction, float]:
-    """``(duration seconds, frame rate, fps)``."""
+def _timing(pts, last_duration, stream) -> tuple[float, Fraction, float]:
+    """``(duration seconds, frame rate, fps)``; the last frame lasts its packet's duration."""
     tb = stream.time_base
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
     if len(pts) >= 2:
         deltas = sorted(b - a for a, b in zip(pts, pts[1:]))
-        last = deltas[len(deltas) // 2]
+        last = last_duration or deltas[len(deltas) // 2]
         duration = float((pts[-1] - pts[0] + last) * tb)
     elif stream.duration:
         duration = float(stream.duration * tb)
@@ -226,10 +238,10 @@ def probe(path) -> ClipInfo:
     with open_input(path) as container:
         stream = video_stream(container, path)
         cc = stream.codec_context
-        pts = _packet_times(container, stream)
-        audio, subtitles = _audio(container), _subtitles(container)
+        pts, last_duration, audio_durations = _scan(container, stream)
+        audio, subtitles = _audio(container, audio_durations), _subtitles(container)
         fmt_name = container.format.name
-        duration, rate, fps = _timing(pts, stream, container)
+        duration, rate, fps = _timing(pts, last_duration, stream)
         tb, index = stream.time_base, stream.index
         codec = cc.name
     if not pts:

@@ -1,0 +1,134 @@
+"""Short real clips for the video tests, cut from ../shared/data/basketballpass.
+
+Frames are real footage, area-downscaled to tiny sizes so the pipeline tests stay fast on two
+cores; clips are written with PyAV with an optional tone as audio, subtitles, rotation flag,
+colour tags and explicit (possibly variable) timestamps.
+"""
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import av
+import numpy as np
+
+SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "basketballpass"
+
+
+@lru_cache(maxsize=4)
+def footage(width: int, height: int, count: int) -> tuple[np.ndarray, ...]:
+    """``count`` consecutive real frames, uint8 RGB ``(height, width, 3)``."""
+    names = sorted(SOURCE.glob("*.png"))[:count]
+    frames = []
+    for name in names:
+        with av.open(str(name)) as c:
+            frame = next(c.decode(video=0))
+        frames.append(frame.reformat(width=width, height=height, format="rgb24",
+                                     interpolation="AREA").to_ndarray())
+    return tuple(frames)
+
+
+def _add_audio(container, codec: str, rate: int = 48000):
+    layout = "stereo"
+    options = {"strict": "experimental"} if codec == "vorbis" else None
+    stream = container.add_stream(codec, rate=rate, layout=layout, options=options)
+    return stream
+
+
+def _audio_frames(stream, seconds: float, rate: int = 48000):
+    """A 440 Hz tone of ``seconds``, as frames sized for ``stream``'s encoder."""
+    total = int(round(seconds * rate))
+    size = stream.codec_context.frame_size or 1024
+    fmt = stream.codec_context.format.name
+    t = np.arange(total) / rate
+    tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    for k in range(0, total, size):
+        chunk = np.stack([tone[k:k + size]] * 2)
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts, frame.time_base = rate, k, Fraction(1, rate)
+        if fmt != "fltp":
+            frame = av.AudioResampler(format=fmt, layout="stereo", rate=rate).resample(frame)[0]
+            frame.pts = k
+        yield frame
+
+
+def make_clip(path, count: int = 5, size=(32, 24), fps: int = 25, codec: str = "libx264",
+              pix_fmt: str = "yuv420p", audio: str | None = "aac", pts: list[int] | None = None,
+              time_base: Fraction | None = None, rotation: int = 0, tags: dict | None = None,
+              subtitles: list[tuple[float, float, str]] | None = None) -> Path:
+    """Write a clip; ``pts`` (in ``time_base``) makes it variable frame rate. Returns ``path``."""
+    path = Path(path)
+    frames = footage(size[0], size[1], count)
+    tb = time_base or Fraction(1, fps)
+    pts = pts or list(range(count))
+    with av.open(str(path), "w") as out:
+        v = out.add_stream(codec, rate=fps)
+        v.width, v.height, v.pix_fmt = size[0], size[1], pix_fmt
+        v.codec_context.time_base = tb
+        if codec == "libx265":
+            v.codec_context.options = {"x265-params": "log-level=error"}
+        for key, value in (tags or {}).items():
+            setattr(v.codec_context, key, value)
+        if rotation:
+            v.set_display_rotation(rotation)
+        a = _add_audio(out, audio) if audio else None
+        s = out.add_mux_stream("subrip") if subtitles else None
+        if s is not None:
+            s.time_base = Fraction(1, 1000)
+        for frame_rgb, p in zip(frames, pts):
+            frame = av.VideoFrame.from_ndarray(frame_rgb, format="rgb24")
+            frame = frame.reformat(format=pix_fmt, dst_colorspace=_sws(tags), dst_color_range=_range(tags))
+            for key, value in (tags or {}).items():
+                setattr(frame, key, value)
+            frame.pts, frame.time_base = p, tb
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+        if a is not None:
+            seconds = float((pts[-1] + (pts[-1] - pts[-2] if len(pts) > 1 else 1)) * tb)
+            for frame in _audio_frames(a, seconds):
+                out.mux(a.encode(frame))
+            out.mux(a.encode(None))
+        for start, end, text in subtitles or ():
+            packet = av.Packet(text.encode())
+            packet.stream = s
+            packet.pts = packet.dts = int(start * 1000)
+            packet.duration = int((end - start) * 1000)
+            packet.time_base = Fraction(1, 1000)
+            out.mux(packet)
+    return path
+
+
+def _sws(tags):
+    return "itu709" if (tags or {}).get("colorspace") == 1 else "itu601"
+
+
+def _range(tags):
+    return 2 if (tags or {}).get("color_range") == 2 else 1
+
+
+def file_hash(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def video_timestamps(path) -> list[float]:
+    """Presentation times (seconds) of every video frame, from the packets."""
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        times = sorted(float(p.pts * p.time_base) for p in c.demux(s) if p.size and p.pts is not None)
+    return times
+
+
+def audio_duration(path) -> float:
+    """Seconds of audio: the span from the first packet's start to the last packet's end."""
+    with av.open(str(path)) as c:
+        s = c.streams.audio[0]
+        spans = [(float(p.pts * p.time_base), float((p.pts + p.duration) * p.time_base))
+                 for p in c.demux(s) if p.size and p.pts is not None]
+    return max(e for _s, e in spans) - max(0.0, min(s for s, _e in spans))
+
+
+def decoded_frames(path) -> list:
+    with av.open(str(path)) as c:
+        return list(c.decode(video=0))
