@@ -112,22 +112,51 @@ def build_job(args) -> RenderJob:
     return job
 
 
+class _Console:
+    """Notes and progress on stderr. Notes wait for the first finished frame, so a job that
+    fails up front prints only its error line."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.started, self.pending = quiet, False, []
+        self.bar = None if quiet else ProgressBar()
+
+    def log(self, msg: str):
+        if self.quiet:
+            return
+        if not self.started:
+            self.pending.append(msg)
+            return
+        self.bar.close()
+        print(f"savsr: note: {msg}", file=sys.stderr)
+
+    def progress(self, p):
+        if self.quiet or p.done == 0:
+            return
+        if not self.started:
+            self.flush()
+        self.bar(p)
+
+    def flush(self):
+        self.started = True
+        for msg in self.pending:
+            print(f"savsr: note: {msg}", file=sys.stderr)
+        self.pending = []
+
+    def close(self):
+        if self.bar:
+            self.bar.close()
+
+
 def run(args) -> int:
     from ..render import render
     job = build_job(args)
-    bar = None if args.quiet else ProgressBar()
-
-    def log(msg: str):
-        if not args.quiet:
-            if bar:
-                bar.close()
-            print(f"savsr: note: {msg}", file=sys.stderr)
-
+    console = _Console(args.quiet)
     try:
-        result = render(job, progress=bar, log=log)
+        result = render(job, progress=console.progress, log=console.log)
+        if not args.quiet:
+            console.flush()
     finally:
-        if bar:
-            bar.close()
+        console.close()
     w, h = result.size
     print(f"wrote {result.output}  ({w}x{h}, {result.frames} frames, {job.codec}) in "
           f"{format_duration(result.seconds)} ({result.fps:.2f} fps)")

@@ -120,8 +120,12 @@ def open_input(path):
         raise InputError(f"input file is empty: {path}")
     try:
         return av.open(str(path), metadata_errors="replace")
+    except av.error.EOFError:
+        raise InputError(f"{path.name} has no video frames: it ends before the first one "
+                         "(an empty or unfinished recording?)") from None
     except av.error.FFmpegError as exc:
-        raise InputError(f"not a video file FFmpeg can read: {path.name} ({_reason(exc)})") from None
+        raise InputError(f"cannot read {path.name}: not a video, or a damaged or incomplete file "
+                         f"({_reason(exc)})") from None
     except (OSError, UnicodeError) as exc:
         raise InputError(f"cannot open {path.name}: {exc}") from None
 
@@ -134,8 +138,11 @@ def video_stream(container, path):
     """The main video stream (cover art excluded), or a clear error."""
     streams = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
     if not streams:
-        kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
-        raise InputError(f"{Path(path).name} has no video stream (it holds {kinds})")
+        kinds = ", ".join(sorted({s.type for s in container.streams}))
+        if not kinds:
+            raise InputError(f"{Path(path).name} has no video frames (it holds no streams at all: "
+                             "an empty or unfinished recording?)")
+        raise InputError(f"{Path(path).name} has no video stream (it holds only {kinds})")
     if container.format.name in IMAGE_FORMATS or streams[0].codec_context.name in ("png", "mjpeg", "bmp", "tiff", "webp") \
             and container.format.name.endswith("_pipe"):
         raise InputError(f"{Path(path).name} is a still image, not a video")
