@@ -1,0 +1,137 @@
+"""Opening real clips, the scale panel, and the before/after preview."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from savsr_app.images import rgb_from_qimage
+
+from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
+
+
+def wait_patch(qtbot, window, timeout=60000):
+    """Wait for the next SAVSR region of the current request; returns (image array, rect)."""
+    with qtbot.waitSignal(window.controller.afterPatch, timeout=timeout) as blocker:
+        pass
+    image, rect = blocker.args
+    return rgb_from_qimage(image), rect
+
+
+def test_open_clip_shows_facts_and_both_panes(qtbot, window, clip):
+    with qtbot.waitSignal(window.controller.afterPatch, timeout=60000) as patch:
+        info = open_clip(qtbot, window, clip)
+    assert (info.width, info.height, info.frame_count) == (*CLIP_SIZE, CLIP_FRAMES)
+    assert window.clip_panel.values["Size"].text() == f"{CLIP_SIZE[0]} × {CLIP_SIZE[1]}"
+    assert window.clip_panel.values["Frames"].text() == str(CLIP_FRAMES)
+    assert window.clip_panel.values["Codec"].text().startswith("h264")
+    assert "Output: 192 × 128" in window.scale_panel.output_label.text()
+    qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)
+    before = rgb_from_qimage(window.preview.images.before)
+    assert before.shape == (128, 192, 3)
+    after, rect = rgb_from_qimage(patch.args[0]), patch.args[1]
+    assert rect.width() > 0 and rect.height() > 0
+    bicubic_part = before[rect.y():rect.y() + rect.height(), rect.x():rect.x() + rect.width()]
+    assert after.shape == bicubic_part.shape
+    assert np.abs(after.astype(int) - bicubic_part.astype(int)).mean() > 1.0   # SAVSR is not bicubic
+    assert window.preview.images.seconds is not None and not window.preview.images.busy
+
+
+def test_changing_factors_updates_size_and_both_panes(qtbot, window, clip):
+    with qtbot.waitSignal(window.controller.afterPatch, timeout=60000):
+        open_clip(qtbot, window, clip)
+    panel = window.scale_panel
+    panel.link.setChecked(False)
+    with qtbot.waitSignal(window.controller.afterPatch, timeout=60000) as patch:
+        with qtbot.waitSignal(window.controller.beforeImage, timeout=30000) as before:
+            panel.w_factor.setValue(3.0)
+    assert "Output: 288 × 128" in panel.output_label.text()
+    image = rgb_from_qimage(before.args[0])
+    assert image.shape == (128, 288, 3)
+    after, rect = rgb_from_qimage(patch.args[0]), patch.args[1]
+    assert rect.right() < 288 and after.shape[:2] == (rect.height(), rect.width())
+    part = image[rect.y():rect.y() + rect.height(), rect.x():rect.x() + rect.width()]
+    assert np.abs(after.astype(int) - part.astype(int)).mean() > 1.0
+
+
+def test_link_and_size_fields_stay_consistent(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    p = window.scale_panel
+    assert p.linked
+    p.w_factor.setValue(2.5)
+    assert p.h_factor.value() == pytest.approx(2.5)
+    assert (p.w_px.value(), p.h_px.value()) == (240, 160)
+    p.h_px.setValue(96)                    # linked: the width follows the height's factor
+    assert p.s_h == pytest.approx(1.5) and p.s_w == pytest.approx(1.5)
+    assert p.w_px.value() == 144
+    p.link.setChecked(False)
+    p.h_px.setValue(100)                   # unlinked: only the height changes
+    assert p.s_h == pytest.approx(100 / 64)
+    assert p.h_factor.value() == pytest.approx(1.562, abs=1e-3)
+    assert p.w_px.value() == 144 and p.s_w == pytest.approx(1.5)
+    p.link.setChecked(True)                # relinking takes the width factor for both
+    assert p.s_h == pytest.approx(1.5) and p.h_px.value() == 96
+    p.apply_preset("anamorphic", (4 / 3, 1.0))
+    assert not p.linked and p.s_w == pytest.approx(2.0) and p.s_h == pytest.approx(1.5)
+    assert "Output: 192 × 96" in p.output_label.text()
+    p.w_factor.setValue(9.0)               # clamped to the network's range
+    assert p.s_w == pytest.approx(4.0) and p.w_px.value() == 384
+
+
+def test_presets_hit_target_sizes(qtbot, window, data_dir, clip_dir):
+    wide = encode_clip(data_dir / "basketballpass", clip_dir / "wide.mp4", size=(640, 360), count=8)
+    open_clip(qtbot, window, wide)
+    p = window.scale_panel
+    p.preset_buttons["1080p"].click()
+    assert (p.w_px.value(), p.h_px.value()) == (1920, 1080) and p.linked
+    assert "1920 × 1080" in p.output_label.text()
+    assert not p.preset_buttons["4K UHD"].isEnabled()      # would need a factor of 6
+    p.preset_buttons["4K UHD"].click()
+    assert (p.w_px.value(), p.h_px.value()) == (1920, 1080)
+    p.preset_buttons["2x"].click()
+    assert (p.w_px.value(), p.h_px.value()) == (1280, 720)
+
+
+def test_bad_file_shows_the_engines_message(qtbot, window, tmp_path):
+    from engine.errors import SavsrError
+    from engine.video import probe
+    bad = tmp_path / "holiday.mp4"
+    bad.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(SavsrError) as expected:
+        probe(bad)
+    with qtbot.waitSignal(window.openFailed, timeout=30000) as failed:
+        window.open_path(str(bad))
+    assert failed.args[0] == str(expected.value)
+    assert window.notifier.text() == str(expected.value)
+    assert window.info is None
+
+
+def test_latest_frame_wins(qtbot, window, clip):
+    from engine.preview import output_hw, resize
+    from engine.video import read_frames
+    info = open_clip(qtbot, window, clip)
+    for frame in (3, 5, 7):
+        window.transport.set_frame(frame)
+    qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)
+    with qtbot.waitSignal(window.controller.afterPatch, timeout=60000):
+        pass
+    expected = resize(read_frames(info, [7])[0], output_hw(64, 96, (2.0, 2.0)))
+    qtbot.waitUntil(lambda: np.array_equal(rgb_from_qimage(window.preview.images.before), expected), timeout=30000)
+    assert window.controller.frame == 7
+    assert "frame 8 / 10" in window.transport.time_label.text()
+
+
+def test_zoom_and_pan_stay_in_step(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    area = window.preview
+    area.viewport.set_zoom(4.0)
+    area.viewport.pan(-50, -20)
+    region = area.visible_region()
+    assert region.width() < 192 and region.height() < 128       # zoomed in: part of the frame
+    for pane in (area.before_pane, area.after_pane):
+        assert pane.viewport is area.viewport
+    with qtbot.waitSignal(area.regionChanged, timeout=5000) as moved:
+        area.set_mode("split")
+    assert area.split_pane.isVisible() and not area.after_pane.isVisible()
+    assert moved.args[0].isValid()
+    area.viewport.fit()
+    assert area.visible_region().width() == 192 and area.visible_region().height() == 128
