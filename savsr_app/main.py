@@ -13,10 +13,11 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> int:
+def start(argv=None):
+    """Create the application (if needed) and the main window, open ``FILE``; returns the window."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from .qt import QApplication, icon
     from .main_window import MainWindow
+    from .qt import QApplication, icon
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
@@ -26,7 +27,15 @@ def main(argv=None) -> int:
     window.show()
     if args.file:
         window.open_path(args.file)
-    return app.exec()
+    return window
+
+
+def main(argv=None) -> int:
+    window = start(argv)
+    from .qt import QApplication
+    code = QApplication.instance().exec()
+    del window
+    return code
 
 
 if __name__ == "__main__":

@@ -121,8 +121,11 @@ class ScalePanel(QWidget):
         if size is not None:
             self.w_px.setRange(max(1, round(size[0] * MIN_SCALE)), round(size[0] * MAX_SCALE))
             self.h_px.setRange(max(1, round(size[1] * MIN_SCALE)), round(size[1] * MAX_SCALE))
-            for label, _tip, kind, values in PRESETS:
-                self.preset_buttons[label].setEnabled(self._preset_factors(kind, values) is not None)
+            for label, tip, kind, values in PRESETS:
+                ok = self._preset_factors(kind, values) is not None
+                self.preset_buttons[label].setEnabled(ok)
+                self.preset_buttons[label].setToolTip(tip if ok else f"{tip} (needs a factor outside "
+                                                      f"{MIN_SCALE:g} to {MAX_SCALE:g} for this clip)")
         self._updating = False
         self._show()
 

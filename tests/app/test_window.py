@@ -1,0 +1,91 @@
+"""Window-level behaviour: the advanced dock, settings, the command line, shortcuts."""
+from __future__ import annotations
+
+from app_clips import open_clip
+from savsr_app.qt import QKeySequence, Qt
+from savsr_app.settings import SettingsStore
+
+
+def test_advanced_dock_is_hidden_until_revealed_and_remembered(qtbot, make_window):
+    first = make_window()
+    dock = first.advanced_dock
+    assert not dock.isVisible()
+    action = dock.toggleViewAction()
+    assert action.shortcut() == QKeySequence("Ctrl+Shift+A")
+    assert action in first.menuBar().actions()[1].menu().actions()        # View menu
+    action.trigger()
+    assert dock.isVisible()
+    first.close()
+    assert SettingsStore().load().show_advanced
+    second = make_window()
+    assert second.advanced_dock.isVisible()
+
+
+def test_settings_changes_reach_the_preview_and_new_jobs(qtbot, window, clip, small_model_file, tmp_path):
+    open_clip(qtbot, window, clip)
+    window.settings.codec, window.settings.crf, window.settings.container = "h265", 24, "mkv"
+    window.apply_settings()
+    job = window.make_job()
+    assert (job.codec, job.crf, job.output[-4:]) == ("h265", 24, ".mkv")
+    assert job.model == str(small_model_file) and job.device == "cpu"
+    assert window.status.device_label.text() == "Device: CPU"
+
+
+def test_import_model_checks_and_copies_the_file(qtbot, window, small_model_file, tmp_path):
+    from savsr_app.settings_dialog import SettingsDialog
+    from savsr_app.storage import models_dir
+    dialog = SettingsDialog(window.settings, window.background, window)
+    qtbot.addWidget(dialog)
+    dialog.import_model(str(small_model_file))
+    copied = models_dir() / "imported" / small_model_file.name
+    qtbot.waitUntil(copied.exists, timeout=30000)
+    assert dialog.model.currentData() == str(copied)
+    assert dialog.result_settings().model == str(copied)
+
+
+def test_import_model_refuses_a_bad_file(qtbot, window, tmp_path, monkeypatch):
+    from savsr_app import settings_dialog
+    from savsr_app.storage import models_dir
+    shown = []
+    monkeypatch.setattr(settings_dialog.QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+    bad = tmp_path / "notes.pth"
+    bad.write_bytes(b"\x00not a checkpoint")
+    dialog = settings_dialog.SettingsDialog(window.settings, window.background, window)
+    qtbot.addWidget(dialog)
+    dialog.import_model(str(bad))
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "notes.pth" in shown[0]
+    assert not (models_dir() / "imported" / "notes.pth").exists()
+
+
+def test_frame_keys_step_the_preview(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    window.activateWindow()
+    window.actions_by_name["next"].trigger()
+    window.actions_by_name["next"].trigger()
+    window.actions_by_name["prev"].trigger()
+    assert window.transport.frame == 1 and window.controller.frame == 1
+    window.actions_by_name["last"].trigger()
+    assert window.transport.frame == 9
+    assert window.actions_by_name["add"].shortcuts()[0] == QKeySequence("Ctrl+Return")
+    assert window.actions_by_name["open"].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+
+
+def test_command_line_opens_the_file(qtbot, settings, clip):
+    from savsr_app.main import start
+    window = start([str(clip)])
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30000)
+    assert window.info.path == str(clip)
+    assert window.windowTitle().startswith("basketball.mp4")
+
+
+def test_drop_opens_a_clip(qtbot, window, clip):
+    from savsr_app.qt import QDropEvent, QMimeData, QPointF, QUrl
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(clip))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.clipOpened, timeout=30000):
+        window.dropEvent(event)
+    assert window.info.path == str(clip)
