@@ -90,16 +90,18 @@ def _time(text: str | None, flag: str) -> float | None:
 
 
 def _default_output(job: RenderJob, sample: bool) -> str:
+    """``<input>_savsr_<W>x<H>.<ext>`` next to the input (in the current folder for the sample)."""
     from ..plan import plan
-    w, h = plan(job, check_output=False).display_out_size
     src = Path(job.input)
     folder = Path.cwd() if sample else src.parent
-    stem = f"{src.stem}_savsr_{w}x{h}"
     if job.codec == "png":
-        return str(folder / stem)
-    ext = src.suffix.lower() if src.suffix.lower() in (".mp4", ".mov", ".mkv") and job.codec in ("h264", "h265") \
-        else DEFAULT_EXT[job.codec]
-    return str(folder / (stem + ext))
+        ext = ""
+    elif src.suffix.lower() in (".mp4", ".mov", ".mkv") and job.codec in ("h264", "h265"):
+        ext = src.suffix.lower()
+    else:
+        ext = DEFAULT_EXT[job.codec]
+    w, h = plan(job.replace(output=str(folder / ("out" + ext))), check_output=False).display_out_size
+    return str(folder / f"{src.stem}_savsr_{w}x{h}{ext}")
 
 
 def build_job(args) -> RenderJob:

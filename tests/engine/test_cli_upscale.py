@@ -1,0 +1,131 @@
+"""``savsr upscale``: success, and every bad input -> one line on stderr, exit 1, no file left."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clipmaker import file_hash, make_clip
+from engine.cli import main
+from engine.video import probe
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def clip(data_dir, tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("cli") / "in clip é.mp4", count=4)
+
+
+def test_upscale_writes_the_file_and_says_where(clip, small_model_file, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    rc = main(["upscale", str(clip), "-o", str(out), "--width-scale", "2", "--height-scale", "1.5",
+               "--model", str(small_model_file), "--device", "cpu", "--crf", "20", "--preset", "veryfast"])
+    assert rc == 0
+    captured = capsys.readouterr()
+    assert f"wrote {out}" in captured.out and "(64x36, 4 frames, h264)" in captured.out
+    assert "4/4 frames" in captured.err and "fps" in captured.err and "ETA" in captured.err
+    info = probe(out)
+    assert (info.width, info.height, info.frame_count) == (64, 36, 4)
+
+
+def test_default_output_name_next_to_the_input(small_model_file, data_dir, tmp_path, capsys):
+    src = make_clip(tmp_path / "take1.mov", count=2)
+    assert main(["upscale", str(src), "--size", "64x48", "--model", str(small_model_file), "-q"]) == 0
+    assert (tmp_path / "take1_savsr_64x48.mov").is_file()
+    assert capsys.readouterr().err == ""
+
+
+def test_existing_output_needs_overwrite(clip, small_model_file, tmp_path, capsys):
+    out = tmp_path / "out.mkv"
+    out.write_bytes(b"old")
+    argv = ["upscale", str(clip), "-o", str(out), "--scale", "1", "--model", str(small_model_file), "-q",
+            "--codec", "ffv1", "--end", "0.04"]
+    assert main(argv) == 1 and out.read_bytes() == b"old"
+    assert "already exists" in capsys.readouterr().err
+    assert main(argv + ["--overwrite"]) == 0 and probe(out).frame_count == 1
+
+
+def _random(tmp_path):
+    path = tmp_path / "random.mp4"
+    path.write_bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    return path
+
+
+def _audio_only(tmp_path):
+    import av
+    path = tmp_path / "voice.m4a"
+    with av.open(str(path), "w") as c:
+        a = c.add_stream("aac", rate=48000, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, 0
+        c.mux(a.encode(frame))
+        c.mux(a.encode(None))
+    return path
+
+
+def _no_frames(tmp_path):
+    import av
+    path = tmp_path / "empty-recording.mkv"
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
+        c.start_encoding()
+    return path
+
+
+def _damaged(tmp_path, clip):
+    data = bytearray(make_clip(tmp_path / "source.mp4", count=6, size=(64, 48)).read_bytes())
+    for k in range(len(data) // 3, len(data) * 2 // 3, 7):
+        data[k] = (data[k] * 31 + 7) % 256
+    path = tmp_path / "damaged.mp4"
+    path.write_bytes(bytes(data))
+    (tmp_path / "source.mp4").unlink()
+    return path
+
+
+CASES = {
+    "missing input": (lambda t, c, d: t / "nope.mp4", [], "input file not found"),
+    "folder as input": (lambda t, c, d: d, [], "is a folder, not a video file"),
+    "not a video": (lambda t, c, d: _random(t), [], "not a video, or a damaged or incomplete file"),
+    "no video stream": (lambda t, c, d: _audio_only(t), [], "has no video stream"),
+    "image": (lambda t, c, d: d / "basketballpass" / "001.png", [], "is a still image, not a video"),
+    "zero frames": (lambda t, c, d: _no_frames(t), [], "has no video frames"),
+    "corrupt stream": (lambda t, c, d: _damaged(t, c), [], "the video stream is damaged"),
+    "scale too large": (lambda t, c, d: c, ["--scale", "4.5"], "width factor 4.5 is out of range"),
+    "scale below one": (lambda t, c, d: c, ["--height-scale", "0.5"], "height factor 0.5 is out of range"),
+    "two scale forms": (lambda t, c, d: c, ["--scale", "2", "--size", "64x48"], "give one form of scale"),
+    "bad size": (lambda t, c, d: c, ["--size", "big"], "--size must look like 1920x1080"),
+    "bad time": (lambda t, c, d: c, ["--start", "1:xx"], "--start must be seconds"),
+    "bad device": (lambda t, c, d: c, ["--device", "tpu"], "unknown device"),
+    "unwritable folder": (lambda t, c, d: c, ["-o", "/proc/savsr-out.mp4"], "output folder is not writable"),
+    "missing folder": (lambda t, c, d: c, ["-o", "{tmp}/no/such/out.mp4"], "output folder does not exist"),
+    "output is input": (lambda t, c, d: c, ["-o", "{input}"], "output is the input file"),
+    "bad model": (lambda t, c, d: c, ["--model", "{input}"], "not a checkpoint file"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_gives_one_line_and_leaves_nothing(case, clip, small_model_file, data_dir, tmp_path, capsys):
+    make_input, extra, message = CASES[case]
+    src = make_input(tmp_path, clip, data_dir)
+    before = file_hash(src) if src.is_file() else None
+    extra = [a.replace("{tmp}", str(tmp_path)).replace("{input}", str(src)) for a in extra]
+    argv = ["upscale", str(src), "--model", str(small_model_file), "--device", "cpu"]
+    argv += [] if "-o" in extra else ["-o", str(tmp_path / "out.mp4")]
+    argv += extra if any(a.startswith(("--scale", "--height", "--size")) for a in extra) else ["--scale", "2"] + extra
+    files_before = sorted(tmp_path.iterdir())
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.count("\n") == 1 and err.startswith("savsr: error: ") and message in err, err
+    assert "Traceback" not in err
+    assert sorted(tmp_path.iterdir()) == files_before  # no output, no temporary file
+    if before is not None:
+        assert file_hash(src) == before  # the input is never modified
