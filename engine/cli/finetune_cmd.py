@@ -1,0 +1,54 @@
+"""``savsr finetune CLIP_OR_FOLDER... --minutes M -o OUT [--base MODEL] [--scales ...]``."""
+from __future__ import annotations
+
+from .train import _printer, _scale_pair, _threads
+
+
+def register(sub):
+    p = sub.add_parser("finetune", help="adapt a model to your own footage (the bundled model by default)")
+    p.add_argument("footage", nargs="+", metavar="CLIP_OR_FOLDER", help="video files or frame folders")
+    p.add_argument("-o", "--output", required=True, help="fine-tuned model file (.safetensors or .pt)")
+    p.add_argument("--base", help="model to start from (default: the bundled model)")
+    p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget (default 5)")
+    p.add_argument("--steps", type=int, help="stop after this many steps")
+    p.add_argument("--scales", nargs="+", default=["2"],
+                   help="the factor(s) you will upscale by, e.g. 2 or 1.5x4 (h x w); training covers +-0.5")
+    p.add_argument("--scale-range", nargs=2, type=float, metavar=("LOW", "HIGH"), help="explicit scale range")
+    p.add_argument("--lr", type=float, default=5e-5)
+    p.add_argument("--patch", type=int, default=32, help="LR patch side")
+    p.add_argument("--batch", type=int, default=4, help="batch size (>= 2)")
+    p.add_argument("--holdout", type=float, default=0.1, help="last fraction of each clip kept for validation")
+    p.add_argument("--train-batchnorm", action="store_true", help="update BatchNorm layers (default: frozen)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted fine-tune writing to OUT")
+    p.add_argument("--nproc", type=int, default=1, help="processes (GPUs); only 1 is supported for now")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..errors import SavsrError
+    from ..train.finetune import FinetuneSettings, finetune
+    from ..train.validate import summary
+    if args.nproc != 1:
+        raise SavsrError("--nproc above 1 (multi-GPU fine-tuning) is not available yet")
+    _threads(args.threads)
+    try:
+        scales = [list(_scale_pair(s)) for s in args.scales]
+    except ValueError as exc:
+        raise SavsrError(str(exc)) from None
+    settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
+                                lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
+                                bn_eval=not args.train_batchnorm)
+    try:
+        res = finetune(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
+                       settings=settings, device=args.device, progress=_printer(args.quiet), resume=args.resume)
+    except ValueError as exc:
+        raise SavsrError(str(exc)) from None
+    b, a = summary(res["before"]), summary(res["after"])
+    print(f"{res['step']} steps ({res['stopped']}); on the held-out frames: before {b.get('psnr', float('nan')):.2f} dB, "
+          f"after {a.get('psnr', float('nan')):.2f} dB (bicubic {a.get('bicubic', float('nan')):.2f} dB): "
+          f"{res['gain_db']:+.2f} dB")
+    print(f"model: {res['model']}")
+    return 0

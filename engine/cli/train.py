@@ -1,0 +1,110 @@
+"""``savsr train``, ``savsr export-model`` and (from :mod:`.finetune_cmd`) ``savsr finetune``."""
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+
+def _scale_pair(text: str) -> tuple[float, float]:
+    """``2`` -> (2, 2); ``1.5x4`` -> (1.5, 4) (height x width)."""
+    parts = text.lower().replace("*", "x").split("x")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"not a scale: {text!r} (use 2 or 1.5x4)") from None
+    if len(vals) == 1:
+        vals *= 2
+    if len(vals) != 2 or min(vals) < 1:
+        raise ValueError(f"not a scale: {text!r} (use 2 or 1.5x4, factors >= 1)")
+    return vals[0], vals[1]
+
+
+def _threads(n):
+    if n:
+        import torch
+        torch.set_num_threads(n)
+
+
+def _printer(quiet: bool):
+    def show(event):
+        if quiet:
+            return
+        kind = event["kind"]
+        if kind == "train" and event["step"] % 10 == 0:
+            print(f"step {event['step']}/{event['total_steps']}  loss {event['loss']:.5f}  lr {event['lr']:.2e}  "
+                  f"{event['elapsed_s'] / 60:.1f} min", flush=True)
+        elif kind == "val":
+            s = event["summary"]
+            print(f"validation @ {event['step']}: model {s['psnr']:.2f} dB, bicubic {s['bicubic']:.2f} dB, "
+                  f"gain {s['gain']:+.2f} dB (worst scale {s['min_gain']:+.2f})", flush=True)
+        elif kind == "checkpoint":
+            print(f"checkpoint @ {event['step']}: {event['path']}", flush=True)
+    return show
+
+
+def register(sub):
+    p = sub.add_parser("train", help="train a model (or continue the run in RUN_DIR)")
+    p.add_argument("run_dir", help="run folder: config.json, checkpoint.pt, log.jsonl")
+    p.add_argument("--config", help="JSON file of training settings (see engine.train.TrainConfig)")
+    p.add_argument("--data", nargs="+", help="training footage: video files or frame folders")
+    p.add_argument("--val-data", nargs="+", help="held-out footage for validation")
+    p.add_argument("--minutes", type=float, help="wall-clock budget for this invocation")
+    p.add_argument("--steps", type=int, help="steps to train in this invocation")
+    p.add_argument("--total-steps", type=int, help="schedule length (may be raised when resuming)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, help="CPU threads for torch")
+    p.add_argument("--export", metavar="MODEL", help="export the EMA weights here at every checkpoint")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=run_train)
+
+    p = sub.add_parser("export-model", help="write a training checkpoint's weights as a model file")
+    p.add_argument("checkpoint", help="checkpoint.pt or a run folder")
+    p.add_argument("-o", "--output", required=True, help="model file (.safetensors or .pt)")
+    p.add_argument("--raw", action="store_true", help="the raw weights instead of the EMA")
+    p.add_argument("--name", help="model name stored in the file")
+    p.set_defaults(func=run_export)
+
+    from . import finetune_cmd
+    finetune_cmd.register(sub)
+
+
+def run_train(args) -> int:
+    from ..train import TrainConfig, export_model, open_run
+    _threads(args.threads)
+    config = None
+    if args.config:
+        config = TrainConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
+    if args.data or args.val_data:
+        config = config or TrainConfig()
+        config.data = args.data or config.data
+        config.val_data = args.val_data or config.val_data
+    trainer = open_run(config, args.run_dir, device=args.device, total_steps=args.total_steps)
+    show = _printer(args.quiet)
+
+    def progress(event):
+        show(event)
+        if args.export and event["kind"] == "checkpoint":
+            val = [r for r in trainer.history if r.get("kind") == "val"]
+            meta = {"name": Path(args.export).stem}
+            if val:
+                meta["validation"] = {"step": val[-1]["step"], **val[-1]["summary"]}
+            export_model(event["path"], args.export, metadata=meta)
+
+    cancel = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stop after the current step, with a checkpoint
+        signal.signal(sig, lambda *_: cancel.set())
+    result = trainer.run(minutes=args.minutes, steps=args.steps, progress=progress, cancel=cancel)
+    print(f"stopped ({result['stopped']}) at step {result['step']}, {result['elapsed_s'] / 3600:.2f} h trained")
+    return 0
+
+
+def run_export(args) -> int:
+    from ..train import export_model
+    ckpt = Path(args.checkpoint)
+    if ckpt.is_dir():
+        ckpt = ckpt / "checkpoint.pt"
+    meta = {"name": args.name} if args.name else None
+    print(export_model(ckpt, args.output, ema=not args.raw, metadata=meta))
+    return 0
