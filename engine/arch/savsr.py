@@ -96,6 +96,7 @@ class SAVSR(nn.Module):
         self.upsample = STAUpsample(nf)
         self.tail = nn.Conv2d(nf, num_in_ch, 3, 1, 1)
         self.fast = True
+        self.fuse_branches: bool | None = None  # fast path: None = on CUDA only (see blocks.py)
 
     # ---- configuration --------------------------------------------------------------------
     def use_fast_path(self, enabled: bool = True) -> "SAVSR":
@@ -134,6 +135,7 @@ class SAVSR(nn.Module):
     def align(self, x: torch.Tensor, scale: Scale) -> torch.Tensor:
         """Iterative bidirectional alignment and pyramid fusion -> aligned feature ``(b, nf, h, w)``."""
         b, _, _, h, w = x.shape
+        fused = self.fast and (x.is_cuda if self.fuse_branches is None else self.fuse_branches)
         sw, n = self.config.slid_win, self.num_triplets
         x_fwd = x[:, self.forward_idx] if self.config.interval else x
         x_bwd = x[:, self.backward_idx] if self.config.interval else x
@@ -146,13 +148,13 @@ class SAVSR(nn.Module):
         p2f, f2p = [None] * n, [None] * n
         for i in range(n):
             j = n - 1 - i
-            hidden_f2p = self.f2p_win.step(*f2p_in[j], hidden_f2p, scale, self.fast)
+            hidden_f2p = self.f2p_win.step(*f2p_in[j], hidden_f2p, scale, fused)
             f2p[j] = hidden_f2p
-            hidden_p2f = self.p2f_win.step(*p2f_in[i], hidden_p2f, scale, self.fast)
+            hidden_p2f = self.p2f_win.step(*p2f_in[i], hidden_p2f, scale, fused)
             p2f[i] = hidden_p2f
         feats = [torch.cat([f2p[i], p2f[i]], dim=1) for i in range(n)]
         for level in self.h_win:
-            feats = level(feats, scale, self.fast)
+            feats = level(feats, scale, fused)
         return act(self.h_win_conv_h(feats[0]))
 
     def reconstruct(self, aligned: torch.Tensor, scale: Scale) -> torch.Tensor:

@@ -59,7 +59,7 @@ def sample_grid(h: int, w: int, scale: Scale, offset: torch.Tensor, y0: int = 0)
 
 class STAUpsample(nn.Module):
     fast = True
-    strip_pixels = 1 << 18  # output pixels per strip on the fast path
+    strip_pixels = 1 << 17  # output pixels per strip on the fast path
     cache_size = 8
 
     def __init__(self, nf: int, num_experts: int = 4, st_ksize: int = 5):
@@ -86,8 +86,13 @@ class STAUpsample(nn.Module):
         if cacheable and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        e = self.body(position_code(H, W, scale, ref.device, ref.dtype))
-        out = (self.offset(e), self.st_offset(e), self.routing(e))
+        code = position_code(H, W, scale, ref.device, ref.dtype)
+        # the 64-channel hidden layer is the big part: build it a strip of rows at a time
+        rows = H if not self.fast else max(1, self.strip_pixels // W)
+        heads = [torch.cat([self.offset(e), self.st_offset(e), self.routing(e)], dim=1)
+                 for e in (self.body(code[:, :, y:y + rows]) for y in range(0, H, rows))]
+        heads = torch.cat(heads, dim=2)
+        out = (heads[:, 0:2], heads[:, 2:4], heads[:, 4:])
         if cacheable:
             self._cache[key] = out
             while len(self._cache) > self.cache_size:
@@ -123,7 +128,7 @@ class STAUpsample(nn.Module):
         out = torch.zeros_like(x)
         for t in range(k * k):
             dy, dx = divmod(t, k)
-            tap = F.leaky_relu(F.conv2d(guide, wk[:, t], bk[:, t]), 0.1)
+            tap = F.leaky_relu(F.conv2d(guide, wk[:, t].contiguous(), bk[:, t].contiguous()), 0.1)
             out.addcmul_(tap, xp[:, :, dy:dy + h, dx:dx + w])
         return out
 
@@ -182,4 +187,9 @@ class STAUpsample(nn.Module):
         f0 = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
         feat = mix(f0, routing)
         st_s = F.grid_sample(st, st_grid, mode="bilinear", padding_mode="zeros", align_corners=True)
-        return self.fusion(torch.cat([st_s, feat], dim=1))
+        if not self.fast:
+            return self.fusion(torch.cat([st_s, feat], dim=1))
+        # fusion on [st_s, feat] as two half convolutions: no 2nf-channel concatenation
+        w = self.fusion.weight
+        return F.conv2d(st_s, w[:, :self.nf].contiguous(), self.fusion.bias).add_(
+            F.conv2d(feat, w[:, self.nf:].contiguous()))

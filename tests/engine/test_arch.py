@@ -22,15 +22,18 @@ def test_default_state_dict_matches_the_official_layout(shared_dir):
     assert len(sd) == 791
 
 
-@pytest.mark.parametrize("fast", [False, True], ids=["plain", "fast"])
-def test_parity_with_the_authors_outputs(parity_model, parity_fixture, fast):
+@pytest.mark.parametrize("fast,fused", [(False, None), (True, None), (True, True)],
+                         ids=["plain", "fast", "fast-fused-branches"])
+def test_parity_with_the_authors_outputs(parity_model, parity_fixture, fast, fused):
     parity_model.use_fast_path(fast)
+    parity_model.fuse_branches = fused
     worst = 0.0
     with torch.no_grad():
         for case in parity_fixture["cases"]:
             out = parity_model(parity_fixture["inputs"][case["input"]], case["scale"])
             assert out.shape == case["output"].shape, case["scale"]
             worst = max(worst, (out - case["output"]).abs().max().item())
+    parity_model.fuse_branches = None
     assert worst <= 1e-4
 
 
