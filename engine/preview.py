@@ -20,9 +20,11 @@ from torch.nn import functional as F
 
 from .errors import SavsrError
 from .metrics import scale_step, window_indices
+from .tiling import OVERLAP
 
-MARGIN = 16  # LR pixels of context around the region (the network's receptive field is wider
-             # than this, but beyond ~16 px the effect on the visible pixels is below 8-bit noise)
+MARGIN = OVERLAP   # LR pixels of context around the region: the renderer's tile overlap, so the
+                   # preview shows what a tiled render produces (on the parity network, whose
+                   # routing is amplified, 8 px already differs by several 8-bit levels)
 
 
 class PreviewCancelled(SavsrError):

@@ -6,7 +6,7 @@ from pathlib import Path
 from .qt import QFormLayout, QLabel, Qt, QWidget
 from .transport import timecode
 
-FIELDS = ("File", "Size", "Frame rate", "Duration", "Frames", "Codec", "Audio", "Colour")
+FIELDS = ("File", "Size", "Frame rate", "Duration", "Codec", "Audio", "Colour")
 
 
 def describe(info) -> dict[str, str]:
@@ -25,8 +25,7 @@ def describe(info) -> dict[str, str]:
     colour = f"{info.matrix} / {info.primaries} / {info.transfer}, {info.range} range"
     if info.matrix == "unknown":
         colour = f"untagged (read as {info.rgb_matrix}, {info.rgb_range} range)"
-    return {"File": Path(info.path).name, "Size": size, "Frame rate": fps, "Duration": timecode(info.duration),
-            "Frames": str(info.frame_count), "Codec": codec, "Audio": audio, "Colour": colour}
+    return {"File": Path(info.path).name, "Size": size, "Frame rate": fps, "Duration": f"{timecode(info.duration)} ({info.frame_count} frames)", "Codec": codec, "Audio": audio, "Colour": colour}
 
 
 class ClipPanel(QWidget):

@@ -30,6 +30,8 @@ def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset
 
 
 class OutputPanel(QWidget):
+    """Codec, quality, container and folder; ``add_button`` is placed by the window (always visible)."""
+
     addRequested = Signal()
     changed = Signal()
 
@@ -74,7 +76,6 @@ class OutputPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
-        layout.addWidget(self.add_button)
         self._codec_changed()
 
     def apply_defaults(self, codec: str, crf: int, container: str, folder: str):

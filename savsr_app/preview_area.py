@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .preview_pane import ImagePane
-from .qt import (QButtonGroup, QComboBox, QHBoxLayout, QImage, QLabel, QRect, QSize, QStackedWidget, Qt,
+from .qt import (QButtonGroup, QComboBox, QHBoxLayout, QImage, QLabel, QPointF, QRect, QSize, QStackedWidget, Qt,
                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
 from .viewport import PreviewImages, Viewport
 
@@ -52,6 +52,7 @@ class PreviewArea(QWidget):
         self.viewport.changed.connect(self._viewport_changed)
         for pane in (self.before_pane, self.after_pane, self.split_pane):
             pane.doubleClicked.connect(self.toggle_fit)
+        self.split_pane.splitMoved.connect(lambda _f: self._viewport_changed())
         self.setMinimumSize(QSize(420, 260))
 
     def _tools(self) -> QHBoxLayout:
@@ -135,9 +136,14 @@ class PreviewArea(QWidget):
         self.viewport.set_image_size(QSize(0, 0))
 
     def visible_region(self) -> QRect:
-        return self.viewport.visible_region()
+        """The output pixels the SAVSR side shows: the after pane, or right of the split line."""
+        region = self.viewport.visible_region()
+        if self.mode == "split":
+            left = int(self.viewport.to_image(QPointF(self.split_pane.width() * self.split_pane.split, 0)).x())
+            region.setLeft(max(region.left(), left))
+        return region
 
     def _viewport_changed(self):
         self.zoom_label.setText(f"Zoom {self.viewport.zoom * 100:.0f}%")
         if not self.viewport.image_size.isEmpty():
-            self.regionChanged.emit(self.viewport.visible_region())
+            self.regionChanged.emit(self.visible_region())

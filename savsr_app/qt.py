@@ -1,6 +1,6 @@
 """The one place the app imports Qt from (PySide6 and qtawesome): pin and adapt here."""
 # ruff: noqa: F401
-from PySide6.QtCore import (QAbstractTableModel, QByteArray, QEvent, QMimeData, QModelIndex, QObject, QPoint, QPointF,
+from PySide6.QtCore import (QAbstractTableModel, QByteArray, QEvent, QEventLoop, QMimeData, QModelIndex, QObject, QPoint, QPointF,
                             QRect, QRectF, QSize, QStandardPaths, Qt, QThread, QTimer, QUrl, Signal, Slot)
 from PySide6.QtGui import (QAction, QActionGroup, QColor, QDesktopServices, QDragEnterEvent, QDropEvent,
                            QFont, QGuiApplication, QIcon, QImage, QKeySequence, QMouseEvent, QPainter,

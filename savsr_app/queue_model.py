@@ -60,7 +60,9 @@ class QueueModel(QAbstractTableModel):
         if col == PROGRESS_COLUMN:
             return f"{e.fraction * 100:.0f}%"
         if col == 3:
-            return f"{e.fps:.1f} fps" if e.state == RUNNING and e.fps > 0 else ""
+            if e.state != RUNNING or e.fps <= 0:
+                return ""
+            return f"{e.fps:.1f} fps" if e.fps >= 1 else f"{1 / e.fps:.1f} s/frame"
         if col == 4:
             return timecode(e.eta).split(".")[0] if e.state == RUNNING and e.eta is not None else ""
         return e.state if not e.message else f"{e.state}: {e.message}"

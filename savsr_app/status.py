@@ -38,6 +38,7 @@ class StatusBar(QStatusBar):
         for w in (self.job_label, self.job_bar):
             self.addWidget(w)
         for w in (self.device_label, self.model_label, self.memory_label):
+            w.setStyleSheet("padding: 0 6px;")
             self.addPermanentWidget(w)
         self.set_job(None)
         self.device = "cpu"

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from savsr_app.images import rgb_from_qimage
+from savsr_app.qt import QPointF
 
 from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
 
@@ -22,7 +23,7 @@ def test_open_clip_shows_facts_and_both_panes(qtbot, window, clip):
         info = open_clip(qtbot, window, clip)
     assert (info.width, info.height, info.frame_count) == (*CLIP_SIZE, CLIP_FRAMES)
     assert window.clip_panel.values["Size"].text() == f"{CLIP_SIZE[0]} × {CLIP_SIZE[1]}"
-    assert window.clip_panel.values["Frames"].text() == str(CLIP_FRAMES)
+    assert window.clip_panel.values["Duration"].text() == f"00:00:00.400 ({CLIP_FRAMES} frames)"
     assert window.clip_panel.values["Codec"].text().startswith("h264")
     assert "Output: 192 × 128" in window.scale_panel.output_label.text()
     qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)
@@ -134,4 +135,12 @@ def test_zoom_and_pan_stay_in_step(qtbot, window, clip):
     assert area.split_pane.isVisible() and not area.after_pane.isVisible()
     assert moved.args[0].isValid()
     area.viewport.fit()
+    region = area.visible_region()              # SAVSR is needed right of the split line only
+    assert (region.left(), region.width(), region.height()) == (96, 96, 128)
+    area.split_pane.split = 0.25
+    with qtbot.waitSignal(area.regionChanged, timeout=5000) as moved:
+        area.split_pane.splitMoved.emit(0.25)
+    expected = area.viewport.to_image(QPointF(area.split_pane.width() * 0.25, 0)).x()
+    assert moved.args[0].left() == int(expected) and 0 < expected < 96
+    area.set_mode("side")
     assert area.visible_region().width() == 192 and area.visible_region().height() == 128
