@@ -118,6 +118,10 @@ class ScalePanel(QWidget):
         self._updating = True       # range changes clamp the pixel boxes: not user edits
         for w in (self.w_px, self.h_px, *self.preset_buttons.values()):
             w.setEnabled(size is not None)
+        for box in (self.w_px, self.h_px):
+            box.setSpecialValueText("" if size is not None else "–")
+            if size is None:
+                box.setRange(0, 0)
         if size is not None:
             self.w_px.setRange(max(1, round(size[0] * MIN_SCALE)), round(size[0] * MAX_SCALE))
             self.h_px.setRange(max(1, round(size[1] * MIN_SCALE)), round(size[1] * MAX_SCALE))

@@ -75,6 +75,7 @@ class SettingsDialog(QDialog):
         import_button.clicked.connect(self.import_model)
         self.model_note = QLabel()
         self.model_note.setWordWrap(True)
+        self.model_note.hide()
         self._layout(browse, import_button)
         self._load(settings)
 
@@ -87,7 +88,6 @@ class SettingsDialog(QDialog):
         model_row.addWidget(self.model, 1)
         model_row.addWidget(import_button)
         compute.addRow("Model", model_row)
-        compute.addRow("", self.model_note)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
@@ -107,6 +107,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         for b in boxes:
             layout.addWidget(b)
+        boxes[0].layout().addRow(self.model_note)
         layout.addWidget(buttons)
 
     def _select(self, combo: QComboBox, value):
@@ -162,9 +163,9 @@ class SettingsDialog(QDialog):
             if not path:
                 return
         from engine.checkpoint import read_checkpoint
-        self.model_note.setText(f"Checking {Path(path).name}…")
+        self._note(f"Checking {Path(path).name}…")
         done = lambda _r, p=path: self._imported(p)
-        failed = lambda msg: (self.model_note.setText(""), QMessageBox.warning(self, "Import model", msg))
+        failed = lambda msg: (self._note(""), QMessageBox.warning(self, "Import model", msg))
         self.background.call(read_checkpoint, path, done=done, failed=failed)
 
     def _imported(self, path: str):
@@ -174,7 +175,11 @@ class SettingsDialog(QDialog):
         if Path(path).resolve() != target.resolve():
             shutil.copy2(path, target)
         self._fill_models(str(target))
-        self.model_note.setText(f"Imported {Path(path).name}.")
+        self._note(f"Imported {Path(path).name}.")
+
+    def _note(self, text: str):
+        self.model_note.setText(text)
+        self.model_note.setVisible(bool(text))
 
     def result_settings(self) -> AppSettings:
         s = self.settings

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import time
 
-from .qt import QDockWidget, QLabel, QPlainTextEdit, QProgressBar, QStatusBar, Qt, QTimer, QWidget, Signal, icon
+from .qt import (QDockWidget, QLabel, QPlainTextEdit, QProgressBar, QStatusBar, Qt, QTimer, QVBoxLayout, QWidget, Signal,
+                 icon)
 
 MAX_LOG_LINES = 5000
 
@@ -97,11 +98,20 @@ class AdvancedDock(QDockWidget):
         self.setObjectName("advancedDock")
         self.setAllowedAreas(Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
                              | Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.setWidget(QWidget())
+        panel = QWidget()
+        panel.setObjectName("advancedPanel")
+        panel.setMinimumWidth(320)
+        layout = QVBoxLayout(panel)
+        heading = QLabel("Fine-tune the model on your own footage")
+        heading.setStyleSheet("font-weight: 600;")
+        layout.addWidget(heading)
+        layout.addStretch(1)
+        self.setWidget(panel)
         self.toggleViewAction().setText("Advanced")
         self.toggleViewAction().setIcon(icon("mdi6.tune-variant"))
         self.toggleViewAction().setShortcut("Ctrl+Shift+A")
         self.toggleViewAction().setToolTip("Show the fine-tuning panel (Ctrl+Shift+A)")
 
     def set_panel(self, widget: QWidget):
+        """Put the fine-tuning panel in the dock (it replaces the heading-only panel)."""
         self.setWidget(widget)

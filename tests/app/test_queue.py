@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from app_clips import CLIP_FRAMES, open_clip
 from savsr_app.jobs import CANCELLED, DONE, INTERRUPTED, PAUSED, QUEUED, RUNNING
 from savsr_app.qt import QTimer
 
 RENDER_TIMEOUT = 180_000
+pytestmark = pytest.mark.slow      # each test renders real frames through the network
 
 
 def state_of(window, job_id):
