@@ -13,11 +13,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
+import av
 import torch
 
 from .checkpoint import load_model
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl
 from .devices import autocast_dtype, resolve_device
+from .errors import SavsrError
 from .inference import Upscaler
 from .job import RenderJob
 from .plan import RenderPlan, plan
@@ -27,7 +29,11 @@ from .video.encode import PngSequenceWriter, VideoWriter
 from .video.passthrough import StreamCopier
 from .windows import context_range, sliding_windows
 
-__all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderResult", "render"]
+__all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "render"]
+
+
+class RenderError(SavsrError):
+    """Writing the output failed (disk full, folder removed, ...); nothing was left behind."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,15 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     meter = ProgressMeter(p.frame_count, progress)
     meter.report("starting", force=True)
     control.checkpoint()
-    with Staging(p.output, folder=p.container is None) as stage:
-        written = _run(p, stage.path, upscaler, model.num_frame, control, meter, note)
-        stage.commit()
+    try:
+        with Staging(p.output, folder=p.container is None) as stage:
+            written = _run(p, stage.path, upscaler, model.num_frame, control, meter, note)
+            stage.commit()
+    except SavsrError:
+        raise
+    except (OSError, av.error.FFmpegError) as exc:  # disk full, folder removed, muxer refusal
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise RenderError(f"could not write {p.output}: {reason}") from None
     meter.report("done", force=True)
     seconds = meter.elapsed()
     return RenderResult(p.output, written, seconds, written / seconds if seconds > 0 else 0.0,
@@ -135,7 +147,6 @@ def _run_png(p, folder, frames, upscaler, num_frame, control, meter, offset, not
 
 
 def _audio_sidecar(p: RenderPlan, path: Path, offset: float, note):
-    import av
     with av.open(str(path), "w", format="matroska", options={"avoid_negative_ts": "disabled"}) as container:
         copier = _copier(p, container, offset, note, "matroska")
         copier.finish(container)

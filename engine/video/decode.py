@@ -44,7 +44,7 @@ def to_rgb(frame: av.VideoFrame, info: ClipInfo) -> np.ndarray:
 
 def _seek(container, stream, info: ClipInfo, index: int):
     """Seek to the keyframe at or before frame ``index`` (no-op for the clip's start)."""
-    if index > 0:
+    if index > 0 and not info.synthetic_pts:  # a raw stream cannot seek by timestamp: decode from its start
         container.seek(info.pts[index], stream=stream, backward=True, any_frame=False)
 
 

@@ -75,6 +75,7 @@ class ClipInfo:
     subtitles: tuple[SubtitleInfo, ...] = ()
     video_index: int = 0
     pts: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    synthetic_pts: bool = False  # the file has no timestamps (raw stream): ``pts`` are nominal
 
     @property
     def has_audio(self) -> bool:
@@ -152,7 +153,7 @@ def video_stream(container, path):
 def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
     """Demux once: every video pts (dts if missing) in presentation order, the last video
     packet's duration, and each audio stream's duration from its packets' spans."""
-    times, last, spans = [], (None, 0), {}
+    times, last, spans, untimed = [], (None, 0), {}, 0
     audio = list(container.streams.audio)
     try:
         for packet in container.demux(stream, *audio):
@@ -160,6 +161,7 @@ def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
                 continue
             t = packet.pts if packet.pts is not None else packet.dts
             if t is None:
+                untimed += packet.stream.index == stream.index
                 continue
             if packet.stream.index != stream.index:
                 a, b = float(t * packet.time_base), float((t + (packet.duration or 0)) * packet.time_base)
@@ -171,7 +173,22 @@ def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
                 last = (t, packet.duration or 0)
     except av.error.FFmpegError:
         pass  # a truncated tail: keep what was readable; decoding reports real damage
+    if not times and untimed:  # a raw elementary stream: frames at the nominal rate
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+        step = max(1, round(1 / (rate * stream.time_base)))
+        times, last = [i * step for i in range(untimed)], (None, step)
     return sorted(times), last[1], {i: hi - max(0.0, lo) for i, (lo, hi) in spans.items()}
+
+
+def _first_packets(path, index, count: int = 3) -> list:
+    with open_input(path) as container:
+        out = []
+        for packet in container.demux(container.streams[index]):
+            if packet.size:
+                out.append(packet)
+            if len(out) >= count:
+                break
+        return out
 
 
 def _is_vfr(pts: list[int]) -> bool:
@@ -251,6 +268,7 @@ def probe(path) -> ClipInfo:
         duration, rate, fps = _timing(pts, last_duration, stream)
         tb, index = stream.time_base, stream.index
         codec = cc.name
+        synthetic = bool(pts) and all(p.pts is None and p.dts is None for p in _first_packets(path, index))
     if not pts:
         raise InputError(f"{path.name} has a video stream but no frames")
     frame = _first_frame(path, index)
@@ -268,4 +286,4 @@ def probe(path) -> ClipInfo:
         range=colour.name(colour.RANGES, frame.color_range),
         rotation=_rotation(frame, stream), vfr=vfr, interlaced=bool(frame.interlaced_frame),
         time_base=Fraction(tb), start_time=float(pts[0] * tb), audio=audio, subtitles=subtitles,
-        video_index=index, pts=tuple(pts))
+        video_index=index, pts=tuple(pts), synthetic_pts=synthetic)

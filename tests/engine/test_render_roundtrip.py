@@ -171,3 +171,37 @@ def test_failure_mid_render_leaves_no_file(small_model_file, data_dir, tmp_path)
         render(RenderJob(str(bad), str(tmp_path / "out.mp4"), model=str(small_model_file), device="cpu"))
     assert "damaged" in str(err.value)
     assert leftovers(tmp_path) == ["damaged.mp4", "src.mp4"]
+
+
+def test_disk_full_fails_with_a_message_and_leaves_nothing(clips, small_model_file, tmp_path, monkeypatch):
+    from engine.render import RenderError
+    from engine.video.encode import VideoWriter
+    real_write = VideoWriter.write
+
+    def write(self, rgb, pts):
+        if self.frames == 2:
+            raise OSError(28, "No space left on device")
+        real_write(self, rgb, pts)
+
+    monkeypatch.setattr(VideoWriter, "write", write)
+    with pytest.raises(RenderError, match="could not write .*full.mp4: No space left on device"):
+        run(clips["plain"], tmp_path / "full.mp4", small_model_file)
+    assert leftovers(tmp_path) == []
+
+
+def test_raw_stream_without_timestamps(small_model_file, data_dir, tmp_path):
+    import av
+    from clipmaker import footage
+    raw = tmp_path / "camera.h264"
+    with av.open(str(raw), "w", format="h264") as c:
+        v = c.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
+        for i, rgb in enumerate(footage(32, 24, 4)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            c.mux(v.encode(frame))
+        c.mux(v.encode(None))
+    assert probe(raw).synthetic_pts and probe(raw).frame_count == 4
+    out = tmp_path / "camera.mp4"
+    run(raw, out, small_model_file)
+    assert video_timestamps(out) == pytest.approx([0, 0.04, 0.08, 0.12], abs=1e-3)
