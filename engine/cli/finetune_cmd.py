@@ -1,7 +1,8 @@
 """``savsr finetune CLIP_OR_FOLDER... --minutes M -o OUT [--base MODEL] [--scales ...]``."""
 from __future__ import annotations
 
-from .train import _printer, _scale_pair, _threads
+from .evaluate import parse_scale
+from .train import _printer, _threads
 
 
 def register(sub):
@@ -12,7 +13,8 @@ def register(sub):
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget (default 5)")
     p.add_argument("--steps", type=int, help="stop after this many steps")
     p.add_argument("--scales", nargs="+", default=["2"],
-                   help="the factor(s) you will upscale by, e.g. 2 or 1.5x4 (h x w); training covers +-0.5")
+                   help="the factor(s) you will upscale by: S, or WxH for width and height as in savsr eval "
+                        "(e.g. 2 or 1.5x4); training covers +-0.5 around them (default 2)")
     p.add_argument("--scale-range", nargs=2, type=float, metavar=("LOW", "HIGH"), help="explicit scale range")
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--patch", type=int, default=32, help="LR patch side")
@@ -34,10 +36,7 @@ def run(args) -> int:
     if args.nproc != 1:
         raise SavsrError("--nproc above 1 (multi-GPU fine-tuning) is not available yet")
     _threads(args.threads)
-    try:
-        scales = [list(_scale_pair(s)) for s in args.scales]
-    except ValueError as exc:
-        raise SavsrError(str(exc)) from None
+    scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
                                 bn_eval=not args.train_batchnorm)

@@ -7,20 +7,6 @@ import threading
 from pathlib import Path
 
 
-def _scale_pair(text: str) -> tuple[float, float]:
-    """``2`` -> (2, 2); ``1.5x4`` -> (1.5, 4) (height x width)."""
-    parts = text.lower().replace("*", "x").split("x")
-    try:
-        vals = [float(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"not a scale: {text!r} (use 2 or 1.5x4)") from None
-    if len(vals) == 1:
-        vals *= 2
-    if len(vals) != 2 or min(vals) < 1:
-        raise ValueError(f"not a scale: {text!r} (use 2 or 1.5x4, factors >= 1)")
-    return vals[0], vals[1]
-
-
 def _threads(n):
     if n:
         import torch

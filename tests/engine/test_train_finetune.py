@@ -84,6 +84,6 @@ def test_finetune_command_line(footage, small_model_file, tmp_path, capsys):
                    "--patch", "12", "--batch", "2", "--scales", "1.5x2", "--quiet"])
     assert rc == 0
     assert "held-out frames" in capsys.readouterr().out
-    assert load_model(out).metadata["scales"] == [[1.5, 2.0]]
+    assert load_model(out).metadata["scales"] == [[2.0, 1.5]]  # WxH on the command line, (s_h, s_w) inside
     assert cli_main(["finetune", str(footage), "-o", str(tmp_path / "x.pt"), "--base", str(small_model_file),
                      "--steps", "1", "--patch", "64", "--scales", "4"]) == 1
