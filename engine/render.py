@@ -69,7 +69,7 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     control.checkpoint()
     try:
         with Staging(p.output, folder=p.container is None) as stage:
-            written = _run(p, stage.path, upscaler, model.num_frame, control, meter, note)
+            written = _run(p, stage.path, upscaler, model.num_frame, control, meter, note, device)
             stage.commit()
     except SavsrError:
         raise
@@ -89,13 +89,14 @@ def _timing(p: RenderPlan) -> tuple[Fraction, int]:
     return out_tb, info.pts[p.first]
 
 
-def _run(p: RenderPlan, target: Path, upscaler, num_frame, control, meter, note) -> int:
+def _run(p: RenderPlan, target: Path, upscaler, num_frame, control, meter, note, device) -> int:
     info = p.info
     out_tb, pts0 = _timing(p)
     in_tb = info.time_base
     offset = float(pts0 * in_tb)
     lo, hi = context_range(p.first, p.stop, info.frame_count, num_frame)
-    frames = ((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1)) for d in iter_frames(info, lo, hi))
+    # each frame goes to the device once; the windows are stacked there
+    frames = ((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
     if p.container is None:
         return _run_png(p, target, frames, upscaler, num_frame, control, meter, offset, note)
     writer = VideoWriter(target, p.container, p.job.codec, size=p.out_size, pix_fmt=p.pix_fmt, time_base=out_tb,

@@ -6,6 +6,7 @@ Frames are converted with the clip's own matrix and range (see :mod:`.colour`); 
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -57,20 +58,27 @@ def iter_frames(info: ClipInfo, start: int = 0, stop: int | None = None) -> Iter
     stop = info.frame_count if stop is None else min(stop, info.frame_count)
     if start >= stop:
         return
-    position = {p: i for i, p in enumerate(info.pts)}
     with open_input(info.path) as container:
         stream = container.streams.video[info.video_index]
         stream.thread_type = "AUTO"
         _seek(container, stream, info, start)
         expected = start
         for frame in _decode(container, stream, info):
-            index = position.get(frame.pts, expected) if frame.pts is not None else expected
+            index = _position(info, frame.pts, expected)
             if index < start:
                 continue
             if index >= stop:
                 return
             expected = index + 1
             yield DecodedFrame(index, info.pts[index], to_rgb(frame, info))
+
+
+def _position(info: ClipInfo, pts: int | None, expected: int) -> int:
+    """The frame's index from its timestamp; ``expected`` when it has none or an unknown one."""
+    if pts is None or info.synthetic_pts:
+        return expected
+    i = bisect.bisect_left(info.pts, pts)
+    return i if i < info.frame_count and info.pts[i] == pts else expected
 
 
 def _decode(container, stream, info: ClipInfo):

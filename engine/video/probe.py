@@ -7,6 +7,8 @@ video raises :class:`~engine.errors.SavsrError` with a sentence the user can act
 """
 from __future__ import annotations
 
+import bisect
+import math
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -101,11 +103,8 @@ class ClipInfo:
 
     def index_at(self, seconds: float) -> int:
         """The first frame shown at or after ``seconds`` from the clip's start."""
-        target = self.pts[0] + seconds / self.time_base
-        for i, p in enumerate(self.pts):
-            if p >= target - 1e-9:
-                return i
-        return self.frame_count
+        target = self.pts[0] + Fraction(seconds).limit_denominator(10 ** 9) / self.time_base
+        return bisect.bisect_left(self.pts, math.ceil(target - Fraction(1, 10 ** 6)))
 
 
 def open_input(path):
@@ -150,9 +149,10 @@ def video_stream(container, path):
     return streams[0]
 
 
-def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
+def _scan(container, stream) -> tuple[list[int], int, dict[int, float], bool]:
     """Demux once: every video pts (dts if missing) in presentation order, the last video
-    packet's duration, and each audio stream's duration from its packets' spans."""
+    packet's duration, each audio stream's duration from its packets' spans, and whether the
+    timestamps had to be made up (a raw stream has none)."""
     times, last, spans, untimed = [], (None, 0), {}, 0
     audio = list(container.streams.audio)
     try:
@@ -173,22 +173,12 @@ def _scan(container, stream) -> tuple[list[int], int, dict[int, float]]:
                 last = (t, packet.duration or 0)
     except av.error.FFmpegError:
         pass  # a truncated tail: keep what was readable; decoding reports real damage
-    if not times and untimed:  # a raw elementary stream: frames at the nominal rate
+    synthetic = not times and untimed > 0
+    if synthetic:  # a raw elementary stream: frames at the nominal rate
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
         step = max(1, round(1 / (rate * stream.time_base)))
         times, last = [i * step for i in range(untimed)], (None, step)
-    return sorted(times), last[1], {i: hi - max(0.0, lo) for i, (lo, hi) in spans.items()}
-
-
-def _first_packets(path, index, count: int = 3) -> list:
-    with open_input(path) as container:
-        out = []
-        for packet in container.demux(container.streams[index]):
-            if packet.size:
-                out.append(packet)
-            if len(out) >= count:
-                break
-        return out
+    return sorted(times), last[1], {i: hi - max(0.0, lo) for i, (lo, hi) in spans.items()}, synthetic
 
 
 def _is_vfr(pts: list[int]) -> bool:
@@ -262,13 +252,12 @@ def probe(path) -> ClipInfo:
     with open_input(path) as container:
         stream = video_stream(container, path)
         cc = stream.codec_context
-        pts, last_duration, audio_durations = _scan(container, stream)
+        pts, last_duration, audio_durations, synthetic = _scan(container, stream)
         audio, subtitles = _audio(container, audio_durations), _subtitles(container)
         fmt_name = container.format.name
         duration, rate, fps = _timing(pts, last_duration, stream)
         tb, index = stream.time_base, stream.index
         codec = cc.name
-        synthetic = bool(pts) and all(p.pts is None and p.dts is None for p in _first_packets(path, index))
     if not pts:
         raise InputError(f"{path.name} has a video stream but no frames")
     frame = _first_frame(path, index)

@@ -205,3 +205,18 @@ def test_raw_stream_without_timestamps(small_model_file, data_dir, tmp_path):
     out = tmp_path / "camera.mp4"
     run(raw, out, small_model_file)
     assert video_timestamps(out) == pytest.approx([0, 0.04, 0.08, 0.12], abs=1e-3)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "bf16"])
+def test_cuda_render_matches_the_cpu_render(clips, small_model_file, tmp_path, precision):
+    import torch
+    if not torch.cuda.is_available():
+        pytest.skip("needs an NVIDIA GPU")
+    cpu, gpu = tmp_path / "cpu.mkv", tmp_path / f"{precision}.mkv"
+    run(clips["plain"], cpu, small_model_file, codec="ffv1", pix_fmt="yuv444p")
+    render(RenderJob(str(clips["plain"]), str(gpu), model=str(small_model_file), device="cuda:0",
+                     precision=precision, codec="ffv1", pix_fmt="yuv444p", tile=32))
+    a, b = read_frames(cpu, range(5)), read_frames(gpu, range(5))
+    tolerance = 1.5 / 255 if precision == "fp32" else 6 / 255
+    assert max(np.abs(x - y).mean() for x, y in zip(a, b)) < tolerance
