@@ -71,7 +71,7 @@ class VideoWriter:
         if rotation:
             stream.set_display_rotation(rotation)
         self.stream, self.time_base = stream, time_base
-        self.frames = 0
+        self.frames, self.last_pts = 0, None
 
     def _tag_stream(self, cc):
         t = self.tags
@@ -95,6 +95,9 @@ class VideoWriter:
     def write(self, rgb, pts: int):
         """Encode one frame shown at ``pts`` (in :attr:`time_base` units)."""
         frame = self._convert(rgb)
+        if self.last_pts is not None and pts <= self.last_pts:
+            pts = self.last_pts + 1  # encoders need rising timestamps; rounding may have tied two
+        self.last_pts = pts
         frame.pts, frame.time_base = pts, self.time_base
         self.container.mux(self.stream.encode(frame))
         self.frames += 1

@@ -81,6 +81,7 @@ class _ToAac:
         return tail + self.out.encode(None)
 
 
+SEEK_MARGIN = 2.0  # seconds before a range's start where demuxing begins
 TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _ASS_HEADER = ("[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
                "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
@@ -107,7 +108,7 @@ class _ToMovText:
             return []
         out = self.out.codec_context.encode_subtitle(subtitle)
         out.stream, out.time_base = self.out, packet.time_base
-        out.pts = out.dts = packet.pts - shift
+        out.pts = out.dts = (packet.pts if packet.pts is not None else packet.dts) - shift
         out.duration = packet.duration
         return [out]
 
@@ -133,6 +134,8 @@ class StreamCopier:
             if route is not None:
                 self.routes[src.index] = route
         streams = [self.input.streams[i] for i in self.routes]
+        if streams and start > SEEK_MARGIN:  # a range deep in the file: skip what comes before it
+            self.input.seek(int((start - SEEK_MARGIN) * 1_000_000), backward=True)
         self._packets = self.input.demux(*streams) if streams else iter(())
         self._pending = None
 
@@ -155,10 +158,6 @@ class StreamCopier:
         log(f"subtitle stream {src.index} ({name}) cannot be stored in {fmt}: not copied (use .mkv to keep it)")
         return None
 
-    @property
-    def has_streams(self) -> bool:
-        return bool(self.routes)
-
     def _next(self):
         if self._pending is None:
             self._pending = next(self._packets, None)
@@ -167,7 +166,8 @@ class StreamCopier:
     def pump(self, until: float, container):
         """Mux every pending packet that starts before ``until`` output seconds."""
         while (packet := self._next()) is not None:
-            time = float(packet.pts * packet.time_base) if packet.pts is not None else None
+            stamp = packet.pts if packet.pts is not None else packet.dts
+            time = float(stamp * packet.time_base) if stamp is not None else None
             if time is not None and time - self.offset > until:
                 return
             self._pending = None

@@ -220,3 +220,15 @@ def test_cuda_render_matches_the_cpu_render(clips, small_model_file, tmp_path, p
     a, b = read_frames(cpu, range(5)), read_frames(gpu, range(5))
     tolerance = 1.5 / 255 if precision == "fp32" else 6 / 255
     assert max(np.abs(x - y).mean() for x, y in zip(a, b)) < tolerance
+
+
+def test_range_deep_in_a_clip_uses_real_neighbours_and_its_audio(small_model_file, data_dir, tmp_path):
+    src = make_clip(tmp_path / "long.mp4", count=75)  # 3 s
+    out = tmp_path / "cut.mkv"
+    result, _ = run(src, out, small_model_file, start=2.48, end=2.56, codec="ffv1", pix_fmt="yuv444p")
+    assert result.frames == 2 and video_timestamps(out) == pytest.approx([0.0, 0.04], abs=1e-3)
+    assert 0.08 - 0.025 <= audio_duration(out) <= 0.08 + 0.05
+    full = tmp_path / "full.mkv"
+    run(src, full, small_model_file, start=2.4, end=2.6, codec="ffv1", pix_fmt="yuv444p")
+    # frame 62 rendered inside a wider range is the same frame: windows use the clip, not the range
+    np.testing.assert_allclose(read_frames(out, [0])[0], read_frames(full, [2])[0], atol=1 / 255)
