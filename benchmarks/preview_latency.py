@@ -71,11 +71,13 @@ def main() -> int:
 
         ctl.set_clip(info, 0)
         warm = until_patch()                      # loads the model, first decode
-        times, compute = [], []
+        times, compute, cpu = [], [], []
         ctl.afterTime.connect(compute.append)
         for i in range(args.trials):
+            c0 = time.process_time()
             ctl.set_frame(1 + (i * 3) % (info.frame_count - 1))     # the last change
             times.append(until_patch())
+            cpu.append(time.process_time() - c0)
         ctl.shutdown()
         if errors:
             print("errors:", *errors, sep="\n  ")
@@ -88,6 +90,11 @@ def main() -> int:
               f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} changes "
               f"(includes the {ctl._timer.interval()} ms debounce; worker compute median "
               f"{statistics.median(compute[-len(times):]):.2f} s)")
+        threads = __import__("torch").get_num_threads()
+        idle = statistics.median(cpu) / threads + ctl._timer.interval() / 1000
+        print(f"CPU time per change: median {statistics.median(cpu):.2f} s -> on an idle machine with {threads} "
+              f"cores about {idle:.2f} s (CPU time / cores + debounce); load average now "
+              f"{os.getloadavg()[0]:.1f}")
     del app
     return 0
 

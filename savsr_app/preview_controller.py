@@ -48,7 +48,6 @@ class PreviewController(QObject):
         self.region: Region | None = None
         self.model: str | None = None
         self.device = "auto"
-        self.enabled = True
         self._busy = False
         self.thread.start()
 
@@ -83,11 +82,6 @@ class PreviewController(QObject):
             self.region = region
             self._schedule_after()
 
-    def set_enabled(self, enabled: bool):
-        """Switch the SAVSR pane's computation on or off (the before image always updates)."""
-        self.enabled = enabled
-        self._invalidate_after()
-
     def output_size(self) -> tuple[int, int] | None:
         if self.info is None:
             return None
@@ -116,7 +110,7 @@ class PreviewController(QObject):
 
     def _schedule_after(self):
         self.latest.after += 1
-        if self.info is None or self.region is None or not self.enabled:
+        if self.info is None or self.region is None:
             self._set_busy(False)
             return
         self._set_busy(True)
@@ -124,7 +118,7 @@ class PreviewController(QObject):
 
     def _send_after(self):
         size = self.output_size()
-        if size is None or self.region is None or not self.enabled:
+        if size is None or self.region is None:
             return
         region = self.region.clamp(*size)
         if region.empty:

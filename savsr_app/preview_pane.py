@@ -138,8 +138,13 @@ class ImagePane(QWidget):
 
     # ---- interaction -------------------------------------------------------------------------
     def resizeEvent(self, event):
-        self.viewport.set_pane_size(event.size())
+        if self.isVisible():   # hidden panes get resized too (e.g. by grab()); they do not set the view
+            self.viewport.set_pane_size(event.size())
         super().resizeEvent(event)
+
+    def showEvent(self, event):
+        self.viewport.set_pane_size(self.size())
+        super().showEvent(event)
 
     def wheelEvent(self, event: QWheelEvent):
         steps = event.angleDelta().y() / 120

@@ -8,7 +8,7 @@ before starting them, and a running SAVSR pass stops within one layer once it is
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.errors import SavsrError
 from engine.preview import FrameCache, PreviewCancelled, Region, output_hw, resize, upscale_region
@@ -35,7 +35,6 @@ class PreviewRequest:
     region: Region | None = None
     model: str | None = None
     device: str = "auto"
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 class PreviewWorker(QObject):
@@ -43,7 +42,6 @@ class PreviewWorker(QObject):
 
     beforeReady = Signal(int, QImage)
     afterReady = Signal(int, QImage, QRect, float)
-    afterStarted = Signal(int)
     failed = Signal(int, str, str)      # serial, "before" | "after", message
     modelLoaded = Signal(str)           # model name
 
@@ -90,7 +88,6 @@ class PreviewWorker(QObject):
     def after(self, req: PreviewRequest):
         if req.serial != self.latest.after or req.region is None or req.region.empty:
             return
-        self.afterStarted.emit(req.serial)
         started = time.perf_counter()
         try:
             model = self._load_model(req.model, req.device)

@@ -4,12 +4,12 @@ from PySide6.QtCore import (QAbstractTableModel, QByteArray, QEvent, QEventLoop,
                             QRect, QRectF, QSize, QStandardPaths, Qt, QThread, QTimer, QUrl, Signal, Slot)
 from PySide6.QtGui import (QAction, QActionGroup, QColor, QDesktopServices, QDragEnterEvent, QDropEvent,
                            QFont, QGuiApplication, QIcon, QImage, QKeySequence, QMouseEvent, QPainter,
-                           QPalette, QPen, QPixmap, QShortcut, QWheelEvent)
+                           QPalette, QPen, QPixmap, QWheelEvent)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
-                               QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedLayout, QStackedWidget,
+                               QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedWidget,
                                QStatusBar, QStyle,
                                QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)

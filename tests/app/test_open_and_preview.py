@@ -144,3 +144,13 @@ def test_zoom_and_pan_stay_in_step(qtbot, window, clip):
     assert moved.args[0].left() == int(expected) and 0 < expected < 96
     area.set_mode("side")
     assert area.visible_region().width() == 192 and area.visible_region().height() == 128
+
+
+def test_hidden_split_pane_does_not_move_the_view(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    area = window.preview
+    area.viewport.set_zoom(2.0)
+    before = area.visible_region()
+    window.grab()                  # sends pending resize events to the hidden split pane as well
+    assert area.visible_region() == before
+    assert area.viewport.pane_size == area.after_pane.size()

@@ -1,0 +1,160 @@
+"""Runs :func:`engine.train.finetune.finetune` on a background ``QThread``.
+
+:class:`FinetuneWorker` lives on the thread and turns the engine's progress callback into
+signals: training steps are gathered and sent at most ~10 times a second (every loss value is
+kept, so the curve has all its points), validations and checkpoints at once. The UI side,
+:class:`FinetuneRunner`, owns the thread and the cancel event and knows runs only by id.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from engine.errors import SavsrError
+
+from .qt import QObject, QThread, Signal, Slot
+
+PROGRESS_INTERVAL = 0.1
+
+
+@dataclass(frozen=True)
+class FinetuneRequest:
+    """One fine-tune to run: the engine's arguments plus the run folder it writes into."""
+
+    run_folder: str
+    footage: tuple
+    base: str | None
+    settings: object            # engine.train.finetune.FinetuneSettings
+    minutes: float | None
+    steps: int | None
+    device: str
+    resume: bool = False
+
+
+class FinetuneWorker(QObject):
+    progressed = Signal(object)     # {'step', 'total', 'elapsed', 'eta', 'losses': [(step, loss), ...]}
+    validated = Signal(object)      # {'step', 'summary'}
+    checkpointed = Signal(int)      # step
+    finished = Signal(object)       # {'model', 'step', 'stopped', 'before', 'after', 'gain_db'}
+    failed = Signal(str)
+
+    @Slot(object, object)
+    def run(self, request: FinetuneRequest, cancel: threading.Event):
+        from engine.finetune_store import RunStore
+        from engine.train.finetune import finetune
+        from engine.train.validate import summary
+        from pathlib import Path
+        folder = Path(request.run_folder)
+        run = RunStore(folder.parent).get(folder.name)
+        if run is None:
+            self.failed.emit(f"the fine-tune folder {folder} is missing or unreadable")
+            return
+        pending: list[tuple[int, float]] = []
+        last = {"emit": 0.0, "event": None}
+
+        def flush():
+            ev = last["event"]
+            if ev is not None and pending:
+                self.progressed.emit({"step": ev["step"], "total": ev["total_steps"], "elapsed": ev["elapsed_s"],
+                                      "eta": ev["eta_s"], "losses": list(pending)})
+                pending.clear()
+                last["emit"] = time.monotonic()
+
+        def on_event(ev: dict):
+            kind = ev.get("kind")
+            if kind == "train":
+                pending.append((ev["step"], float(ev["loss"])))
+                last["event"] = ev
+                if time.monotonic() - last["emit"] >= PROGRESS_INTERVAL:
+                    flush()
+            elif kind == "val":
+                flush()
+                self.validated.emit({"step": ev["step"], "summary": ev["summary"]})
+            elif kind == "checkpoint":
+                flush()
+                elapsed = last["event"]["elapsed_s"] if last["event"] else run.doc.get("elapsed_s", 0.0)
+                run.record_checkpoint(ev["step"], elapsed)
+                self.checkpointed.emit(ev["step"])
+
+        try:
+            res = finetune(list(request.footage), run.model_file, base=request.base, minutes=request.minutes,
+                           steps=request.steps, settings=request.settings, device=request.device,
+                           progress=on_event, cancel=cancel, resume=request.resume)
+        except SavsrError as exc:
+            self.failed.emit(str(exc))
+            return
+        except (ValueError, OSError, FloatingPointError, RuntimeError) as exc:
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        flush()
+        self.finished.emit({"model": str(res["model"]), "step": res["step"], "stopped": res["stopped"],
+                            "before": summary(res["before"] or []), "after": summary(res["after"] or []),
+                            "frames": sum(r.get("frames", 0) for r in (res["after"] or [])[:1]),
+                            "gain_db": res["gain_db"]})
+
+
+class FinetuneRunner(QObject):
+    """The UI's handle on fine-tuning: one run at a time, on its own thread."""
+
+    progressed = Signal(object)
+    validated = Signal(object)
+    checkpointed = Signal(int)
+    finished = Signal(str, object)      # run id, result
+    failed = Signal(str, str)           # run id, message
+    busyChanged = Signal(bool)
+    _start = Signal(object, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.run_id: str | None = None
+        self._cancel: threading.Event | None = None
+        self.thread = QThread()
+        self.thread.setObjectName("finetune")
+        self.worker = FinetuneWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self._start.connect(self.worker.run)
+        self.worker.progressed.connect(self.progressed)
+        self.worker.validated.connect(self.validated)
+        self.worker.checkpointed.connect(self.checkpointed)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self.run_id is not None
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel is not None and self._cancel.is_set()
+
+    def start(self, run_id: str, request: FinetuneRequest):
+        if self.busy:
+            raise RuntimeError("a fine-tune is already running")
+        self.run_id, self._cancel = run_id, threading.Event()
+        self.busyChanged.emit(True)
+        self._start.emit(request, self._cancel)
+
+    def stop(self):
+        """Stop after the current step; the engine saves a checkpoint before it returns."""
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def _done(self) -> str:
+        run_id, self.run_id, self._cancel = self.run_id, None, None
+        self.busyChanged.emit(False)
+        return run_id or ""
+
+    def _on_finished(self, result):
+        self.finished.emit(self._done(), result)
+
+    def _on_failed(self, message):
+        self.failed.emit(self._done(), message)
+
+    def shutdown(self):
+        """Stop the running fine-tune (its checkpoint makes it resumable) and end the thread."""
+        self.stop()
+        self.thread.quit()
+        self.thread.wait()
