@@ -95,7 +95,8 @@ class FinetuneWorker(QObject):
 
 
 class FinetuneRunner(QObject):
-    """The UI's handle on fine-tuning: one run at a time, on its own thread."""
+    """The UI's handle on fine-tuning: one run at a time, each on a thread of its own that ends
+    with the run (no idle thread outlives it)."""
 
     progressed = Signal(object)
     validated = Signal(object)
@@ -109,31 +110,28 @@ class FinetuneRunner(QObject):
         super().__init__(parent)
         self.run_id: str | None = None
         self._cancel: threading.Event | None = None
-        self.thread = QThread()
-        self.thread.setObjectName("finetune")
-        self.worker = FinetuneWorker()
-        self.worker.moveToThread(self.thread)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self._start.connect(self.worker.run)
-        self.worker.progressed.connect(self.progressed)
-        self.worker.validated.connect(self.validated)
-        self.worker.checkpointed.connect(self.checkpointed)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.thread.start()
+        self.thread: QThread | None = None
+        self.worker: FinetuneWorker | None = None
 
     @property
     def busy(self) -> bool:
         return self.run_id is not None
 
-    @property
-    def stopping(self) -> bool:
-        return self._cancel is not None and self._cancel.is_set()
-
     def start(self, run_id: str, request: FinetuneRequest):
         if self.busy:
             raise RuntimeError("a fine-tune is already running")
         self.run_id, self._cancel = run_id, threading.Event()
+        self.thread, self.worker = QThread(), FinetuneWorker()
+        self.thread.setObjectName("finetune")
+        self.worker.moveToThread(self.thread)
+        self._start.connect(self.worker.run)
+        w = self.worker
+        w.progressed.connect(self.progressed)
+        w.validated.connect(self.validated)
+        w.checkpointed.connect(self.checkpointed)
+        w.finished.connect(self._on_finished)
+        w.failed.connect(self._on_failed)
+        self.thread.start()
         self.busyChanged.emit(True)
         self._start.emit(request, self._cancel)
 
@@ -142,19 +140,35 @@ class FinetuneRunner(QObject):
         if self._cancel is not None:
             self._cancel.set()
 
+    def _end_thread(self):
+        if self.thread is None:
+            return
+        self._start.disconnect(self.worker.run)
+        self.thread.quit()
+        self.thread.wait()
+        self.worker.deleteLater()
+        self.thread.deleteLater()
+        self.thread, self.worker = None, None
+
     def _done(self) -> str:
+        self._end_thread()
         run_id, self.run_id, self._cancel = self.run_id, None, None
         self.busyChanged.emit(False)
         return run_id or ""
 
     def _on_finished(self, result):
-        self.finished.emit(self._done(), result)
+        if self.run_id is not None:
+            self.finished.emit(self._done(), result)
 
     def _on_failed(self, message):
-        self.failed.emit(self._done(), message)
+        if self.run_id is not None:
+            self.failed.emit(self._done(), message)
 
     def shutdown(self):
-        """Stop the running fine-tune (its checkpoint makes it resumable) and end the thread."""
+        """Stop the running fine-tune and wait for its thread: the checkpoint it writes on the way
+        out makes it resumable. Blocks for the rest of the current step."""
         self.stop()
-        self.thread.quit()
-        self.thread.wait()
+        self._end_thread()
+        if self.run_id is not None:
+            self.run_id, self._cancel = None, None
+            self.busyChanged.emit(False)

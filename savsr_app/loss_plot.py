@@ -91,7 +91,8 @@ class LossPlot(QWidget):
                    Qt.AlignmentFlag.AlignRight, f"step {int(x1)}")
         p.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), fm.height()), Qt.AlignmentFlag.AlignLeft, "0")
         if not self.losses and not self.validation:
-            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "Loss and validation PSNR appear here while training")
+            p.drawText(area.adjusted(8, 0, -8, 0), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                       "Loss and validation PSNR appear here while training")
             p.end()
             return
 

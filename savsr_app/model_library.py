@@ -5,8 +5,6 @@ asking. Only files in the library folder are ever touched (see :mod:`engine.fine
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from engine.errors import SavsrError
 from engine.finetune_store import ModelLibrary
 
@@ -175,7 +173,3 @@ class ModelLibraryView(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
-
-
-def model_label(path: str) -> str:
-    return Path(path).stem
