@@ -23,6 +23,7 @@ from .errors import SavsrError
 from .inference import Upscaler
 from .job import RenderJob
 from .plan import RenderPlan, plan
+from .prefetch import BackgroundCalls, prefetch
 from .staging import Staging
 from .video import iter_frames, probe
 from .video.encode import PngSequenceWriter, VideoWriter
@@ -91,30 +92,45 @@ def _timing(p: RenderPlan) -> tuple[Fraction, int]:
 
 def _run(p: RenderPlan, target: Path, upscaler, num_frame, control, meter, note, device) -> int:
     info = p.info
+    lo, hi = context_range(p.first, p.stop, info.frame_count, num_frame)
+    # decoded on a worker thread, each frame sent to the device once; windows are stacked there
+    frames = prefetch((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
+    try:
+        if p.container is None:
+            return _run_png(p, target, frames, upscaler, num_frame, control, meter, note)
+        return _run_video(p, target, frames, upscaler, num_frame, control, meter, note)
+    finally:
+        frames.close()
+
+
+def _run_video(p: RenderPlan, target: Path, frames, upscaler, num_frame, control, meter, note) -> int:
+    info = p.info
     out_tb, pts0 = _timing(p)
     in_tb = info.time_base
-    offset = float(pts0 * in_tb)
-    lo, hi = context_range(p.first, p.stop, info.frame_count, num_frame)
-    # each frame goes to the device once; the windows are stacked there
-    frames = ((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
-    if p.container is None:
-        return _run_png(p, target, frames, upscaler, num_frame, control, meter, offset, note)
     writer = VideoWriter(target, p.container, p.job.codec, size=p.out_size, pix_fmt=p.pix_fmt, time_base=out_tb,
                          rate=info.frame_rate, crf=p.job.crf, preset=p.job.preset, rotation=info.rotation,
                          tags=dict(matrix=p.matrix, primaries=p.primaries, transfer=p.transfer, range=p.range))
-    copier = None
+    copier = calls = None
     try:
-        copier = _copier(p, writer.container, offset, note)
-        for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):
-            meter.paused(control.checkpoint())
-            writer.write(upscaler(window), round((pts - pts0) * in_tb / out_tb))
+        copier = _copier(p, writer.container, float(pts0 * in_tb), note)
+
+        def emit(rgb, pts):  # on the writer thread: the encoder and the muxer are used only there
+            writer.write(rgb, round((pts - pts0) * in_tb / out_tb))
             if copier:
                 copier.pump(float((pts - pts0) * in_tb), writer.container)
+
+        calls = BackgroundCalls(emit)
+        for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):
+            meter.paused(control.checkpoint())
+            calls.submit(upscaler(window), pts)
             meter.step()
+        calls.finish()
         if copier:
             copier.finish(writer.container)
         writer.close()
     except BaseException:
+        if calls:
+            calls.abandon()
         if copier:
             copier.close()
         writer.abort()
@@ -132,8 +148,9 @@ def _copier(p: RenderPlan, container, offset, note, fmt: str | None = None) -> S
     return StreamCopier(info, container, fmt or p.container, offset=offset, start=start, end=end, log=note)
 
 
-def _run_png(p, folder, frames, upscaler, num_frame, control, meter, offset, note) -> int:
+def _run_png(p, folder, frames, upscaler, num_frame, control, meter, note) -> int:
     info = p.info
+    offset = float(info.pts[p.first] * info.time_base)
     writer = PngSequenceWriter(folder, p.display_out_size, p.pix_fmt)
     turns = (info.rotation // 90) % 4  # images have no rotation flag: turn them as a player would
     for _i, pts, window in sliding_windows(frames, p.first, p.stop, info.frame_count, num_frame):

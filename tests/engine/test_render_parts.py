@@ -141,3 +141,51 @@ def test_progress_is_throttled_and_ends_with_the_total(monkeypatch):
     last = reports[-1]
     assert (last.done, last.total, last.eta_seconds) == (100, 100, 0.0)
     assert last.fps == pytest.approx(100.0)
+
+
+def test_prefetch_keeps_order_raises_worker_errors_and_closes_its_source():
+    from engine.prefetch import prefetch
+    assert list(prefetch(iter(range(20)), depth=2)) == list(range(20))
+
+    def broken():
+        yield 1
+        raise ValueError("decoder broke")
+
+    with pytest.raises(ValueError, match="decoder broke"):
+        list(prefetch(broken()))
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    gen = prefetch(endless(), depth=2)
+    assert [next(gen) for _ in range(3)] == [0, 1, 2]
+    gen.close()
+    assert closed.is_set()  # the worker stopped and closed the source
+
+
+def test_background_calls_run_in_order_and_report_errors():
+    from engine.prefetch import BackgroundCalls
+    seen = []
+    calls = BackgroundCalls(seen.append)
+    for i in range(10):
+        calls.submit(i)
+    calls.finish()
+    assert seen == list(range(10))
+
+    def fail(i):
+        if i == 2:
+            raise OSError(28, "No space left on device")
+
+    calls = BackgroundCalls(fail)
+    with pytest.raises(OSError, match="No space"):
+        for i in range(50):
+            calls.submit(i)
+        calls.finish()
