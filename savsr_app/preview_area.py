@@ -95,6 +95,10 @@ class PreviewArea(QWidget):
             row.addWidget(w)
         return row
 
+    def showEvent(self, event):
+        self.viewport.pixel_ratio = self.devicePixelRatioF()
+        super().showEvent(event)
+
     # ---- modes and zoom ----------------------------------------------------------------------
     @property
     def mode(self) -> str:
@@ -144,6 +148,6 @@ class PreviewArea(QWidget):
         return region
 
     def _viewport_changed(self):
-        self.zoom_label.setText(f"Zoom {self.viewport.zoom * 100:.0f}%")
+        self.zoom_label.setText(f"Zoom {self.viewport.percent:.0f}%")
         if not self.viewport.image_size.isEmpty():
             self.regionChanged.emit(self.visible_region())

@@ -52,7 +52,7 @@ class ImagePane(QWidget):
         if self.images.before is None:
             self._paint_empty(p)
             return
-        smooth = self.viewport.zoom < 1.0
+        smooth = self.viewport.percent < 100      # at 100% and closer, show the pixels as they are
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         if self.kind == "before":
             self._paint_before(p)

@@ -22,6 +22,7 @@ class Viewport(QObject):
         self.image_size = QSize(0, 0)
         self.pane_size = QSize(1, 1)
         self.fitted = True
+        self.pixel_ratio = 1.0      # device pixels per logical pixel (2 on a HiDPI screen)
 
     def set_image_size(self, size: QSize):
         if size != self.image_size:
@@ -55,7 +56,13 @@ class Viewport(QObject):
         self.changed.emit()
 
     def actual_size(self):
-        self.set_zoom(1.0)
+        """One output pixel per device pixel (100%), also on HiDPI screens."""
+        self.set_zoom(1.0 / self.pixel_ratio)
+
+    @property
+    def percent(self) -> float:
+        """Zoom as shown to the user: output pixels per device pixel, in percent."""
+        return self.zoom * self.pixel_ratio * 100
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None):
         """Zoom keeping the image point under ``anchor`` (pane coordinates) where it is."""

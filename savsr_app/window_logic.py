@@ -50,7 +50,8 @@ class WindowLogic:
         self.preview.images.clear()
         w, h = self.scale_panel.output_size()
         vp = self.preview.viewport
-        vp.image_size, vp.fitted, vp.zoom, vp.center = QSize(w, h), False, 1.0, QPointF(w / 2, h / 2)
+        vp.image_size, vp.fitted, vp.center = QSize(w, h), False, QPointF(w / 2, h / 2)
+        vp.zoom = 1.0 / vp.pixel_ratio            # open at 100%, centred
         self.controller.set_scale(self.scale_panel.s_h, self.scale_panel.s_w)
         self.controller.set_clip(info, 0)
         vp.changed.emit()
