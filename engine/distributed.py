@@ -1,0 +1,209 @@
+"""Fine-tuning on several GPUs of one workstation: DistributedDataParallel under ``torchrun``.
+
+``launch(args, nproc)`` starts ``torchrun --standalone --nproc-per-node N -m engine.distributed
+ARGS`` (ARGS are ``savsr finetune``'s own arguments); each process runs :func:`main`, which
+joins the process group (NCCL on CUDA, Gloo on the CPU), trains on its own GPU
+(``cuda:LOCAL_RANK``) with its own data stream (the loop seeds it with ``seed + rank``) and
+averages gradients through DDP. Every rank stops at the same step: after each step the ranks
+agree (one all-reduce of a flag) whether the time budget is spent or a stop was asked.
+
+Rank 0 alone measures the held-out frames, writes the checkpoint (the same file and format as a
+single-process fine-tune, so either can resume the other) and the final model. The effective
+batch is ``batch x N``; the learning rate is not scaled.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from .checkpoint import read_checkpoint, save_model
+from .errors import SavsrError
+from .resources import default_model_path
+from .train.config import TrainConfig
+from .train.data import find_clips
+from .train.finetune import FinetuneSettings, train_state_path
+from .train.loop import Trainer
+from .train.validate import summary, validate
+
+
+class DDPTrainer(Trainer):
+    """The training loop with ``self.net`` wrapped in DDP and a stop decision shared by all ranks."""
+
+    def __init__(self, *args, rank: int = 0, **kwargs):
+        super().__init__(*args, rank=rank, **kwargs)
+        from torch.nn.parallel import DistributedDataParallel
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self.net = DistributedDataParallel(self.model, device_ids=ids)
+        self.stop = threading.Event()       # set on every rank at the same step
+        self.asked = threading.Event()      # this rank was asked to stop (signal, caller)
+        self.deadline: float | None = None
+        self.reason = "steps"
+
+    def train_step(self) -> float:
+        loss = super().train_step()
+        flags = torch.tensor([float(self.asked.is_set()),
+                              float(self.deadline is not None and time.monotonic() >= self.deadline),
+                              loss], device=self.device)
+        dist.all_reduce(flags)
+        asked, late = flags[0].item() > 0, flags[1].item() > 0
+        if asked or late:
+            self.reason = "cancelled" if asked else "time"
+            self.stop.set()
+        return flags[2].item() / dist.get_world_size()      # the mean loss over ranks
+
+
+def _config(model_config, footage, s: FinetuneSettings) -> TrainConfig:
+    low, high = s.range()
+    return TrainConfig(model=model_config.to_dict(), data=[str(p) for p in footage], exclude=[],
+                       max_frames=s.max_frames, patch=s.patch, batch=s.batch, scale_low=low, scale_high=high,
+                       lr=s.lr, warmup=s.warmup, total_steps=10 ** 7, ema_decay=s.ema_decay, bn_eval=s.bn_eval,
+                       zero_tail=False, seed=s.seed, checkpoint_every_s=s.checkpoint_every_s, val_every=0,
+                       val_scales=[list(map(float, x)) for x in s.scales], val_frames=s.val_frames,
+                       val_crop=s.val_crop)
+
+
+def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps: int | None = None,
+                 settings: FinetuneSettings | None = None, progress=None, asked: threading.Event | None = None,
+                 resume: bool = False) -> dict | None:
+    """One rank's share of a distributed fine-tune (the process group must be initialised).
+
+    Returns on rank 0 the same dictionary as :func:`engine.train.finetune.finetune`; ``None``
+    on the other ranks.
+    """
+    rank, local = dist.get_rank(), int(os.environ.get("LOCAL_RANK", 0))
+    device = torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    s = settings or FinetuneSettings()
+    base_path = Path(base) if base else default_model_path()
+    if base_path is None:
+        raise SavsrError("no bundled model to fine-tune: pass a base model file")
+    out = Path(out).resolve()
+    if out == base_path.resolve() or (default_model_path() and out == default_model_path().resolve()):
+        raise SavsrError("the fine-tuned model must not overwrite its base or the bundled model: choose another output")
+    sd, model_config, base_meta = read_checkpoint(base_path)
+    pairs = [clip.split(s.holdout) for clip in find_clips(footage, max_frames=s.max_frames)]
+    train_clips, held_out = [a for a, _ in pairs], [b for _, b in pairs]
+    ckpt, log = train_state_path(out), out.with_name(out.name + ".log.jsonl")
+    if resume and ckpt.is_file():
+        trainer = DDPTrainer.resume(ckpt, train_clips, held_out, device=device, log=log, rank=rank)
+    else:
+        trainer = DDPTrainer(_config(model_config, footage, s), train_clips, held_out, device=device, weights=sd,
+                             checkpoint=ckpt, log=log, rank=rank)
+        if rank == 0:
+            before = validate(trainer.model, held_out, trainer.config.val_scales, s.val_frames, s.val_crop, device)
+            trainer.log({"kind": "val", "step": 0, "elapsed_s": 0.0, "summary": summary(before), "results": before,
+                         "note": "base model"})
+    dist.barrier()
+    trainer.deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
+    if asked is not None:
+        trainer.asked = asked
+    emit = progress if rank == 0 and progress else None
+    trainer.run(minutes=None, steps=steps, progress=emit, cancel=trainer.stop, final_validation=False)
+    dist.barrier()
+    if rank != 0:
+        return None
+    after = trainer.validate()
+    trainer.log({"kind": "val", "step": trainer.step, "elapsed_s": round(trainer.elapsed, 2),
+                 "summary": summary(after), "results": after})
+    before = next((r["results"] for r in trainer.history + _read_log(log)
+                   if r.get("kind") == "val" and r.get("step") == 0), [])
+    gain = summary(after).get("psnr", 0.0) - summary(before).get("psnr", 0.0) if before and after else None
+    meta = {"name": out.stem, "base_model": base_meta.get("name", base_path.stem), "base_path": str(base_path),
+            "footage": [Path(p).name for p in footage], "scales": trainer.config.val_scales,
+            "scale_range": [trainer.config.scale_low, trainer.config.scale_high], "steps": trainer.step,
+            "bn_eval": trainer.config.bn_eval, "processes": dist.get_world_size(),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "psnr_before": summary(before),
+            "psnr_after": summary(after), "gain_db": None if gain is None else round(gain, 4)}
+    save_model(trainer.eval_model, out, meta)
+    return {"model": out, "checkpoint": ckpt, "step": trainer.step, "stopped": trainer.reason,
+            "before": before, "after": after, "gain_db": meta["gain_db"]}
+
+
+def _read_log(path: Path) -> list[dict]:
+    import json
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _parse(argv: list[str]):
+    """``savsr finetune``'s own argument parser, so both entry points accept the same options."""
+    import argparse
+    from .cli import finetune_cmd
+    parser = argparse.ArgumentParser(prog="savsr finetune (distributed)")
+    finetune_cmd.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["finetune", *argv])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of each ``torchrun`` process."""
+    import signal
+    from .cli.evaluate import parse_scale
+    from .cli.train import _printer
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    asked = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):     # stop at the next step on every rank, with a checkpoint
+        signal.signal(sig, lambda *_: asked.set())
+    dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+    try:
+        settings = FinetuneSettings(scales=[[h, w] for w, h in map(parse_scale, args.scales)],
+                                    scale_range=tuple(args.scale_range) if args.scale_range else None,
+                                    lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
+                                    bn_eval=not args.train_batchnorm)
+        res = finetune_ddp(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
+                           settings=settings, progress=_printer(args.quiet), asked=asked, resume=args.resume)
+    except SavsrError as exc:
+        print(f"savsr: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        dist.destroy_process_group()
+    if res is not None:
+        b, a = summary(res["before"]), summary(res["after"])
+        print(f"{res['step']} steps ({res['stopped']}) on {os.environ.get('WORLD_SIZE', '1')} processes; held-out "
+              f"frames: before {b.get('psnr', float('nan')):.2f} dB, after {a.get('psnr', float('nan')):.2f} dB "
+              f"({res['gain_db'] if res['gain_db'] is not None else float('nan'):+.2f} dB)\nmodel: {res['model']}")
+    return 0
+
+
+def finetune_argv(args) -> list[str]:
+    """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
+    out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
+           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout)]
+    if args.minutes is not None:
+        out += ["--minutes", repr(args.minutes)]
+    if args.steps is not None:
+        out += ["--steps", str(args.steps)]
+    if args.base:
+        out += ["--base", args.base]
+    if args.scale_range:
+        out += ["--scale-range", *map(repr, args.scale_range)]
+    out += [flag for flag, on in (("--train-batchnorm", args.train_batchnorm), ("--resume", args.resume),
+                                  ("--quiet", args.quiet)) if on]
+    return out
+
+
+def launch(argv: list[str], nproc: int) -> int:
+    """Run ``savsr finetune ARGS`` as ``nproc`` processes under torchrun; returns its exit code.
+    ``argv`` must not contain ``--nproc``."""
+    if nproc < 1:
+        raise SavsrError("--nproc must be at least 1")
+    if torch.cuda.is_available() and nproc > torch.cuda.device_count():
+        raise SavsrError(f"--nproc {nproc} asks for more processes than the {torch.cuda.device_count()} GPU(s) here")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+           "-m", "engine.distributed", *argv]
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.call(cmd, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
