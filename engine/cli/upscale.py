@@ -1,7 +1,9 @@
 """``savsr upscale IN -o OUT``: upscale a clip (audio, subtitles, timestamps, colour and rotation kept)."""
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ..errors import SavsrError
@@ -149,10 +151,22 @@ class _Console:
             self.bar.close()
 
 
+def _interrupt_on_termination():
+    """SIGTERM/SIGHUP (a closed terminal, ``kill``) stop the render like Ctrl+C, so the partial
+    output is removed instead of being left behind."""
+    def handler(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and threading.current_thread() is threading.main_thread():
+            signal.signal(getattr(signal, name), handler)
+
+
 def run(args) -> int:
     from ..render import render
     job = build_job(args)
     console = _Console(args.quiet)
+    _interrupt_on_termination()
     try:
         result = render(job, progress=console.progress, log=console.log)
         if not args.quiet:

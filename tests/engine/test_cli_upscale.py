@@ -143,3 +143,25 @@ def test_bundled_sample_at_an_asymmetric_scale(small_model_file, tmp_path, monke
     assert f"wrote {out}" in capsys.readouterr().out
     info = probe(out)
     assert (info.width, info.height, info.frame_count, info.matrix) == (640, 270, 1, "bt709")
+
+
+def test_terminating_the_command_leaves_no_partial_file(small_model_file, data_dir, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    clip = make_clip(tmp_path.parent / f"{tmp_path.name}-long.mp4", count=40, size=(64, 48))  # long enough to catch
+    out = tmp_path / "killed.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "upscale", str(clip), "-o", str(out), "--scale", "2",
+                             "--model", str(small_model_file), "--device", "cpu"], cwd=root,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):  # the render has started writing
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
