@@ -195,6 +195,8 @@ def _even(exact: float, n: int, lo: int, hi: int) -> int:
 
 
 def _sizes(job, info, pix_fmt, notes) -> tuple[int, int, tuple[float, float]]:
+    if min(info.width, info.height) < 2:
+        raise PlanError(f"frames of {info.width}x{info.height} pixels are too small to upscale (at least 2x2)")
     s_w, s_h, tw, th = _factors(job, info)
     dw, dh = info.display_size
     out_w = tw if tw is not None else math.floor(dw * s_w + 0.5)
