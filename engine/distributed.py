@@ -47,6 +47,15 @@ class DDPTrainer(Trainer):
         self.deadline: float | None = None
         self.reason = "steps"
 
+    @classmethod
+    def resume(cls, path, clips, val_clips=None, **kwargs) -> "DDPTrainer":
+        """Continue a checkpoint; ranks other than 0 get a data stream of their own again (the
+        checkpoint holds rank 0's), so the GPUs never train on the same crops."""
+        trainer = super().resume(path, clips, val_clips, **kwargs)
+        if trainer.rank:
+            trainer.gen.manual_seed(trainer.config.seed + 7919 * trainer.rank + trainer.step)
+        return trainer
+
     def train_step(self) -> float:
         loss = super().train_step()
         flags = torch.tensor([float(self.asked.is_set()),

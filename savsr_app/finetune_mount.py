@@ -32,7 +32,7 @@ class _CloseWatch(QObject):
         self.panel = panel
 
     def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Close and self.panel.runner.busy:
+        if event.type() == QEvent.Type.Close and self.panel.state != "idle":
             self.panel.message.emit("closing: fine-tuning stopped with a checkpoint; Resume continues it")
             self.panel.shutdown()
         return False

@@ -300,10 +300,15 @@ class FinetunePanel(QWidget):
             self._say("Stopping after the current step and saving a checkpoint…")
 
     def shutdown(self):
-        """For closing the app: stop training with a checkpoint (resumable next time), end the thread."""
-        self._pending = None
+        """For closing the app: stop training with a checkpoint (resumable next time) and end its
+        thread. The queue stays held: nothing new should start while the app closes."""
+        if self._pending is not None:
+            run = self.runs.get(self._pending[0])
+            if run is not None and not run.resumable:
+                self.runs.remove(run)
+            self._pending = None
         self.runner.shutdown()
-        self.gate.release()
+        self.state = IDLE
 
     # ---- answers -----------------------------------------------------------------------------
     def _progressed(self, p: dict):

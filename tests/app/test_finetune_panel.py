@@ -188,3 +188,21 @@ def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, windo
     panel.library_view.confirm = lambda _t: True
     panel.library_view.delete_button.click()
     assert window.settings.model == "" and not tuned.exists()
+
+
+def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resume(qtbot, make_window, clip):
+    from savsr_app.finetune_mount import mount_finetune_panel
+    first = make_window()
+    panel = mount_finetune_panel(first)
+    add_footage(qtbot, panel, clip)
+    tiny_recipe(panel, steps=500)
+    assert panel.form.base_path() == first.settings.model          # the active model is the default base
+    assert panel.start() and panel.state == "running"
+    qtbot.waitUntil(lambda: len(panel.plot.losses) >= 1, timeout=60000)
+    first.close()
+    assert not first.isVisible() and not panel.runner.busy and panel.runner.thread is None
+    second = make_window()
+    again = mount_finetune_panel(second)
+    assert again.resume_combo.count() == 1
+    assert again.resume_combo.itemText(0).startswith("basketball fine-tune")
+    assert again.form.budget()[1] < 500                            # the rest of the budget is offered
