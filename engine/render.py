@@ -84,9 +84,18 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
 
 
 def _timing(p: RenderPlan) -> tuple[Fraction, int]:
-    """``(output time base, input pts of the first output frame)``: CFR clips get a 1/fps time base."""
+    """``(output time base, input pts of the first output frame)``.
+
+    A constant-rate clip whose frames sit one ``1/fps`` apart gets that exact time base (editors
+    read it as CFR); anything else keeps the input's time base, so every timestamp survives.
+    """
     info = p.info
-    out_tb = info.time_base if info.vfr or not info.frame_rate else 1 / Fraction(info.frame_rate)
+    out_tb = info.time_base
+    if not info.vfr and info.frame_rate and len(info.pts) >= 2:
+        deltas = sorted(b - a for a, b in zip(info.pts, info.pts[1:]))
+        step = deltas[len(deltas) // 2] * info.time_base
+        if abs(step * info.frame_rate - 1) < 0.01:
+            out_tb = 1 / Fraction(info.frame_rate)
     return out_tb, info.pts[p.first]
 
 
