@@ -208,9 +208,7 @@ class WindowLogic:
             dev = str(resolve_device(self.settings.device))
         except ValueError:
             dev = "cpu"
-        names = dict(list_devices())
-        key = dev if dev in names else dev.replace(":0", "") if dev.startswith("cpu") else dev
-        self.status.set_device(dev, names.get(key, dev.upper()))
+        self.status.set_device(dev, dict(list_devices()).get(dev, dev))
 
     def save_settings(self):
         self.settings_store.save(self.settings)
