@@ -1,0 +1,79 @@
+"""Build the Linux bundle with packaging/build.py and run what was built.
+
+Marked ``packaging``: skipped in the default run (see conftest.py). It takes as long as a build:
+about 10 minutes on an idle 2-core machine with a warm PyInstaller cache in build/, 20-25 minutes
+from cold or while the machine is busy, plus the self-test. Run it with
+
+    .venv/bin/python -m pytest -m packaging tests/packaging -v
+"""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.packaging,
+              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle is built on Linux")]
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("savsr_packaging_build", ROOT / "packaging" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def build():
+    return _build_module()
+
+
+@pytest.fixture(scope="module")
+def bundle(build, tmp_path_factory) -> Path:
+    problems = build.preflight()
+    if problems:
+        pytest.skip("; ".join(problems))
+    pytest.importorskip("PyInstaller")
+    dist = tmp_path_factory.mktemp("dist")
+    # the work folder is kept between runs (build/ is ignored by git): a rebuild reuses the analysis
+    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--no-verify", "--dist", str(dist),
+                           "--work", str(ROOT / "build" / "pyinstaller-test")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return dist / "savsr-studio"
+
+
+def test_the_bundle_holds_both_programs_and_the_resources(bundle):
+    internal = bundle / "_internal"
+    for path in ("savsr-app", "savsr"):
+        assert (bundle / path).is_file() and (bundle / path).stat().st_mode & 0o111
+    assert (internal / "resources" / "models" / "savsr_studio_default.safetensors").stat().st_mode & 0o004
+    assert list((internal / "resources" / "sample").glob("*.mp4"))
+    assert (internal / "resources" / "icons" / "savsr_studio.png").is_file()
+    assert list((internal / "qtawesome" / "fonts").glob("*.ttf"))
+    plugins = internal / "PySide6" / "Qt" / "plugins"
+    assert (plugins / "platforms" / "libqxcb.so").is_file() and (plugins / "platforms" / "libqoffscreen.so").is_file()
+    assert (plugins / "imageformats" / "libqjpeg.so").is_file()
+    assert any(p.name.startswith("libavcodec") for p in internal.rglob("libavcodec*"))
+    # left out on purpose
+    assert not list(internal.rglob("libQt6Quick*")) and not list(internal.rglob("libQt6Qml*"))
+    assert not (internal / "torch" / "test").exists() and not (internal / "torch" / "include").exists()
+    assert not list(internal.rglob("libtorch_cuda*"))
+
+
+def test_the_built_cli_prints_its_help(build, bundle):
+    code, out, _ = build.run_built(bundle / "savsr", ["--help"], timeout=300)
+    assert code == 0, out
+    assert "usage: savsr" in out and "upscale" in out
+
+
+def test_the_built_app_passes_its_selftest_without_a_display(build, bundle):
+    code, out, seconds = build.run_built(bundle / "savsr-app", ["--selftest"], timeout=build.SELFTEST_TIMEOUT_S)
+    lines = [ln for ln in out.splitlines() if ln.startswith("selftest:")]
+    assert code == 0, out[-4000:]
+    assert len(lines) == 1 and lines[0].startswith("selftest: OK"), out[-4000:]
+    print(f"\n{lines[0]}  [{seconds:.0f} s]")
