@@ -76,7 +76,7 @@ class QueueRunner(QObject):
         self.thread.finished.connect(self.worker.deleteLater)
         self._start.connect(self.worker.run)
         self.worker.progress.connect(self._on_progress)
-        self.worker.logged.connect(lambda jid, m: self.logMessage.emit(f"{self._name(jid)}: {m}"))
+        self.worker.logged.connect(self._on_logged)
         self.worker.succeeded.connect(self._on_succeeded)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
@@ -138,6 +138,9 @@ class QueueRunner(QObject):
         if e is not None and e.state in ACTIVE:
             self.model.update(job_id, save=False, done=done, frames=total or e.frames, fps=fps, eta=eta)
             self.progressed.emit(job_id)
+
+    def _on_logged(self, job_id: str, message: str):
+        self.logMessage.emit(f"{self._name(job_id)}: {message}")
 
     def _on_succeeded(self, job_id, output, frames, seconds):
         self.model.update(job_id, state=DONE, done=frames, eta=None,

@@ -28,36 +28,56 @@ class _Call(QObject):
             self.done.emit(result)
 
 
+class _Receiver(QObject):
+    """Lives on the UI thread, so the callbacks run there (a plain function connected to a
+    signal from another thread would run on that thread)."""
+
+    def __init__(self, done: Callable, failed: Callable, parent: QObject):
+        super().__init__(parent)
+        self._done, self._failed = done, failed
+
+    @Slot(object)
+    def on_done(self, result):
+        self._done(result)
+
+    @Slot(str)
+    def on_failed(self, message: str):
+        self._failed(message)
+
+
 class Background(QObject):
     """Keeps the threads of running calls alive until they finish; ``wait()`` joins them all."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._running: list[tuple[QThread, _Call]] = []
+        self._running: list[tuple[QThread, _Call, _Receiver]] = []
 
     def call(self, fn: Callable, *args, done: Callable, failed: Callable) -> None:
         """Run ``fn(*args)`` off the UI thread; ``done(result)`` or ``failed(message)`` on the UI thread."""
         thread, call = QThread(), _Call(fn, args)
+        receiver = _Receiver(done, failed, self)
         call.moveToThread(thread)
-        call.done.connect(done)
-        call.failed.connect(failed)
+        call.done.connect(receiver.on_done)
+        call.failed.connect(receiver.on_failed)
         call.done.connect(thread.quit)
         call.failed.connect(thread.quit)
         thread.started.connect(call.run)
-        thread.finished.connect(lambda t=thread, c=call: self._finished(t, c))
-        self._running.append((thread, call))
+        thread.finished.connect(self._finished)
+        self._running.append((thread, call, receiver))
         thread.start()
 
-    def _finished(self, thread: QThread, call: _Call):
-        self._running = [(t, c) for t, c in self._running if t is not thread]
-        call.deleteLater()
-        thread.deleteLater()
+    @Slot()
+    def _finished(self):
+        for item in [i for i in self._running if i[0].isFinished()]:
+            self._running.remove(item)
+            for obj in item:
+                obj.deleteLater()
 
     @property
     def busy(self) -> bool:
         return bool(self._running)
 
     def wait(self):
-        for thread, _call in list(self._running):
+        for thread, _call, _receiver in list(self._running):
             thread.quit()
             thread.wait()

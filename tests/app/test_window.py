@@ -89,3 +89,12 @@ def test_drop_opens_a_clip(qtbot, window, clip):
     with qtbot.waitSignal(window.clipOpened, timeout=30000):
         window.dropEvent(event)
     assert window.info.path == str(clip)
+
+
+def test_background_callbacks_run_on_the_ui_thread(qtbot, window):
+    from savsr_app.qt import QThread
+    threads = []
+    window.background.call(lambda: 42, done=lambda r: threads.append((r, QThread.currentThread())),
+                           failed=lambda m: threads.append((m, QThread.currentThread())))
+    qtbot.waitUntil(lambda: bool(threads), timeout=10000)
+    assert threads == [(42, window.thread())]

@@ -17,7 +17,7 @@ def small(parity_fixture):
     return model.eval(), lr
 
 
-@pytest.mark.parametrize("scale", [(2.0, 2.0), (2.5, 1.75), (1.33, 3.1)])
+@pytest.mark.parametrize("scale", [(2.5, 1.75), (1.33, 3.1)])
 def test_region_matches_the_full_frame(small, scale):
     model, lr = small
     with torch.inference_mode():
