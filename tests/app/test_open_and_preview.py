@@ -154,3 +154,16 @@ def test_hidden_split_pane_does_not_move_the_view(qtbot, window, clip):
     window.grab()                  # sends pending resize events to the hidden split pane as well
     assert area.visible_region() == before
     assert area.viewport.pane_size == area.after_pane.size()
+
+
+def test_before_pane_can_show_nearest_neighbour(qtbot, window, clip):
+    from engine.preview import resize
+    from engine.video import read_frames
+    info = open_clip(qtbot, window, clip)
+    qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)
+    combo = window.preview.method_combo
+    with qtbot.waitSignal(window.controller.beforeImage, timeout=30000) as shown:
+        combo.setCurrentIndex(combo.findData("nearest"))
+    expected = resize(read_frames(info, [0])[0], (128, 192), "nearest")
+    assert np.array_equal(rgb_from_qimage(shown.args[0]), expected)
+    assert window.preview.images.before_label == "nearest"
