@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QC
                                QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
                                QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedWidget,
                                QStatusBar, QStyle,
-                               QStyledItemDelegate, QStyleOptionProgressBar, QTableView, QToolBar,
+                               QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionSlider, QTableView, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 import qtawesome as qta
 

@@ -1,7 +1,8 @@
 """Frame scrubber with time readout, frame stepping and in/out points for the render range."""
 from __future__ import annotations
 
-from .qt import QHBoxLayout, QLabel, QSlider, Qt, QToolButton, QVBoxLayout, QWidget, Signal, icon
+from .qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QToolButton,
+                 QVBoxLayout, QWidget, Signal, icon)
 
 
 def timecode(seconds: float) -> str:
@@ -24,6 +25,39 @@ def _button(icon_name: str, tip: str, text: str = "") -> QToolButton:
     return b
 
 
+class RangeSlider(QSlider):
+    """A frame slider that also shows the render range (in to out) as a band under the groove."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.range_band: tuple[int, int] | None = None
+
+    def set_band(self, first: int, last: int, whole: bool):
+        self.range_band = None if whole else (first, last)
+        self.update()
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if self.range_band is None or self.maximum() <= self.minimum():
+            return
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        style = self.style()
+        groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
+        span = groove.width() - handle.width()
+
+        def x(value):
+            return groove.x() + handle.width() / 2 + QStyle.sliderPositionFromValue(
+                self.minimum(), self.maximum(), value, span)
+
+        p = QPainter(self)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 170, 40, 200))
+        x0, x1 = x(self.range_band[0]), x(self.range_band[1])
+        p.drawRect(int(x0), self.height() - 4, max(2, int(x1 - x0)), 3)
+
+
 class Transport(QWidget):
     """``frameChanged(index)``; ``rangeChanged(first, last)`` (inclusive frame indices)."""
 
@@ -35,7 +69,7 @@ class Transport(QWidget):
         self.info = None
         self.in_frame = 0
         self.out_frame = 0
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = RangeSlider()
         self.slider.setObjectName("frameSlider")
         self.slider.setToolTip("Preview frame (Left/Right step one frame, Home/End jump)")
         self.slider.valueChanged.connect(self._moved)
@@ -148,6 +182,7 @@ class Transport(QWidget):
         i = self.frame
         self.time_label.setText(f"{timecode(self.info.frame_time(i))} / {timecode(self.info.duration)}   "
                                 f"frame {i + 1} / {self.info.frame_count}")
+        self.slider.set_band(self.in_frame, self.out_frame, self.whole_clip)
         n = self.out_frame - self.in_frame + 1
         where = "whole clip" if self.whole_clip else (
             f"{timecode(self.info.frame_time(self.in_frame))} → {timecode(self.info.frame_time(self.out_frame))}")
