@@ -37,8 +37,8 @@ class LibraryError(SavsrError, ValueError):
 
 
 def safe_name(name: str) -> str:
-    """A file-name stem from a user's model name (letters, digits, space, ``-_.()+``)."""
-    stem = re.sub(r"[^\w\-. ()+]", "_", name.strip()).strip(" .")
+    """A file-name stem from a user's model name: characters no file system accepts become ``_``."""
+    stem = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", name.strip()).strip(" .")
     return stem[:80] or "fine-tuned model"
 
 

@@ -1,9 +1,9 @@
 """Keeps fine-tuning and the render queue from fighting over one device.
 
 The rule the panel states to the user: a fine-tune never starts while a render runs on the
-same device; it waits until that render ends. While a fine-tune runs (or waits) the queue is
-held, so no new render starts on that device; the queue carries on by itself when fine-tuning
-ends. Renders on a different device (another GPU) are left alone.
+same device; it waits until that render ends (a render on another GPU does not make it wait).
+While a fine-tune runs or waits, the queue is held so no new render starts: new jobs use the
+device setting that fine-tuning uses too. The queue carries on by itself when fine-tuning ends.
 """
 from __future__ import annotations
 
