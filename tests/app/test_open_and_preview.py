@@ -167,3 +167,16 @@ def test_before_pane_can_show_nearest_neighbour(qtbot, window, clip):
     expected = resize(read_frames(info, [0])[0], (128, 192), "nearest")
     assert np.array_equal(rgb_from_qimage(shown.args[0]), expected)
     assert window.preview.images.before_label == "nearest"
+
+
+def test_missing_model_is_explained_in_the_savsr_pane(qtbot, window, clip, monkeypatch):
+    import engine.checkpoint
+    monkeypatch.setattr(engine.checkpoint, "default_model_path", lambda: None)
+    window.settings.model = ""                       # the bundled model, which this install lacks
+    window.apply_settings()
+    with qtbot.waitSignal(window.controller.error, timeout=60000) as failed:
+        open_clip(qtbot, window, clip)
+    assert failed.args[0] == "after" and "no default model installed" in failed.args[1]
+    assert "no default model installed" in window.preview.images.after_error
+    qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)   # before still works
+    assert not window.preview.images.busy
