@@ -174,6 +174,9 @@ def save_model(model: SAVSR, path, metadata: dict | None = None):
         else:
             torch.save({"format": FORMAT, "version": FORMAT_VERSION, "config": model.config.to_dict(),
                         "metadata": meta, "state_dict": sd}, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
