@@ -1,6 +1,6 @@
 """Does freezing BatchNorm help fine-tuning? Same footage, steps and seed, BatchNorm frozen vs trained.
 
-    .venv/bin/python training/finetune_bn_experiment.py [--clip PATH] [--steps 40] [--lrs 5e-5 2e-4]
+    .venv/bin/python training/finetune_bn_experiment.py [--clip PATH] [--steps 40] [--lrs 5e-5 2e-4] [--batch 4]
 
 Fine-tunes the bundled model (copied first) on the first 90% of a clip the default model never trained
 on and scores the held-out last 10% at x2, before and after. Prints one JSON line per run.
@@ -29,6 +29,7 @@ def main() -> int:
     ap.add_argument("--clip", default=str(ROOT.parent / "shared" / "data" / "davis480" / "goat"))
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--lrs", type=float, nargs="+", default=[5e-5, 2e-4])
+    ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -38,13 +39,13 @@ def main() -> int:
         for lr in args.lrs:
             for bn_eval in (True, False):
                 losses = []
-                settings = FinetuneSettings(scales=[[2.0, 2.0]], lr=lr, bn_eval=bn_eval, val_every=0,
+                settings = FinetuneSettings(scales=[[2.0, 2.0]], lr=lr, bn_eval=bn_eval, batch=args.batch, val_every=0,
                                             val_frames=3, val_crop=256, seed=1)
                 res = finetune([args.clip], Path(tmp) / f"ft_{lr}_{bn_eval}.pt", base=base, minutes=None,
                                steps=args.steps, settings=settings, device="cpu",
                                progress=lambda e: losses.append(e["loss"]) if e["kind"] == "train" else None)
                 k = max(1, len(losses) // 4)
-                print(json.dumps({"lr": lr, "bn_eval": bn_eval, "steps": res["step"],
+                print(json.dumps({"lr": lr, "batch": args.batch, "bn_eval": bn_eval, "steps": res["step"],
                                   "before": summary(res["before"]), "after": summary(res["after"]),
                                   "gain_db": res["gain_db"],
                                   "loss_first_quarter": sum(losses[:k]) / k, "loss_last_quarter": sum(losses[-k:]) / k}),
