@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import APP_NAME, menus
 from .clip_panel import ClipPanel
+from .finetune_mount import mount_finetune_panel
 from .jobs import QueueStore
 from .notify import Notifier
 from .output_panel import OutputPanel
@@ -43,6 +44,7 @@ class MainWindow(WindowLogic, QMainWindow):
         self._build_docks()
         self.actions_by_name = menus.build(self)
         self._wire()
+        mount_finetune_panel(self)
         self._restore()
 
     # ---- construction ------------------------------------------------------------------------

@@ -262,6 +262,7 @@ class WindowLogic:
                 self.runner.shutdown()
             return
         self._save_window()
+        self.finetune_panel.shutdown()
         self.controller.shutdown()
         self.runner.join()
         self.background.wait()
