@@ -20,7 +20,7 @@ def register(sub):
     p.add_argument("--patch", type=int, default=32, help="LR patch side")
     p.add_argument("--batch", type=int, default=4, help="batch size (>= 2)")
     p.add_argument("--holdout", type=float, default=0.1, help="last fraction of each clip kept for validation")
-    p.add_argument("--train-batchnorm", action="store_true", help="update BatchNorm layers (default: frozen)")
+    p.add_argument("--freeze-batchnorm", action="store_true", help="keep BatchNorm layers in eval mode")
     p.add_argument("--resume", action="store_true", help="continue an interrupted fine-tune writing to OUT")
     p.add_argument("--nproc", type=int, default=1, help="processes (GPUs); only 1 is supported for now")
     p.add_argument("--device", default="auto")
@@ -39,7 +39,7 @@ def run(args) -> int:
     scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                bn_eval=not args.train_batchnorm)
+                                bn_eval=args.freeze_batchnorm)
     try:
         res = finetune(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
                        settings=settings, device=args.device, progress=_printer(args.quiet), resume=args.resume)

@@ -3,7 +3,8 @@
 The last ``holdout`` fraction of every clip is never trained on; the model is scored there
 before and after (benchmark protocol, model and bicubic on the same frames). Defaults suit a
 few minutes on a CPU: learning rate 5e-5 held constant after a short warm-up, scales within
-0.5 of the factors the user picked, BatchNorm layers frozen (see docs/training.md), EMA 0.99.
+0.5 of the factors the user picked, EMA 0.99. BatchNorm layers are trained as usual: freezing
+them (``bn_eval``) measured no better (docs/training.md).
 The base model file is only read. The output is a model file for :func:`engine.load_model`;
 beside it ``<out>.train.pt`` keeps the training state so an interrupted fine-tune can resume.
 """
@@ -31,7 +32,7 @@ class FinetuneSettings:
     patch: int = 32
     batch: int = 4
     holdout: float = 0.1               # last fraction of each clip, used only for validation
-    bn_eval: bool = True
+    bn_eval: bool = False              # frozen BatchNorm measured no better (docs/training.md)
     ema_decay: float = 0.99
     max_frames: int | None = 200       # frames read per clip
     val_every: int = 50
