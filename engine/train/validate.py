@@ -50,7 +50,7 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                         return results
                     idx = window_indices(i, n, num_frame)
                     gt = crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale)
-                    lr = downsample(gt, scale).clamp(0, 1)
+                    lr = downsample(gt, scale)  # not clamped: the protocol scores float LR as made
                     centre = gt[num_frame // 2].unsqueeze(0)
                     sr = model(lr.unsqueeze(0).to(device), scale).cpu()
                     pm.append(psnr_y(sr, centre))
