@@ -5,6 +5,13 @@ import sys
 import time
 
 
+def format_speed(fps: float) -> str:
+    """``12.3 fps``, or ``45 s/frame`` when slower than one frame in ten seconds."""
+    if not fps:
+        return "-- fps"
+    return f"{fps:.2f} fps" if fps >= 0.1 else f"{1 / fps:.0f} s/frame"
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None or seconds != seconds or seconds == float("inf"):
         return "--:--"
@@ -28,7 +35,7 @@ class ProgressBar:
         frac = p.done / p.total if p.total else 0.0
         filled = int(frac * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        fps = f"{p.fps:.2f} fps" if p.fps else "-- fps"
+        fps = format_speed(p.fps)
         return (f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  "
                 f"ETA {format_duration(p.eta_seconds)}")
 

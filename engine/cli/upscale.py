@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import SavsrError
 from ..job import CODECS, PRECISIONS, RenderJob
-from .progress import ProgressBar, format_duration, parse_time
+from .progress import ProgressBar, format_duration, format_speed, parse_time
 
 DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "prores": ".mov", "prores4444": ".mov", "ffv1": ".mkv"}
 
@@ -175,5 +175,5 @@ def run(args) -> int:
         console.close()
     w, h = result.size
     print(f"wrote {result.output}  ({w}x{h}, {result.frames} frames, {job.codec}) in "
-          f"{format_duration(result.seconds)} ({result.fps:.2f} fps)")
+          f"{format_duration(result.seconds)} ({format_speed(result.fps)})")
     return 0
