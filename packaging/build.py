@@ -5,9 +5,11 @@
 1. checks that what the bundle must contain is there (bundled model, sample clip, icons);
 2. runs PyInstaller on ``packaging/savsr_studio.spec`` (one folder, two programs);
 3. makes every file readable by all users (an installer run as root must not ship 0600 files);
-4. runs the *built* ``savsr --help`` and ``savsr-app --selftest`` (offscreen, no display, from an
-   empty folder and with the build environment's Python variables removed, so nothing can be
-   imported from the checkout or the venv);
+4. runs the *built* programs (offscreen, no display, from an empty folder and with the build
+   environment's Python variables removed, so nothing can be imported from the checkout or the
+   venv): ``savsr --help``; ``savsr-app`` itself, which must still be running after a minute (its
+   window came up; settings go to a temporary folder); and ``savsr-app --selftest``. On Linux it
+   first checks that no bundled library needs one the bundle lacks;
 5. prints the build time, the bundle size and its biggest contributors, and the self-test line.
 
 Exit status 0 only if the build and both checks succeeded. The last lines of output are
@@ -31,6 +33,7 @@ SPEC = ROOT / "packaging" / "savsr_studio.spec"
 EXE_SUFFIX = ".exe" if sys.platform.startswith("win") else ""
 SELFTEST_TIMEOUT_S = 1800   # a few frames on a busy 2-core CPU can take minutes
 HELP_TIMEOUT_S = 300
+GUI_SMOKE_S = 60.0          # the app must still be running this long after start (no crash on start-up)
 
 
 def dist_name(variant: str) -> str:
@@ -120,6 +123,33 @@ def missing_libraries(bundle: Path) -> list[str]:
     return problems
 
 
+def gui_stays_up(program: Path, seconds: float = GUI_SMOKE_S) -> tuple[bool, str]:
+    """Start the built app offscreen with a fresh settings folder; it must still be running after
+    ``seconds`` (imports, Qt plugins, fonts and the main window all worked) with no traceback."""
+    with tempfile.TemporaryDirectory(prefix="savsr-bundle-gui-") as home:
+        env = dict(clean_env(), SAVSR_STUDIO_HOME=home)
+        proc = subprocess.Popen([str(program)], cwd=home, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            out, _ = proc.communicate(timeout=seconds)
+            return False, f"exited with status {proc.returncode} within {seconds:.0f} s:\n{out[-3000:]}"
+        except subprocess.TimeoutExpired:
+            maps = Path(f"/proc/{proc.pid}/maps")
+            # Linux: the offscreen platform plugin is loaded only once the QApplication exists
+            qt_up = "libqoffscreen" in maps.read_text(errors="replace") if maps.exists() else True
+            proc.terminate()
+            try:
+                out, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, _ = proc.communicate()
+        if "Traceback" in out:
+            return False, f"printed a traceback:\n{out[-3000:]}"
+        if not qt_up:
+            return False, f"no Qt platform plugin loaded after {seconds:.0f} s (stuck before the QApplication):\n{out[-3000:]}"
+        return True, ""
+
+
 def verify(bundle: Path) -> tuple[bool, str]:
     """Run the built programs; returns (success, the self-test's summary line)."""
     ok = True
@@ -140,6 +170,12 @@ def verify(bundle: Path) -> tuple[bool, str]:
     else:
         ok = False
         print(f"verify: savsr --help FAILED (exit {code}):\n{out[-3000:]}")
+    up, why = gui_stays_up(app)
+    if up:
+        print(f"verify: savsr-app starts its window offscreen and keeps running ({GUI_SMOKE_S:.0f} s)")
+    else:
+        ok = False
+        print(f"verify: savsr-app start FAILED: {why}")
     code, out, secs = run_built(app, ["--selftest"], SELFTEST_TIMEOUT_S)
     lines = [ln for ln in out.splitlines() if ln.startswith("selftest:")]
     line = lines[-1] if lines else ""

@@ -16,7 +16,7 @@ def _asked_for(config) -> bool:
 def pytest_collection_modifyitems(config, items):
     if _asked_for(config):
         return
-    skip = pytest.mark.skip(reason="builds the PyInstaller bundle (about 10-25 min on 2 cores): "
+    skip = pytest.mark.skip(reason="builds the PyInstaller bundle and runs it (5-10 min on 2 cores): "
                                    "run with `pytest -m packaging` or SAVSR_PACKAGING_TESTS=1")
     for item in items:
         if item.get_closest_marker("packaging"):
