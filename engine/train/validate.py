@@ -3,7 +3,8 @@
 For each clip, a few evenly spaced centre frames are used (``frames``; ``None`` means all); the GT
 may be centre-cropped (``crop``, 0 for whole frames) to keep validation quick during training. The
 GT is cropped to the scale's step, the 7-frame reflection window is downsampled with
-:func:`engine.metrics.downsample`, and both outputs are scored on the 8-bit BT.601 Y channel.
+:func:`engine.metrics.downsample`, the model's output is fitted to the GT size as the renderer and
+``savsr eval`` do, and both outputs are scored on the 8-bit BT.601 Y channel.
 Figures are the mean over frames of a clip, then over clips.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, window_indices
+from ..tiling import upscale_tiled
 from .data import Clip
 
 
@@ -52,7 +54,8 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                     gt = crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale)
                     lr = downsample(gt, scale)  # not clamped: the protocol scores float LR as made
                     centre = gt[num_frame // 2].unsqueeze(0)
-                    sr = model(lr.unsqueeze(0).to(device), scale).cpu()
+                    # the output is fitted to the GT size (a pixel off where h/s is not whole, e.g. 854 / 2.5)
+                    sr = upscale_tiled(model, lr.unsqueeze(0).to(device), scale, centre.shape[-2:], 0).cpu()[None]
                     pm.append(psnr_y(sr, centre))
                     pb.append(psnr_y(bicubic_upsample(lr[num_frame // 2].unsqueeze(0), centre.shape[-2:]), centre))
                 per_clip_model.append(sum(pm) / len(pm))
