@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = FinetuneSettings(scales=[[h, w] for w, h in map(parse_scale, args.scales)],
                                     scale_range=tuple(args.scale_range) if args.scale_range else None,
                                     lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                    bn_eval=not args.train_batchnorm)
+                                    bn_eval=args.freeze_batchnorm)
         res = finetune_ddp(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
                            settings=settings, progress=_printer(args.quiet), asked=asked, resume=args.resume)
     except SavsrError as exc:
@@ -195,7 +195,7 @@ def finetune_argv(args) -> list[str]:
         out += ["--base", args.base]
     if args.scale_range:
         out += ["--scale-range", *map(repr, args.scale_range)]
-    out += [flag for flag, on in (("--train-batchnorm", args.train_batchnorm), ("--resume", args.resume),
+    out += [flag for flag, on in (("--freeze-batchnorm", args.freeze_batchnorm), ("--resume", args.resume),
                                   ("--quiet", args.quiet)) if on]
     return out
 
