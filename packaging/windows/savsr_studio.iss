@@ -79,7 +79,7 @@ Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs 
 
 [Icons]
 Name: "{group}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{userdocs}"
-Name: "{group}\SAVSR command prompt"; Filename: "{cmd}"; Parameters: "/k ""set PATH={app};%PATH% && savsr --help"""; WorkingDir: "{userdocs}"
+Name: "{group}\SAVSR command prompt"; Filename: "{cmd}"; Parameters: "/k ""set ""PATH={app};%PATH%"" && savsr --help"""; WorkingDir: "{userdocs}"
 Name: "{group}\Uninstall {#AppName}"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{userdocs}"; Tasks: desktopicon
 
