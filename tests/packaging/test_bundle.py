@@ -65,6 +65,10 @@ def test_the_bundle_holds_both_programs_and_the_resources(bundle):
     assert not list(internal.rglob("libtorch_cuda*"))
 
 
+def test_no_bundled_library_needs_one_the_bundle_lacks(build, bundle):
+    assert build.missing_libraries(bundle) == []
+
+
 def test_the_built_cli_prints_its_help(build, bundle):
     code, out, _ = build.run_built(bundle / "savsr", ["--help"], timeout=300)
     assert code == 0, out
