@@ -32,4 +32,4 @@ def test_bundled_model_beats_bicubic_on_a_held_out_clip(bundled, data_dir, scale
     # BasketballPass is in the validation split: the model never trained on it
     clip = load_clip(data_dir / "basketballpass", max_frames=14)
     [result] = validate(bundled, [clip], [scale], frames=2, crop=200)
-    assert result["psnr"] > result["bicubic"] + 0.1, result
+    assert result["psnr"] > result["bicubic"] + 0.2, result
