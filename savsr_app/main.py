@@ -10,19 +10,25 @@ from . import APP_NAME, ORG_NAME
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="savsr-app", description=f"{APP_NAME}: upscale video with SAVSR.")
     parser.add_argument("file", nargs="?", help="a video clip to open")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check this installation without a window: render 8 frames of the bundled sample "
+                             "with the bundled model, check them, print one line, exit 0 if OK")
     return parser.parse_args(argv)
 
 
 def start(argv=None):
     """Create the application (if needed) and the main window, open ``FILE``; returns the window."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from engine.resources import resources_dir
+
     from .main_window import MainWindow
-    from .qt import QApplication, icon
+    from .qt import QApplication, QIcon
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_NAME)
-    app.setWindowIcon(icon("mdi6.movie-open-star-outline", color="#3d8bfd"))
+    app.setDesktopFileName("savsr-studio")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "savsr_studio.png")))
     window = MainWindow()
     window.show()
     if args.file:
@@ -31,6 +37,10 @@ def start(argv=None):
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if parse_args(argv).selftest:  # headless: no QApplication on this path
+        from engine.selftest import run_selftest
+        return 0 if run_selftest() else 1
     window = start(argv)
     from .qt import QApplication
     code = QApplication.instance().exec()

@@ -1,6 +1,7 @@
 """The window's actions, menus and toolbar (names, icons, shortcuts and tooltips in one place)."""
 from __future__ import annotations
 
+from .about import show_about
 from .qt import QAction, QKeySequence, QMenu, Qt, QToolBar, icon
 
 
@@ -90,6 +91,8 @@ def _menus(w, A):
         queue.addAction(a)
     w.help_menu = bar.addMenu("&Help")
     w.help_menu.addAction(w.log_dock.toggleViewAction())
+    w.help_menu.addAction(make_action(w, "actionAbout", "About SAVSR Studio…", "mdi6.information-outline",
+                                      lambda: show_about(w)))
 
 
 def _toolbar(w, A):
