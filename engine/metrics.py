@@ -1,7 +1,7 @@
 """The benchmark protocol: degrade ground truth to LR, score SR against GT on the BT.601 Y channel.
 
-* ``crop_to_step``: crop GT so each side is a multiple of the scale's step (the smallest of
-  1, 2, 5, 10, 20, 50 that makes ``step * s`` an integer).
+* ``crop_to_step``: crop GT so each side is a multiple of ``step * s``, where the step is the
+  smallest of 1, 2, 5, 10, 20, 50 that makes ``step * s`` an integer (so ``H / s`` is whole).
 * ``downsample``: antialiased bicubic resize in float to ``round(h/s_h) x round(w/s_w)``.
 * ``psnr_y`` / ``ssim_y``: on 8-bit-rounded frames, Y of BT.601 (studio range, as in MATLAB's
   ``rgb2ycbcr``), no border crop.
@@ -24,10 +24,16 @@ def scale_step(s: float) -> int:
 
 
 def crop_to_step(gt: torch.Tensor, scale: tuple[float, float]) -> torch.Tensor:
-    """Crop ``(..., H, W)`` at bottom/right so each side is a multiple of its scale step."""
+    """Crop ``(..., H, W)`` at bottom/right so each side is a multiple of ``step * s`` (a whole number),
+    as the authors' test code does: the LR size ``H / s`` is then whole and the SR output has
+    exactly the GT size."""
     H, W = gt.shape[-2:]
-    sh, sw = scale_step(scale[0]), scale_step(scale[1])
-    return gt[..., :H - H % sh, :W - W % sw]
+
+    def keep(n: int, s: float) -> int:
+        block = scale_step(s) * s
+        return max(round(block), round(math.floor(n / block + 1e-9) * block))
+
+    return gt[..., :keep(H, scale[0]), :keep(W, scale[1])]
 
 
 def lr_size(H: int, W: int, scale: tuple[float, float]) -> tuple[int, int]:
