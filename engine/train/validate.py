@@ -2,7 +2,8 @@
 
 For each clip, a few evenly spaced centre frames are used (``frames``; ``None`` means all); the GT
 may be centre-cropped (``crop``, 0 for whole frames) to keep validation quick during training. The
-GT is cropped so the LR size is exact (:func:`whole_lr_crop`), the 7-frame reflection window is downsampled with
+GT is cropped so the LR size is exact (:func:`engine.metrics.crop_to_step`), the 7-frame reflection
+window is downsampled with
 :func:`engine.metrics.downsample`, the model's output is fitted to the GT size as the renderer and
 ``savsr eval`` do, and both outputs are scored on the 8-bit BT.601 Y channel.
 Figures are the mean over frames of a clip, then over clips.
@@ -11,9 +12,7 @@ from __future__ import annotations
 
 import torch
 
-import math
-
-from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, scale_step, window_indices
+from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, window_indices
 from ..tiling import upscale_tiled
 from .data import Clip
 
@@ -23,22 +22,6 @@ def frame_picks(n: int, frames: int | None) -> list[int]:
     if frames is None or frames >= n:
         return list(range(n))
     return sorted({round((k + 0.5) * n / frames - 0.5) for k in range(frames)})
-
-
-def whole_lr_crop(gt: torch.Tensor, scale) -> torch.Tensor:
-    """Crop ``(..., H, W)`` so each side is a whole multiple of ``step * s``: the LR size is then exact.
-
-    This is the authors' test-time crop (``as_mod_crop`` in their data transforms).
-    :func:`engine.metrics.crop_to_step` crops to a multiple of ``step`` only, which leaves e.g.
-    854 / 2.5 = 341.6 LR pixels: the LR is then resampled by 854/342 instead of 2.5 and the model,
-    which upsamples by exactly 2.5, is scored against GT shifted by up to a pixel (bicubic resizes to
-    the GT size and is not). Applied after ``crop_to_step``, so it is a no-op once that crops the same way.
-    """
-    sizes = []
-    for n, s in zip(gt.shape[-2:], scale):
-        unit = scale_step(s) * s
-        sizes.append(round(math.floor(n / unit + 1e-9) * unit))
-    return gt[..., :sizes[0], :sizes[1]]
 
 
 def _centre_crop(x: torch.Tensor, crop: int) -> torch.Tensor:
@@ -69,7 +52,7 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                     if cancel is not None and cancel.is_set():
                         return results
                     idx = window_indices(i, n, num_frame)
-                    gt = whole_lr_crop(crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale), scale)
+                    gt = crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale)
                     lr = downsample(gt, scale)  # not clamped: the protocol scores float LR as made
                     centre = gt[num_frame // 2].unsqueeze(0)
                     # the output is fitted to the GT size (a pixel off where h/s is not whole, e.g. 854 / 2.5)
