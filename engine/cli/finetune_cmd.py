@@ -22,7 +22,7 @@ def register(sub):
     p.add_argument("--holdout", type=float, default=0.1, help="last fraction of each clip kept for validation")
     p.add_argument("--freeze-batchnorm", action="store_true", help="keep BatchNorm layers in eval mode")
     p.add_argument("--resume", action="store_true", help="continue an interrupted fine-tune writing to OUT")
-    p.add_argument("--nproc", type=int, default=1, help="processes (GPUs); only 1 is supported for now")
+    p.add_argument("--nproc", type=int, default=1, help="processes, one per GPU, started with torchrun (see docs/finetune.md)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int)
     p.add_argument("--quiet", action="store_true")
@@ -33,8 +33,11 @@ def run(args) -> int:
     from ..errors import SavsrError
     from ..train.finetune import FinetuneSettings, finetune
     from ..train.validate import summary
+    if args.nproc < 1:
+        raise SavsrError(f"--nproc must be at least 1, got {args.nproc}")
     if args.nproc != 1:
-        raise SavsrError("--nproc above 1 (multi-GPU fine-tuning) is not available yet")
+        from ..distributed import finetune_argv, launch
+        return launch(finetune_argv(args), args.nproc)
     _threads(args.threads)
     scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
