@@ -26,10 +26,9 @@ import torch.distributed as dist
 
 from .checkpoint import read_checkpoint, save_model
 from .errors import SavsrError
-from .resources import default_model_path
 from .train.config import TrainConfig
 from .train.data import find_clips
-from .train.finetune import FinetuneSettings, train_state_path
+from .train.finetune import FinetuneSettings, base_and_output, train_state_path
 from .train.loop import Trainer
 from .train.validate import summary, validate
 
@@ -92,12 +91,7 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     s = settings or FinetuneSettings()
-    base_path = Path(base) if base else default_model_path()
-    if base_path is None:
-        raise SavsrError("no bundled model to fine-tune: pass a base model file")
-    out = Path(out).resolve()
-    if out == base_path.resolve() or (default_model_path() and out == default_model_path().resolve()):
-        raise SavsrError("the fine-tuned model must not overwrite its base or the bundled model: choose another output")
+    base_path, out = base_and_output(base, out)
     sd, model_config, base_meta = read_checkpoint(base_path)
     pairs = [clip.split(s.holdout) for clip in find_clips(footage, max_frames=s.max_frames)]
     train_clips, held_out = [a for a, _ in pairs], [b for _, b in pairs]

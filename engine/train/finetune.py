@@ -53,6 +53,18 @@ def train_state_path(out) -> Path:
     return out.with_name(out.name + ".train.pt")
 
 
+def base_and_output(base, out) -> tuple[Path, Path]:
+    """The base model's path (the bundled model if ``base`` is None) and the resolved output path;
+    refuses an output that would overwrite the base or the bundled model."""
+    base_path = Path(base) if base else default_model_path()
+    if base_path is None:
+        raise SavsrError("no bundled model to fine-tune: pass a base model file")
+    out = Path(out).resolve()
+    if out == base_path.resolve() or (default_model_path() and out == default_model_path().resolve()):
+        raise SavsrError("the fine-tuned model must not overwrite its base or the bundled model: choose another output")
+    return base_path, out
+
+
 def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int | None = None,
              settings: FinetuneSettings | None = None, device="auto", progress=None, cancel=None,
              resume: bool = False) -> dict:
@@ -63,12 +75,7 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     mean change of the model's PSNR there.
     """
     s = settings or FinetuneSettings()
-    base_path = Path(base) if base else default_model_path()
-    if base_path is None:
-        raise SavsrError("no bundled model to fine-tune: pass a base model file")
-    out = Path(out).resolve()
-    if out == base_path.resolve() or (default_model_path() and out == default_model_path().resolve()):
-        raise SavsrError("the fine-tuned model must not overwrite its base or the bundled model: choose another output")
+    base_path, out = base_and_output(base, out)
     sd, model_config, base_meta = read_checkpoint(base_path)
 
     train_clips, held_out = [], []
