@@ -7,31 +7,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import (QAbstractItemView, QAbstractTableModel, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex,
+from .qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex,
                  QPushButton, Qt, QTableView, QVBoxLayout, QWidget, Signal, icon)
+from .table_model import ColumnTableModel
 from .tasks import Background
 
 VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mpg *.mpeg *.ts *.y4m);;All files (*)"
 COLUMNS = ("Footage", "Frames", "Size")
 
 
-class FootageModel(QAbstractTableModel):
+class FootageModel(ColumnTableModel):
     """Rows ``{'path', 'facts' (FootageFacts or None while probing), 'error'}``."""
+
+    columns = COLUMNS
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
 
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_items(self) -> list:
+        return self.rows
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         row = self.rows[index.row()]

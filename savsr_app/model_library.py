@@ -8,8 +8,9 @@ from __future__ import annotations
 from engine.errors import SavsrError
 from engine.finetune_store import ModelLibrary
 
-from .qt import (QAbstractItemView, QAbstractTableModel, QHBoxLayout, QHeaderView, QMessageBox, QModelIndex,
+from .qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox,
                  QPushButton, Qt, QTableView, QVBoxLayout, QWidget, Signal, icon)
+from .table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")
 
@@ -28,7 +29,9 @@ def gain_text(meta: dict) -> str:
     return "" if a is None or b is None else f"{a - b:+.2f} dB"
 
 
-class LibraryModel(QAbstractTableModel):
+class LibraryModel(ColumnTableModel):
+
+    columns = COLUMNS
     renamed = Signal(str, str)      # old path, new path
     renameFailed = Signal(str)
 
@@ -42,16 +45,8 @@ class LibraryModel(QAbstractTableModel):
         self.items = self.library.models()
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_items(self) -> list:
+        return self.items
 
     def flags(self, index):
         base = super().flags(index)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry
-from .qt import QAbstractTableModel, QModelIndex, Qt, Signal, icon
+from .qt import QModelIndex, Qt, Signal, icon
+from .table_model import ColumnTableModel
 from .transport import timecode
 
 COLUMNS = ("Clip", "Output", "Progress", "Speed", "ETA", "State")
@@ -13,8 +14,10 @@ STATE_ICONS = {QUEUED: "mdi6.clock-outline", RUNNING: "mdi6.play-circle-outline"
 EntryRole = Qt.ItemDataRole.UserRole + 1
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(ColumnTableModel):
     """Rows are entries; ``structureChanged`` fires on anything worth saving (not on progress)."""
+
+    columns = COLUMNS
 
     structureChanged = Signal()
 
@@ -23,16 +26,8 @@ class QueueModel(QAbstractTableModel):
         self.entries: list[QueueEntry] = list(entries or [])
 
     # ---- Qt model ----------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_items(self) -> list:
+        return self.entries
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
