@@ -48,3 +48,14 @@ def small_model_file(parity_fixture, tmp_path_factory):
     model.load_state_dict(parity_fixture["state_dict"])
     return save_model(model, tmp_path_factory.mktemp("models") / "small.safetensors",
                       {"name": "parity-small (test)"})
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a test module that runs tiny frames: a second thread gains nothing there,
+    and on a busy shared CPU the thread barriers of two cost far more than they save."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -14,12 +14,7 @@ from savsr_app.qt import QObject, Signal
 TINY = dict(num_feat=16, w1_num_block=1, w2_num_block=1, n_resgroups=1, n_resblocks=1)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,7 @@ from clipmaker import make_clip
 from engine.cli import main
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_info_describes_streams_colour_and_rotation(data_dir, tmp_path, capsys):

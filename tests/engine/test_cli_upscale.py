@@ -9,13 +9,7 @@ from engine.cli import main
 from engine.video import probe
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,7 @@ from engine.video import probe, read_frames
 BT709 = dict(colorspace=1, color_primaries=1, color_trc=1, color_range=1)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny frames: one thread is faster than two fighting over a shared CI machine."""
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-import torch
 
 from engine import load_model
 from engine.cli import main as cli_main
@@ -16,12 +15,7 @@ def sha256(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,7 @@ from engine.train.optim import charbonnier
 TINY = {"num_feat": 16, "w1_num_block": 2, "w2_num_block": 1, "n_resgroups": 1, "n_resblocks": 1}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Tiny convolutions gain nothing from a second thread, and on a busy shared CPU the thread
-    # barriers of two threads cost far more than they save.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
