@@ -133,18 +133,23 @@ def read_checkpoint(path) -> tuple[dict, SAVSRConfig, dict]:
     return sd, config, meta
 
 
+def model_file(path=None) -> Path:
+    """``path``, or the bundled default model's file for ``None``."""
+    if path is None:
+        path = default_model_path()
+        if path is None:
+            raise CheckpointError("no default model installed yet: pass a model file (for example the "
+                                  "authors' savsr_best.pth) with --model / Import model")
+    return Path(path)
+
+
 def load_model(path=None, device="cpu", fast: bool = True) -> SAVSR:
     """A ready SAVSR model in eval mode on ``device``.
 
     ``path=None`` loads the bundled default model. The model's ``metadata`` attribute
     holds what the file says about itself (name, training data, validation figures).
     """
-    if path is None:
-        path = default_model_path()
-        if path is None:
-            raise CheckpointError("no default model installed yet: pass a model file (for example the "
-                                  "authors' savsr_best.pth) with --model / Import model")
-    path = Path(path)
+    path = model_file(path)
     sd, config, meta = read_checkpoint(path)
     model = SAVSR(**config.to_dict())
     _check_keys(model, sd, path.name)

@@ -14,14 +14,20 @@ class RenderCancelled(SavsrError):
     """The render was cancelled; nothing was left at the output path."""
 
 
+class RenderStopped(RenderCancelled):
+    """The render was stopped with its finished segments kept, to be resumed later."""
+
+
 class RenderControl:
     """Cancel and pause a render from another thread (a GUI button, a signal handler).
 
     The render calls :meth:`checkpoint` between frames: it raises :class:`RenderCancelled`
-    after :meth:`cancel`, and blocks while paused.
+    after :meth:`cancel` (the work is thrown away) or :class:`RenderStopped` after :meth:`stop`
+    (the finished segments are kept for a resume), and blocks while paused.
     """
 
     def __init__(self):
+        self._keep = False
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -29,6 +35,11 @@ class RenderControl:
     def cancel(self):
         self._cancel.set()
         self._running.set()  # wake a paused render so it can stop
+
+    def stop(self):
+        """Cancel, keeping what is finished so that the render can resume later."""
+        self._keep = True
+        self.cancel()
 
     def pause(self):
         self._running.clear()
@@ -53,6 +64,8 @@ class RenderControl:
                 pass
             waited = time.monotonic() - t0
         if self.cancelled:
+            if self._keep:
+                raise RenderStopped("render stopped; the finished segments are kept for a resume")
             raise RenderCancelled("render cancelled")
         return waited
 
@@ -78,11 +91,11 @@ class ProgressMeter:
     """
 
     def __init__(self, total: int, callback: Callable[[Progress], None] | None, rate: float = 10.0,
-                 window: int = 30):
+                 window: int = 30, done: int = 0):
         self.total, self.callback, self.interval = total, callback, 1.0 / rate
-        self.done, self._paused = 0, 0.0
+        self.done, self._paused = done, 0.0   # ``done``: frames finished before (a resumed render)
         self._start = time.monotonic()
-        self._times: deque = deque([(0, self._start)], maxlen=window + 1)
+        self._times: deque = deque([(done, self._start)], maxlen=window + 1)
         self._last_report = 0.0
 
     def paused(self, seconds: float):

@@ -37,7 +37,12 @@ def register(sub):
     p.add_argument("--tile", type=int, default=0, help="LR tile size in pixels; 0 = from free memory (default)")
     p.add_argument("--start", metavar="TIME", help="start time: seconds or [HH:]MM:SS[.ms]")
     p.add_argument("--end", metavar="TIME", help="end time (exclusive): seconds or [HH:]MM:SS[.ms]")
-    p.add_argument("-y", "--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("-y", "--overwrite", action="store_true",
+                   help="replace an existing output file (and discard an interrupted render of it)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted render of the same job from its last finished segment")
+    p.add_argument("--segment-frames", type=int, metavar="N",
+                   help="frames per resumable segment of a new render (default: about 2 seconds of video)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     p.set_defaults(func=run)
 
@@ -152,8 +157,8 @@ class _Console:
 
 
 def _interrupt_on_termination():
-    """SIGTERM/SIGHUP (a closed terminal, ``kill``) stop the render like Ctrl+C, so the partial
-    output is removed instead of being left behind."""
+    """SIGTERM/SIGHUP (a closed terminal, ``kill``) stop the render like Ctrl+C: the segment being
+    written is removed, the finished ones are kept for ``--resume``."""
     def handler(signum, _frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -162,15 +167,36 @@ def _interrupt_on_termination():
             signal.signal(getattr(signal, name), handler)
 
 
+def _kept(job: RenderJob) -> str:
+    """What an interrupted render left for ``--resume``, in words ('' if nothing)."""
+    from ..workdir import ResumeError, WorkFolder
+    try:
+        manifest = WorkFolder(Path(job.output)).read()
+    except ResumeError:
+        return ""
+    if not manifest or not manifest["segments"]:
+        return ""
+    done = sum(s["frames"] for s in manifest["segments"])
+    return f"{done} of {manifest.get('total_frames', '?')} frames are kept: run the same command with --resume to continue"
+
+
 def run(args) -> int:
     from ..render import render
+    if args.segment_frames is not None and args.segment_frames < 1:
+        raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
     job = build_job(args)
     console = _Console(args.quiet)
     _interrupt_on_termination()
     try:
-        result = render(job, progress=console.progress, log=console.log)
+        result = render(job, progress=console.progress, log=console.log, resume=args.resume,
+                        segment_frames=args.segment_frames)
         if not args.quiet:
             console.flush()
+    except KeyboardInterrupt:
+        console.close()
+        kept = _kept(job)
+        print(f"savsr: interrupted{': ' + kept if kept else ''}", file=sys.stderr)
+        return 130
     finally:
         console.close()
     w, h = result.size

@@ -6,6 +6,7 @@ with the output's own matrix and range, which are also written as tags, with the
 """
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -51,8 +52,8 @@ class VideoWriter:
 
     def __init__(self, path: Path, container_format: str, codec: str, *, size: tuple[int, int],
                  pix_fmt: str, time_base: Fraction, rate: Fraction, crf: int = 18, preset: str = "medium",
-                 tags: dict | None = None, rotation: int = 0):
-        options = {"movflags": "+faststart"} if container_format in ("mp4", "mov") else {}
+                 tags: dict | None = None, rotation: int = 0, faststart: bool = True):
+        options = {"movflags": "+faststart"} if faststart and container_format in ("mp4", "mov") else {}
         if container_format == "matroska":
             options["avoid_negative_ts"] = "disabled"  # keep video at 0; audio priming stays negative
         self.container = av.open(str(path), "w", format=container_format, options=options)
@@ -114,11 +115,21 @@ class VideoWriter:
             pass
 
 
-class PngSequenceWriter:
-    """Frames as ``frame_000001.png``, ``frame_000002.png``, ... in ``folder`` (8 or 16-bit RGB)."""
+def write_timestamps(path: Path, seconds) -> None:
+    """Frame times in milliseconds, one per line (the Matroska v2 timecode format)."""
+    lines = ["# timestamp format v2"] + [f"{t * 1000:.3f}" for t in seconds]
+    path.write_text("\n".join(lines) + "\n")
 
-    def __init__(self, folder: Path, size: tuple[int, int], pix_fmt: str = "rgb24"):
-        self.folder, self.pix_fmt = Path(folder), pix_fmt
+
+class PngSequenceWriter:
+    """Frames as ``frame_000001.png``, ``frame_000002.png``, ... in ``folder`` (8 or 16-bit RGB).
+
+    ``number`` is the first frame's number (a resumed render continues the sequence); each file
+    is flushed to disk and appears under its name only when complete.
+    """
+
+    def __init__(self, folder: Path, size: tuple[int, int], pix_fmt: str = "rgb24", number: int = 1):
+        self.folder, self.pix_fmt, self.number = Path(folder), pix_fmt, number
         self.deep = formats.bit_depth(pix_fmt) > 8
         self.codec = av.CodecContext.create("png", "w")
         self.codec.width, self.codec.height = size
@@ -133,15 +144,20 @@ class PngSequenceWriter:
             frame = frame.reformat(format=self.pix_fmt)
         frame.pts = self.frames
         data = b"".join(bytes(p) for p in self.codec.encode(frame))
+        name = self.folder / f"frame_{self.number + self.frames:06d}.png"
+        part = name.with_suffix(".png.part")
+        with open(part, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(part, name)
         self.frames += 1
-        (self.folder / f"frame_{self.frames:06d}.png").write_bytes(data)
         self.timestamps.append(seconds)
 
     def close(self, vfr: bool):
-        """Write ``timestamps.txt`` (milliseconds per frame, Matroska v2 timecode format) for VFR clips."""
+        """Write ``timestamps.txt`` for VFR clips."""
         if vfr:
-            lines = ["# timestamp format v2"] + [f"{t * 1000:.3f}" for t in self.timestamps]
-            (self.folder / "timestamps.txt").write_text("\n".join(lines) + "\n")
+            write_timestamps(self.folder / "timestamps.txt", self.timestamps)
 
     def abort(self):
         pass

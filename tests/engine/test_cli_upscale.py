@@ -139,7 +139,7 @@ def test_bundled_sample_at_an_asymmetric_scale(small_model_file, tmp_path, monke
     assert (info.width, info.height, info.frame_count, info.matrix) == (640, 270, 1, "bt709")
 
 
-def test_terminating_the_command_leaves_no_partial_file(small_model_file, data_dir, tmp_path):
+def test_terminating_the_command_before_a_segment_is_finished_leaves_nothing(small_model_file, data_dir, tmp_path):
     import os
     import signal
     import subprocess
@@ -152,9 +152,11 @@ def test_terminating_the_command_leaves_no_partial_file(small_model_file, data_d
                              "--model", str(small_model_file), "--device", "cpu"], cwd=root,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):  # the render has started writing
+    manifest = tmp_path / ".killed.mp4.savsr-work" / "manifest.json"
+    while not manifest.is_file():  # the render has set up its work folder
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
+    time.sleep(0.5)  # and is rendering its first segment
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "interrupted" in err

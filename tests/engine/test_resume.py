@@ -1,0 +1,332 @@
+"""Resumable renders: killed, stopped, out of disk or interrupted while joining, a render continues
+from its last finished segment and its output decodes to exactly the frames of an uninterrupted one."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from clipmaker import file_hash, make_clip
+from engine.cli import main
+from engine.control import RenderCancelled, RenderControl, RenderStopped
+from engine.job import RenderJob
+from engine.render import RenderError, render
+from engine.workdir import ResumeError, WorkFolder, work_path
+
+ROOT = Path(__file__).resolve().parents[2]
+SEGMENT = 4
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def source(data_dir, tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("resume") / "take 1 é.mp4", count=18, size=(48, 32))
+
+
+def job(src, out, model, **kw):
+    kw.setdefault("overwrite", False)
+    return RenderJob(str(src), str(out), scale_w=2.0, scale_h=1.5, model=str(model), device="cpu", **kw)
+
+
+def frame_hashes(path) -> list[str]:
+    with av.open(str(path)) as c:
+        return [hashlib.sha256(f.to_ndarray().tobytes()).hexdigest() for f in c.decode(video=0)]
+
+
+def audio_packets(path) -> list[tuple[int, bytes]]:
+    with av.open(str(path)) as c:
+        return [(p.pts, bytes(p)) for p in c.demux(c.streams.audio[0]) if p.size]
+
+
+@pytest.fixture(scope="module")
+def reference(source, small_model_file, tmp_path_factory):
+    """An uninterrupted render in this process (the resumed ones below run here too: oneDNN's results
+    depend on the thread setup, so like is compared with like)."""
+    out = tmp_path_factory.mktemp("reference") / "whole.mp4"
+    render(job(source, out, small_model_file), segment_frames=SEGMENT)
+    return out
+
+
+def cli(src, out, model, *extra) -> list[str]:
+    return [sys.executable, "-m", "engine", "upscale", str(src), "-o", str(out), "--width-scale", "2",
+            "--height-scale", "1.5", "--model", str(model), "--device", "cpu", "--segment-frames", str(SEGMENT),
+            "-q", *extra]
+
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1")
+
+
+@pytest.fixture(scope="module")
+def long_source(data_dir, tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("long") / "long take.mp4", count=40, size=(48, 32))
+
+
+@pytest.fixture(scope="module")
+def cli_reference(long_source, small_model_file, tmp_path_factory):
+    """An uninterrupted ``savsr upscale`` of the clip the kill tests kill."""
+    out = tmp_path_factory.mktemp("cli-reference") / "whole.mp4"
+    subprocess.run(cli(long_source, out, small_model_file), cwd=ROOT, env=ENV, check=True, timeout=300)
+    return out
+
+
+def stop_after(control: RenderControl, frames: int):
+    def progress(p):
+        if p.done >= frames:
+            control.stop()
+    return progress
+
+
+def assert_same_output(out, reference):
+    assert frame_hashes(out) == frame_hashes(reference)
+    assert audio_packets(out) == audio_packets(reference)
+    assert not work_path(out).exists()
+
+
+def test_uninterrupted_render_leaves_no_work_folder(reference):
+    assert len(frame_hashes(reference)) == 18
+    assert sorted(p.name for p in reference.parent.iterdir()) == ["whole.mp4"]
+
+
+@pytest.mark.parametrize("finished", [0, 3])
+def test_killed_render_resumes_to_identical_frames(finished, long_source, small_model_file, cli_reference, tmp_path):
+    out = tmp_path / "killed.mp4"
+    before = file_hash(long_source)
+    proc = subprocess.Popen(cli(long_source, out, small_model_file), cwd=ROOT, env=ENV, stderr=subprocess.PIPE,
+                            text=True)
+    work = WorkFolder(out)
+    deadline = time.monotonic() + 180
+    while True:  # SIGKILL as soon as the work folder is set up (0) or `finished` segments are on disk
+        assert proc.poll() is None, f"the render ended before it could be killed: {proc.stderr.read()}"
+        assert time.monotonic() < deadline
+        manifest = work.read() if work.exists() else None
+        if manifest and len(manifest["segments"]) >= finished:
+            break
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait(timeout=60)
+    kept = len(work.read()["segments"])
+    assert kept >= finished and not out.exists()
+
+    resumed = subprocess.run(cli(long_source, out, small_model_file, "--resume"), cwd=ROOT, env=ENV,
+                             stderr=subprocess.PIPE, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(frame_hashes(out)) == 40
+    assert_same_output(out, cli_reference)
+    assert file_hash(long_source) == before
+
+
+def test_stopped_render_keeps_segments_and_resumes(source, small_model_file, reference, tmp_path):
+    out = tmp_path / "stopped.mp4"
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, out, small_model_file), progress=stop_after(control, 6), control=control,
+               segment_frames=SEGMENT)
+    assert not out.exists() and WorkFolder(out).read()["segments"][0]["frames"] == SEGMENT
+
+    reports, notes = [], []
+    result = render(job(source, out, small_model_file), progress=reports.append, log=notes.append, resume=True)
+    assert result.frames == 18
+    assert reports[0].done >= SEGMENT  # the bar starts where the first render stopped
+    assert any(n.startswith("resuming: ") and "of 18 frames were already rendered" in n for n in notes)
+    assert_same_output(out, reference)
+
+
+def test_an_interrupted_render_is_not_thrown_away_without_a_word(source, small_model_file, tmp_path, capsys):
+    out = tmp_path / "again.mp4"
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
+               segment_frames=SEGMENT)
+    argv = ["upscale", str(source), "-o", str(out), "--width-scale", "2", "--height-scale", "1.5",
+            "--model", str(small_model_file), "--device", "cpu", "-q"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "add --resume to continue it, or --overwrite to start over" in err
+    assert WorkFolder(out).read()["segments"]
+    notes = []
+    render(job(source, out, small_model_file, overwrite=True), log=notes.append)
+    assert any(n.startswith("discarded an interrupted render") for n in notes)
+    assert not work_path(out).exists() and len(frame_hashes(out)) == 18
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(crf=30), "settings (crf)"),
+    (dict(scale_w=2.5), "settings (scale_w)"),
+    (dict(model="other"), "another model"),
+    (dict(input="other"), "the input file changed"),
+])
+def test_a_foreign_work_folder_is_refused(change, words, source, small_model_file, tmp_path, capsys):
+    out = tmp_path / "mixed.mp4"
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
+               segment_frames=SEGMENT)
+    manifest_before = (work_path(out) / "manifest.json").read_bytes()
+    other = dict(change)
+    if other.get("model") == "other":
+        other["model"] = str(_retrained(small_model_file, tmp_path))
+    if other.get("input") == "other":
+        other["input"] = str(make_clip(tmp_path / "other.mp4", count=18, size=(48, 32), fps=30))
+    with pytest.raises(ResumeError, match="holds an interrupted render of something else") as err:
+        render(job(source, out, small_model_file).replace(**other), resume=True)
+    assert words in str(err.value)
+    assert (work_path(out) / "manifest.json").read_bytes() == manifest_before and not out.exists()
+
+
+def _retrained(model_file, folder) -> Path:
+    from engine.checkpoint import load_model, save_model
+    import torch
+    model = load_model(model_file)
+    with torch.no_grad():
+        next(model.parameters()).add_(1e-3)
+    return save_model(model, folder / "other.safetensors")
+
+
+def test_the_cli_refuses_a_foreign_work_folder_in_one_line(source, small_model_file, tmp_path, capsys):
+    out = tmp_path / "cli.mp4"
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
+               segment_frames=SEGMENT)
+    rc = main(["upscale", str(source), "-o", str(out), "--scale", "3", "--model", str(small_model_file),
+               "--device", "cpu", "--resume", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1 and err.startswith("savsr: error: ") and "settings (scale_w, scale_h)" in err
+
+
+def test_disk_full_keeps_finished_segments_for_a_resume(source, small_model_file, reference, tmp_path, monkeypatch):
+    from engine.video.encode import VideoWriter
+    real_write = VideoWriter.write
+    written = []
+
+    def write(self, rgb, pts):
+        if len(written) == 6:
+            raise OSError(28, "No space left on device")
+        written.append(pts)
+        real_write(self, rgb, pts)
+
+    out = tmp_path / "full.mp4"
+    monkeypatch.setattr(VideoWriter, "write", write)
+    with pytest.raises(RenderError, match=r"No space left on device; 4 finished frames are kept: run again with "
+                                          r"--resume"):
+        render(job(source, out, small_model_file), segment_frames=SEGMENT)
+    assert not out.exists()
+    assert sorted(p.name for p in work_path(out).iterdir()) == ["lock", "manifest.json", "segment_00000.mov"]
+    monkeypatch.setattr(VideoWriter, "write", real_write)
+    render(job(source, out, small_model_file), resume=True)
+    assert_same_output(out, reference)
+
+
+def test_output_folder_removed_during_a_render(source, small_model_file, tmp_path):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    out = folder / "out.mp4"
+
+    def progress(p):
+        if p.done >= 6 and folder.exists():
+            import shutil
+            shutil.rmtree(folder)
+
+    with pytest.raises(RenderError, match="could not write .*out.mp4"):
+        render(job(source, out, small_model_file), progress=progress, segment_frames=SEGMENT)
+    assert not folder.exists()
+
+
+def test_killed_while_joining_resumes_without_rendering_again(source, small_model_file, reference, tmp_path,
+                                                              monkeypatch):
+    import engine.render as engine_render
+    real_join = engine_render.join
+
+    def killed(*args):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "join.mp4"
+    monkeypatch.setattr(engine_render, "join", killed)
+    with pytest.raises(KeyboardInterrupt):
+        render(job(source, out, small_model_file), segment_frames=SEGMENT)
+    assert WorkFolder(out).read()["segments"][-1]["stop"] == 18 and not out.exists()
+    monkeypatch.setattr(engine_render, "join", real_join)
+    reports = []
+    render(job(source, out, small_model_file), progress=reports.append, resume=True)
+    assert reports[0].done == 18
+    assert_same_output(out, reference)
+
+
+def test_a_damaged_segment_is_rendered_again(source, small_model_file, reference, tmp_path):
+    out = tmp_path / "damaged.mp4"
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, out, small_model_file), progress=stop_after(control, 9), control=control,
+               segment_frames=SEGMENT)
+    second = work_path(out) / WorkFolder(out).read()["segments"][1]["file"]
+    second.write_bytes(second.read_bytes()[:100])
+    notes = []
+    render(job(source, out, small_model_file), log=notes.append, resume=True)
+    assert any("segment 2 of the interrupted render is missing or damaged" in n for n in notes)
+    assert_same_output(out, reference)
+
+
+def test_cancel_throws_the_finished_segments_away(source, small_model_file, tmp_path):
+    out = tmp_path / "cancel.mp4"
+    control = RenderControl()
+
+    def progress(p):
+        if p.done >= 9:
+            control.cancel()
+
+    with pytest.raises(RenderCancelled):
+        render(job(source, out, small_model_file), progress=progress, control=control, segment_frames=SEGMENT)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_png_sequence_resumes(source, small_model_file, tmp_path):
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    render(job(source, whole, small_model_file, codec="png"), segment_frames=SEGMENT)
+    control = RenderControl()
+    with pytest.raises(RenderStopped):
+        render(job(source, part, small_model_file, codec="png"), progress=stop_after(control, 6), control=control,
+               segment_frames=SEGMENT)
+    assert not part.exists()
+    render(job(source, part, small_model_file, codec="png"), resume=True)
+    names = sorted(p.name for p in whole.iterdir())
+    assert names == sorted(p.name for p in part.iterdir()) and len([n for n in names if n.endswith(".png")]) == 18
+    assert all(file_hash(whole / n) == file_hash(part / n) for n in names if n.endswith(".png"))
+    assert not work_path(part).exists()
+
+
+def test_two_renders_of_one_output_do_not_mix(source, small_model_file, tmp_path):
+    out = tmp_path / "busy.mp4"
+    other = WorkFolder(out)
+    other.path.mkdir()
+    other.lock()  # as a render in another process would
+    try:
+        with pytest.raises(ResumeError, match="another render is writing .*busy.mp4 right now"):
+            render(job(source, out, small_model_file), resume=True)
+    finally:
+        other.unlock()
+    assert not out.exists()
+
+
+def test_terminating_the_command_keeps_finished_segments(small_model_file, source, tmp_path):
+    out = tmp_path / "term.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "upscale", str(source), "-o", str(out), "--scale", "2",
+                             "--model", str(small_model_file), "--device", "cpu", "--segment-frames", "3"],
+                            cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS="1"), stderr=subprocess.PIPE, text=True)
+    work = WorkFolder(out)
+    deadline = time.monotonic() + 180
+    while not (work.exists() and (m := work.read()) and m["segments"]):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "frames are kept: run the same command with --resume to continue" in err.splitlines()[-1]
+    assert not out.exists() and not list(work.path.glob("*.part"))
