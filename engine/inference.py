@@ -7,7 +7,8 @@ from typing import Callable
 import torch
 
 from .errors import SavsrError
-from .tiling import OVERLAP, auto_tile, free_memory, upscale_tiled
+from .memory import free_memory
+from .tiling import OVERLAP, auto_tile, upscale_tiled
 
 MIN_RETRY_TILE = 64
 

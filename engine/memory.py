@@ -2,8 +2,10 @@
 
 A render holds a few input frames, the network's activations for one tile, and on the output
 side several copies of each finished frame (the float result, its 8/16-bit conversion, the
-YUV frame) plus the encoder's look-ahead and reference frames. The per-pixel figures below were
-measured with ``benchmarks/render_memory.py --calibrate`` (peak RSS over the loaded process).
+YUV frame) plus the encoder's look-ahead and reference frames. The per-pixel figures below are
+the encoder's measured peak (``benchmarks/render_memory.py --calibrate``: 60 frames at 1920x1080,
+peak RSS over the loaded process; x264 medium 242 B/px, 8-bit, 360 B/px 10-bit; FFV1 63;
+ProRes 35) plus 48 B/px for up to four float32 frames in flight between the network and it.
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from .tiling import OVERLAP, estimate_bytes
 
 GB = 1 << 30
 # resident bytes per output pixel besides the activations: frames in flight, conversions, encoder
-HR_BYTES = {"h264": 150, "h265": 190, "prores": 70, "prores4444": 70, "ffv1": 70, "png": 60}
-DEEP_FACTOR = 1.6          # 10/16-bit outputs: 16-bit samples in the conversions and the encoder
+HR_BYTES = {"h264": 290, "h265": 290, "prores": 85, "prores4444": 95, "ffv1": 115, "png": 80}
+DEEP_FACTOR = 1.45         # 10/16-bit outputs: 16-bit samples in the conversions and the encoder
 LR_FRAMES = 12             # decoded input frames held (window + prefetch), float32 RGB
 MIN_AUTO_TILE = 32
 
@@ -39,6 +41,16 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def free_memory(device) -> int:
+    """Bytes the network's activations may use on ``device``: 80% of free VRAM, half the free RAM."""
+    if device.type == "cuda":
+        import torch
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * 0.8)
+    available = available_memory()
+    return available // 2 if available else 4 * GB
 
 
 def _windows_available() -> int | None:

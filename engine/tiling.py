@@ -9,7 +9,6 @@ step (see :func:`engine.metrics.scale_step`) whenever that step is small.
 from __future__ import annotations
 
 import math
-import os
 
 import torch
 
@@ -25,20 +24,6 @@ def estimate_bytes(h: int, w: int, scale: tuple[float, float], num_feat: int) ->
     """Peak activation memory of one forward pass on an ``h x w`` window, roughly."""
     hr = round(h * scale[0]) * round(w * scale[1])
     return int(SAFETY * num_feat * (BYTES_PER_LR_PIXEL * h * w + BYTES_PER_HR_PIXEL * hr))
-
-
-def free_memory(device: torch.device) -> int:
-    """Bytes free for activations on ``device`` (GPU: free VRAM; CPU: available RAM)."""
-    if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        return int(free * 0.8)
-    try:
-        with open("/proc/meminfo") as f:
-            fields = dict(line.split(":", 1) for line in f)
-        return int(fields["MemAvailable"].split()[0]) * 1024 // 2
-    except (OSError, KeyError, ValueError):
-        pages = getattr(os, "sysconf", lambda _n: 0)("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else 0
-        return (pages * os.sysconf("SC_PAGE_SIZE") // 2) if pages else 4 << 30
 
 
 def auto_tile(h: int, w: int, scale: tuple[float, float], num_feat: int, budget: int) -> int:
