@@ -7,7 +7,11 @@ the figures do not mix. Clips are made from the real frames in ``../shared/data/
     .venv/bin/python benchmarks/render_memory.py                      # small model, defaults
     .venv/bin/python benchmarks/render_memory.py --model resources/models/savsr_studio_default.safetensors
 
+    .venv/bin/python benchmarks/render_memory.py --calibrate          # encoder memory per output pixel
+
 Defaults: memory at 128x72 -> x2 for 10 s and 60 s at 25 fps; speed at 480x270 -> x2 over 8 frames.
+``--calibrate`` measures what ``engine/memory.py`` assumes: the peak memory each encoder adds per
+output pixel over 60 frames (x264/x265 look-ahead and references, conversions), 8 and 10-bit.
 Without ``--model`` the bundled model is used if present, else the parity network of
 ``../shared/savsr/parity_small.pt`` (num_feat 16) saved to a temporary file.
 """
@@ -37,6 +41,40 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform =
 print(json.dumps(dict(frames=r.frames, seconds=time.monotonic() - t, fps=r.fps, peak_mb=peak / 2**20,
                       size=r.size)))
 """
+
+
+ENCODER_CHILD = r"""
+import resource, sys, torch
+sys.path.insert(0, {root!r})
+from fractions import Fraction
+from engine.video.encode import VideoWriter
+w, h, codec, pix = {w}, {h}, {codec!r}, {pix!r}
+frames = [torch.nn.functional.interpolate(torch.rand(1, 3, h // 8, w // 8), size=(h, w), mode="bilinear")[0]
+          for _ in range(4)]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+writer = VideoWriter({out!r}, {fmt!r}, codec, size=(w, h), pix_fmt=pix, time_base=Fraction(1, 25),
+                     rate=Fraction(25), faststart=False)
+for i in range(60):
+    writer.write(frames[i % 4], i)
+writer.close()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * (1 if sys.platform == "darwin" else 1024))
+"""
+CALIBRATE = [("h264", "yuv420p"), ("h264", "yuv420p10le"), ("h265", "yuv420p"), ("h265", "yuv420p10le"),
+             ("prores", "yuv422p10le"), ("ffv1", "yuv420p")]
+
+
+def calibrate(size: tuple[int, int], tmp: Path):
+    w, h = size
+    print(f"encoder peak memory over 60 frames at {w}x{h} (bytes per output pixel):")
+    for codec, pix in CALIBRATE:
+        fmt = "matroska" if codec == "ffv1" else "mov"
+        code = ENCODER_CHILD.format(root=str(ROOT), w=w, h=h, codec=codec, pix=pix, fmt=fmt,
+                                    out=str(tmp / f"cal.{'mkv' if fmt == 'matroska' else 'mov'}"))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(done.stderr)
+        grown = int(done.stdout.strip().splitlines()[-1])
+        print(f"  {codec:7s} {pix:12s} {grown / (w * h):7.1f} B/px  ({grown / 2**20:.0f} MiB)")
 
 
 def make_clip(path: Path, seconds: float, size: tuple[int, int], fps: int = 25) -> Path:
@@ -106,9 +144,14 @@ def main():
     ap.add_argument("--speed-size", default="480x270", help="clip size for the speed run")
     ap.add_argument("--speed-frames", type=int, default=8, help="frames rendered for the speed run")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch CPU threads")
+    ap.add_argument("--calibrate", action="store_true", help="measure encoder memory per output pixel only")
+    ap.add_argument("--calibrate-size", default="1920x1080", help="output size for --calibrate")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.calibrate:
+            calibrate(parse_size(args.calibrate_size), tmp)
+            return
         model = args.model or default_model(tmp)
         print(f"model: {model}; torch threads: {args.threads}; CPU cores: {os.cpu_count()}")
         size = parse_size(args.memory_size)

@@ -85,7 +85,9 @@ def stop_after(control: RenderControl, frames: int):
 
 
 def assert_same_output(out, reference):
-    assert frame_hashes(out) == frame_hashes(reference)
+    got, want = frame_hashes(out), frame_hashes(reference)
+    assert len(got) == len(want)
+    assert got == want, f"frames {[i for i, (a, b) in enumerate(zip(got, want)) if a != b]} differ"
     assert audio_packets(out) == audio_packets(reference)
     assert not work_path(out).exists()
 
@@ -114,6 +116,7 @@ def test_killed_render_resumes_to_identical_frames(finished, long_source, small_
     proc.wait(timeout=60)
     kept = len(work.read()["segments"])
     assert kept >= finished and not out.exists()
+    print(f"killed with {kept} segments ({kept * SEGMENT} frames) finished")
 
     resumed = subprocess.run(cli(long_source, out, small_model_file, "--resume"), cwd=ROOT, env=ENV,
                              stderr=subprocess.PIPE, text=True, timeout=300)
