@@ -100,6 +100,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         _keep_or_discard(work)
         if isinstance(exc, (OSError, av.error.FFmpegError)) and not isinstance(exc, SavsrError):
             reason = getattr(exc, "strerror", None) or str(exc)
+            if not p.output.parent.is_dir():
+                reason = f"the output folder {p.output.parent} was removed during the render"
             kept = f"; {work.frames_done} finished frames are kept: run again with --resume" if work.exists() else ""
             raise RenderError(f"could not write {p.output}: {reason}{kept}") from None
         raise

@@ -238,7 +238,8 @@ def test_output_folder_removed_during_a_render(source, small_model_file, tmp_pat
             import shutil
             shutil.rmtree(folder)
 
-    with pytest.raises(RenderError, match="could not write .*out.mp4"):
+    with pytest.raises(RenderError, match="could not write .*out.mp4: the output folder .*gone was removed during "
+                                          "the render$"):
         render(job(source, out, small_model_file), progress=progress, segment_frames=SEGMENT)
     assert not folder.exists()
 
