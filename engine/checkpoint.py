@@ -83,14 +83,15 @@ def _count(sd: dict, pattern: str) -> int:
     return max(found) + 1 if found else 0
 
 
-def infer_config(sd: dict) -> SAVSRConfig:
+def infer_config(sd: dict, name: str = "the file") -> SAVSRConfig:
     """Read the network's constructor arguments off the weights' names and shapes."""
     try:
         nf = sd["conv_last.weight"].shape[0]
         in_ch = sd["tail.weight"].shape[0]
         slid_win = sd["f2p_win.conv_sup.weight"].shape[1] // in_ch + 1
     except KeyError as exc:
-        raise CheckpointError(f"not a SAVSR checkpoint: missing key {exc.args[0]!r}") from None
+        raise CheckpointError(f"{name} is not a SAVSR model: it has no weight named {exc.args[0]!r} "
+                              "(not a SAVSR checkpoint; another network's weights?)") from None
     triplets = _count(sd, r"h_win\.0\.conv_h\.(\d+)\.") or 5
     return SAVSRConfig(
         num_in_ch=in_ch, num_feat=nf, num_frame=triplets + slid_win - 1, slid_win=slid_win,
@@ -124,7 +125,7 @@ def read_checkpoint(path) -> tuple[dict, SAVSRConfig, dict]:
     path = Path(path)
     sd, config, meta = _unwrap(_read(path), path.name)
     if config is None:
-        config = infer_config(sd)
+        config = infer_config(sd, path.name)
     else:
         try:
             config = SAVSRConfig(**config)

@@ -167,6 +167,11 @@ def _pix_fmt(job: RenderJob, info: ClipInfo, notes: list[str]) -> str:
         pix_fmt = job.pix_fmt
     if info.bit_depth > formats.bit_depth(pix_fmt):
         notes.append(f"the input is {info.bit_depth}-bit; the output is {formats.bit_depth(pix_fmt)}-bit ({pix_fmt})")
+    chroma = {(1, 1): "4:4:4", (2, 1): "4:2:2", (2, 2): "4:2:0"}
+    src, dst = formats.chroma_subsampling(info.pix_fmt), formats.chroma_subsampling(pix_fmt)
+    if src[0] * src[1] < dst[0] * dst[1] and job.codec != "png" and not info.pix_fmt.startswith(("gray", "ya")):
+        notes.append(f"the input has {chroma.get(src, 'full')} colour; the output is {chroma.get(dst, '')} "
+                     f"({pix_fmt}): use --pix-fmt to keep more colour detail")
     return pix_fmt
 
 

@@ -200,6 +200,6 @@ def run(args) -> int:
     finally:
         console.close()
     w, h = result.size
-    print(f"wrote {result.output}  ({w}x{h}, {result.frames} frames, {job.codec}) in "
+    print(f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, {job.codec}) in "
           f"{format_duration(result.seconds)} ({format_speed(result.fps)})")
     return 0
