@@ -91,7 +91,7 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         assembled, written = join(p, work, note)
         move_into_place(assembled, p.output)
     except RenderStopped:
-        work.unlock()
+        _keep_or_discard(work)
         raise
     except RenderCancelled:
         work.discard()
@@ -102,7 +102,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
             reason = getattr(exc, "strerror", None) or str(exc)
             if not p.output.parent.is_dir():
                 reason = f"the output folder {p.output.parent} was removed during the render"
-            kept = f"; {work.frames_done} finished frames are kept: run again with --resume" if work.exists() else ""
+            kept = (f"; {work.frames_done} finished frames are kept for a resume (--resume, or Retry in the app)"
+                    if work.exists() else "")
             raise RenderError(f"could not write {p.output}: {reason}{kept}") from None
         raise
     work.discard()

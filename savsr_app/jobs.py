@@ -1,11 +1,18 @@
-"""Queue entries as data, and the queue file (versioned JSON in the data folder). No Qt here."""
+"""Queue entries as data, and the queue file (versioned JSON in the data folder). No Qt here.
+
+A render keeps its finished segments in a work folder next to its output
+(:mod:`engine.workdir`); the queue renders with ``resume=True``, so a job that was stopped,
+killed or failed continues from there. The helpers below read and remove a job's work folder.
+"""
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.job import RenderJob
+from engine.workdir import SETTINGS, ResumeError, WorkFolder
 
 from .storage import StoredFile, data_dir
 
@@ -54,10 +61,59 @@ class QueueEntry:
                     frames=int(d.get("frames", 0)), id=str(d.get("id") or uuid.uuid4().hex[:12]),
                     state=state if state in STATES else QUEUED, done=int(d.get("done", 0)),
                     message=str(d.get("message", "")))
-        if entry.state in ACTIVE:     # the app stopped while it ran
-            entry.state = INTERRUPTED
-            entry.message = "interrupted when the app closed: Retry to render it again"
+        if entry.state in (*ACTIVE, INTERRUPTED):   # the app was closed, crashed or was killed while it ran
+            entry.requeue_interrupted()
         return entry
+
+    def requeue_interrupted(self):
+        """Queue a job whose render was stopped, to continue from its last finished segment."""
+        try:
+            kept = kept_frames(self.job)
+        except ResumeError as exc:   # the render will fail with this message; say it now
+            self.state, self.done, self.message = QUEUED, 0, f"interrupted; {exc}"
+            return
+        if kept:
+            self.message = f"interrupted at {kept}/{self.frames} frames: resumes from the last finished segment"
+        else:
+            self.message = "interrupted before a segment was finished: resumes from the start"
+        self.state, self.done = QUEUED, kept or 0
+
+
+def kept_frames(job: RenderJob) -> int | None:
+    """Frames in the finished segments of ``job``'s work folder (``None``: no work folder).
+
+    Raises :class:`~engine.workdir.ResumeError` when the folder's manifest cannot be read.
+    """
+    manifest = WorkFolder(Path(job.output)).read()
+    if manifest is None:
+        return None
+    return sum(int(s.get("frames", 0)) for s in manifest["segments"] if isinstance(s, dict))
+
+
+def owns_work_folder(job: RenderJob) -> bool:
+    """Whether ``job``'s work folder holds a render of this job (same input and settings).
+
+    A folder of another render (say a CLI render to the same name) or an unreadable one is
+    never this job's to delete.
+    """
+    try:
+        manifest = WorkFolder(Path(job.output)).read()
+    except ResumeError:
+        return False
+    if manifest is None:
+        return False
+    recorded = manifest.get("job") or {}
+    settings = {k: v for k, v in job.to_dict().items() if k in SETTINGS}
+    return ((recorded.get("input") or {}).get("path") == os.path.abspath(job.input)
+            and recorded.get("settings") == settings)
+
+
+def discard_work_folder(job: RenderJob) -> bool:
+    """Delete ``job``'s work folder (its kept segments) if it holds this job's render."""
+    if not owns_work_folder(job):
+        return False
+    WorkFolder(Path(job.output)).discard()
+    return True
 
 
 class QueueStore:
@@ -65,6 +121,7 @@ class QueueStore:
 
     def __init__(self, path: Path | None = None):
         self.file = StoredFile(path or data_dir() / "queue.json", QUEUE_VERSION)
+        self.resumed: list[QueueEntry] = []    # interrupted jobs that :meth:`load` queued again
 
     @property
     def warning(self) -> str | None:
@@ -73,9 +130,12 @@ class QueueStore:
     def load(self) -> list[QueueEntry]:
         doc = self.file.load() or {}
         entries = []
+        self.resumed = []
         for item in doc.get("jobs", []):
             try:
                 entries.append(QueueEntry.from_dict(item))
+                if item.get("state") in (*ACTIVE, INTERRUPTED):
+                    self.resumed.append(entries[-1])
             except (KeyError, TypeError, ValueError) as exc:
                 self.file.warning = f"a job in {self.file.path.name} could not be read and was skipped ({exc})"
         return entries

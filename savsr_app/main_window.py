@@ -46,6 +46,8 @@ class MainWindow(WindowLogic, QMainWindow):
         self._wire()
         mount_finetune_panel(self)
         self._restore()
+        for e in self.queue_store.resumed:     # jobs interrupted by a close, a crash or a kill
+            self.log_dock.append(f"{e.name}: {e.message}")
 
     # ---- construction ------------------------------------------------------------------------
     def _build_widgets(self):
@@ -135,6 +137,7 @@ class MainWindow(WindowLogic, QMainWindow):
         q.pauseRequested.connect(r.pause)
         q.resumeRequested.connect(r.resume)
         q.cancelRequested.connect(r.cancel)
+        q.removeRequested.connect(r.discard_work)     # first: the job's kept segments go with it
         q.removeRequested.connect(self.remove_job)
         q.retryRequested.connect(self.retry_job)
         q.runToggled.connect(r.set_running)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.video import formats
+from engine.workdir import work_path
 
 from .qt import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QToolButton,
                  QVBoxLayout, QWidget, Signal, icon)
@@ -20,10 +21,11 @@ def containers_for(codec: str) -> list[str]:
 
 
 def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset()) -> Path:
-    """``folder/stem.ext``, or ``stem_2.ext``, ``stem_3.ext``... if that exists or is already queued."""
+    """``folder/stem.ext``, or ``stem_2.ext``, ``stem_3.ext``... if that exists, is already queued or
+    has an interrupted render's work folder."""
     candidate = folder / f"{stem}{ext}"
     n = 2
-    while candidate.exists() or str(candidate) in taken:
+    while candidate.exists() or str(candidate) in taken or work_path(candidate).exists():
         candidate = folder / f"{stem}_{n}{ext}"
         n += 1
     return candidate

@@ -1,7 +1,9 @@
 """The queue as a Qt table model over :class:`~savsr_app.jobs.QueueEntry` rows."""
 from __future__ import annotations
 
-from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry
+from engine.errors import SavsrError
+
+from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry, kept_frames
 from .qt import QModelIndex, Qt, Signal, icon
 from .table_model import ColumnTableModel
 from .transport import timecode
@@ -129,7 +131,12 @@ class QueueModel(ColumnTableModel):
             self.structureChanged.emit()
 
     def retry(self, job_id: str):
+        """Queue the job again; it continues from the segments it kept, if any (the bar shows them)."""
         e = self.entry(job_id)
         if e is not None:
             e.reset()
+            try:
+                e.done = kept_frames(e.job) or 0
+            except SavsrError:      # an unreadable work folder: the render says so
+                pass
             self.update(job_id)

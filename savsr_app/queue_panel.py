@@ -88,13 +88,15 @@ class QueuePanel(QWidget):
                                          self._pause_resume, "Space")
         self.cancel_action = self._action("cancelJob", "Cancel", "mdi6.stop", "Cancel the job; no output is kept",
                                           lambda: self._emit(self.cancelRequested))
-        self.retry_action = self._action("retryJob", "Retry", "mdi6.restart", "Queue the job again",
-                                         lambda: self._emit(self.retryRequested))
+        self.retry_action = self._action("retryJob", "Retry", "mdi6.restart",
+                                         "Queue the job again; it continues from the segments a stopped or "
+                                         "failed render kept", lambda: self._emit(self.retryRequested))
         self.up_action = self._action("moveUp", "Up", "mdi6.arrow-up", "Move the job up", lambda: self._move(-1),
                                       "Ctrl+Up")
         self.down_action = self._action("moveDown", "Down", "mdi6.arrow-down", "Move the job down",
                                         lambda: self._move(1), "Ctrl+Down")
-        self.remove_action = self._action("removeJob", "Remove", "mdi6.playlist-remove", "Remove the job from the queue",
+        self.remove_action = self._action("removeJob", "Remove", "mdi6.playlist-remove",
+                                          "Remove the job from the queue, with any segments it kept",
                                           lambda: self._emit(self.removeRequested), "Delete")
         self.folder_action = self._action("openFolder", "Open folder", "mdi6.folder-open-outline",
                                           "Show the output folder", self.open_folder)

@@ -4,15 +4,20 @@
 ~10 Hz). :class:`QueueRunner` (UI side) starts the next queued job when the worker is idle,
 holds each running job's :class:`~engine.control.RenderControl` by job id, and writes what
 happens into the :class:`~savsr_app.queue_model.QueueModel`.
+
+Every render runs with ``resume=True``: the queue owns its jobs' work folders, so a job stopped
+when the app closed, killed with it, or failed (a full disk) continues from its last finished
+segment. Closing the app *stops* the render (segments kept); Cancel throws the work away.
 """
 from __future__ import annotations
 
 import time
 
-from engine.control import RenderCancelled, RenderControl
+from engine.control import RenderCancelled, RenderControl, RenderStopped
 from engine.errors import SavsrError
 
-from .jobs import ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
+from .jobs import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, discard_work_folder,
+                   kept_frames)
 from .qt import QObject, QThread, Signal, Slot
 
 PROGRESS_INTERVAL = 0.1
@@ -23,7 +28,7 @@ class RenderWorker(QObject):
     logged = Signal(str, str)                          # job id, message
     succeeded = Signal(str, str, int, float)           # job id, output path, frames, seconds
     failed = Signal(str, str)                          # job id, message
-    cancelled = Signal(str)
+    cancelled = Signal(str, bool)                      # job id, finished segments kept (stopped, not cancelled)
     idle = Signal()
 
     @Slot(str, object, object)
@@ -38,9 +43,12 @@ class RenderWorker(QObject):
                 self.progress.emit(job_id, p.done, p.total, p.fps, p.eta_seconds)
 
         try:
-            result = render(job, progress=on_progress, control=control, log=lambda m: self.logged.emit(job_id, m))
+            result = render(job, progress=on_progress, control=control, log=lambda m: self.logged.emit(job_id, m),
+                            resume=True)
+        except RenderStopped:
+            self.cancelled.emit(job_id, True)
         except RenderCancelled:
-            self.cancelled.emit(job_id)
+            self.cancelled.emit(job_id, False)
         except SavsrError as exc:
             self.failed.emit(job_id, str(exc))
         except Exception as exc:  # a bug or an unexpected library error: report it, keep the queue alive
@@ -103,7 +111,8 @@ class QueueRunner(QObject):
             return
         self.current = entry.id
         self._control = RenderControl()
-        self.model.update(entry.id, state=RUNNING, done=0, fps=0.0, eta=None, message="")
+        # ``done`` stays: a resumed job starts from its kept frames (the engine reports them at once)
+        self.model.update(entry.id, state=RUNNING, fps=0.0, eta=None, message="")
         self.logMessage.emit(f"{entry.name}: render started → {entry.job.output}")
         self.jobStarted.emit(entry.id)
         self._start.emit(entry.id, entry.job, self._control)
@@ -123,10 +132,25 @@ class QueueRunner(QObject):
         if e is None:
             return
         if job_id == self.current and self._control is not None:
-            self._control.cancel()
+            self._control.cancel()      # the engine deletes the work folder
         elif e.state == QUEUED:
-            self.model.update(job_id, state=CANCELLED, message="")
+            self.discard_work(job_id)
+            self.model.update(job_id, state=CANCELLED, done=0, message="")
             self.jobFinished.emit(job_id, CANCELLED)
+
+    def discard_work(self, job_id: str) -> bool:
+        """Delete the kept segments of a job that is not running (cancelled or removed).
+
+        Never while a render runs into the same output: that job's folder is in use.
+        """
+        e = self.model.entry(job_id)
+        busy = [x for x in self.model.entries if x.state in ACTIVE or x.id == self.current]
+        if e is None or any(x.job.output == e.job.output for x in busy):
+            return False
+        if discard_work_folder(e.job):
+            self.logMessage.emit(f"{e.name}: deleted the finished segments kept for {e.job.output}")
+            return True
+        return False
 
     @property
     def busy(self) -> bool:
@@ -154,12 +178,25 @@ class QueueRunner(QObject):
         self.jobFailed.emit(job_id, message)
         self.jobFinished.emit(job_id, FAILED)
 
-    def _on_cancelled(self, job_id):
-        if self._closing:
-            state, message = INTERRUPTED, "interrupted when the app closed: Retry to render it again"
+    def _on_cancelled(self, job_id, kept: bool):
+        e = self.model.entry(job_id)
+        if kept:
+            try:
+                done = kept_frames(e.job) if e else None
+            except SavsrError:
+                done = None
+            total = e.frames if e else "?"
+            state = INTERRUPTED
+            if done:
+                message = (f"stopped when the app closed; {done} of {total} frames are kept and it resumes "
+                           "from there when the app starts again")
+            else:
+                done = 0
+                message = ("stopped when the app closed, before a segment was finished; it starts over when "
+                           "the app starts again")
         else:
-            state, message = CANCELLED, "cancelled; no output was written"
-        self.model.update(job_id, state=state, done=0, eta=None, message=message)
+            state, done, message = CANCELLED, 0, "cancelled; no output was written"
+        self.model.update(job_id, state=state, done=done, eta=None, message=message)
         self.logMessage.emit(f"{self._name(job_id)}: {message}")
         self.jobFinished.emit(job_id, state)
 
@@ -172,10 +209,12 @@ class QueueRunner(QObject):
 
     # ---- shutdown ----------------------------------------------------------------------------
     def shutdown(self):
-        """Stop the running job (it becomes "interrupted") and end the thread; ``stopped`` follows."""
+        """Stop the running job, keeping its finished segments (it becomes "interrupted" and resumes
+        at the next start), and end the thread; ``stopped`` follows."""
         self._closing = True
         if self._control is not None:
-            self._control.cancel()
+            if not self._control.cancelled:     # a job the user cancelled stays cancelled
+                self._control.stop()            # keeps the finished segments for the next start
         else:
             self.stopped.emit()
 

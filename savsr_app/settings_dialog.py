@@ -10,7 +10,7 @@ from engine.resources import default_model_path
 
 from .output_panel import CODEC_ORDER, containers_for
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                 QLineEdit, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout, Qt, icon)
+                 QLineEdit, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout, icon)
 from .settings import AppSettings
 from .storage import models_dir
 

@@ -238,18 +238,17 @@ class WindowLogic:
                 self.notify(warning, "error")
                 self.log_dock.append(warning)
         waiting = [e for e in self.queue_model.entries if e.state == QUEUED]
-        if waiting:     # never start heavy work unasked at launch
+        if waiting:     # never start heavy work unasked at launch (a render that crashed the app would again)
             self.runner.set_running(False)
-            self.notify(f"{len(waiting)} queued job(s) restored. Press Run queue to render them.", "info")
-        restarted = sum(e.state == "interrupted" for e in self.queue_model.entries)
-        if restarted:
-            self.log_dock.append(f"{restarted} job(s) were interrupted when the app last closed: Retry to render")
+            resumed = len(self.queue_store.resumed)
+            extra = f", {resumed} of them interrupted: they continue from their last finished segment" if resumed else ""
+            self.notify(f"{len(waiting)} queued job(s) restored{extra}. Press Run queue to render them.", "info")
 
     def confirm_stop_render(self) -> bool:
         """Ask whether to stop the running render and quit."""
         answer = QMessageBox.question(
             self, "Render running", "A render is still running. Stop it and quit?\n\n"
-            "The job is kept in the queue as interrupted; Retry renders it again.",
+            "The frames finished so far are kept: the job continues from there the next time the queue runs.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 

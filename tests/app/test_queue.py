@@ -1,14 +1,21 @@
-"""Queue renders on the worker thread: output files, cancel, pause/resume, restart, close, responsiveness."""
+"""Queue renders on the worker thread: output files, cancel, pause/resume, restart, close, resume, responsiveness."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from app_clips import CLIP_FRAMES, open_clip
-from savsr_app.jobs import CANCELLED, DONE, INTERRUPTED, PAUSED, QUEUED, RUNNING
+from engine.control import RenderControl
+from engine.workdir import WorkFolder, work_path
+from savsr_app.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
 from savsr_app.qt import QTimer
 
 RENDER_TIMEOUT = 180_000
+LONG_FRAMES = 24                   # the long_clip fixture
+RANGE_FRAMES = 12                  # the range rendered in the resume test
+SEGMENT = 3                        # frames per segment in the resume tests (the default is ~2 s of video)
+STATE_COLUMN = 5
 pytestmark = pytest.mark.slow      # each test renders real frames through the network
 
 
@@ -23,6 +30,55 @@ def wait_state(qtbot, window, job_id, *states, timeout=RENDER_TIMEOUT):
 def wait_progress(qtbot, window, job_id):
     """Wait until the job has written at least one frame."""
     qtbot.waitUntil(lambda: window.queue_model.entry(job_id).done >= 1, timeout=RENDER_TIMEOUT)
+
+
+def row_text(window, job_id, column=STATE_COLUMN) -> str:
+    """What the queue table shows in a job's row."""
+    model = window.queue_model
+    return model.index(model.row_of(job_id), column).data()
+
+
+def kept_segments(output) -> list[dict]:
+    """The finished segments recorded in ``output``'s work folder."""
+    manifest = WorkFolder(Path(output)).read()
+    return manifest["segments"] if manifest else []
+
+
+def frame_hashes(path) -> list[str]:
+    import av
+    with av.open(str(path)) as c:
+        return [hashlib.sha256(f.to_ndarray().tobytes()).hexdigest() for f in c.decode(video=0)]
+
+
+@pytest.fixture
+def small_segments(monkeypatch):
+    """Segments of ``SEGMENT`` frames, so that a 24-frame clip has several."""
+    import engine.render
+    monkeypatch.setattr(engine.render, "default_segment_frames", lambda fps: SEGMENT)
+
+
+class StopAfterFirstSegment(RenderControl):
+    """Stops the render (segments kept) at the first frame after a segment is recorded."""
+
+    def __init__(self, output):
+        super().__init__()
+        self.output = Path(output)
+
+    def checkpoint(self) -> float:
+        if not self.cancelled and kept_segments(self.output):
+            self.stop()
+        return super().checkpoint()
+
+
+def leave_interrupted_render(job):
+    """Render ``job`` with the engine, as the queue does, until a segment is kept: what a killed app leaves."""
+    from engine.control import RenderStopped
+    from engine.render import render
+    with pytest.raises(RenderStopped):
+        render(job, control=StopAfterFirstSegment(job.output), resume=True)
+    segments = kept_segments(job.output)
+    assert segments and sum(s["frames"] for s in segments) < LONG_FRAMES
+    return segments
 
 
 def test_job_renders_the_output_file(qtbot, window, clip):
@@ -69,6 +125,7 @@ def test_cancel_running_job_leaves_no_file(qtbot, window, long_clip):
     out = Path(entry.job.output)
     assert not out.exists()
     assert not [p for p in out.parent.iterdir() if p.name.startswith(out.stem)]   # no temporary left either
+    assert not work_path(out).exists()                                           # nor its segments
     assert window.queue_panel.retry_action.isEnabled()
 
 
@@ -134,23 +191,97 @@ def test_queue_is_restored_after_restart(qtbot, make_window, clip):
     assert Path(a.job.output).is_file() and Path(b.job.output).is_file()
 
 
-def test_closing_during_a_render_stops_the_worker(qtbot, make_window, long_clip):
+def test_closing_during_a_render_keeps_its_segments_and_the_next_start_resumes_it(
+        qtbot, make_window, long_clip, small_segments):
+    from engine.render import render
+    from engine.video import probe
     window = make_window()
     open_clip(qtbot, window, long_clip)
     asked = []
     window.confirm_stop_render = lambda: asked.append(True) or True
+    # lossless, so that the frames can be compared exactly with an uninterrupted render
+    window.output_panel.codec.setCurrentIndex(window.output_panel.codec.findData("ffv1"))
+    window.transport.set_frame(2)                         # frames 2..13: segments start at the in point
+    window.transport.mark_in()
+    window.transport.set_frame(2 + RANGE_FRAMES - 1)
+    window.transport.mark_out()
     entry = window.add_to_queue()
-    wait_progress(qtbot, window, entry.id)
+    out = Path(entry.job.output)
+    assert entry.job.codec == "ffv1" and entry.frames == RANGE_FRAMES
+    qtbot.waitUntil(lambda: bool(kept_segments(out)), timeout=RENDER_TIMEOUT)
     window.close()
     assert asked == [True]
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=RENDER_TIMEOUT)
     assert not window.runner.thread.isRunning() and not window.controller.thread.isRunning()
+    kept = sum(s["frames"] for s in kept_segments(out))
+    assert SEGMENT <= kept < RANGE_FRAMES                  # stopped mid-render, finished segments kept
+    stopped = window.queue_model.entry(entry.id)
+    assert stopped.state == INTERRUPTED and stopped.done == kept
+    assert f"{kept} of {RANGE_FRAMES} frames are kept" in stopped.message and "app starts again" in stopped.message
+    assert not out.exists() and work_path(out).is_dir()
+
+    again = make_window()
+    restored = again.queue_model.entry(entry.id)
+    assert restored.state == QUEUED and restored.done == kept
+    shown = f"interrupted at {kept}/{RANGE_FRAMES} frames: resumes from the last finished segment"
+    assert row_text(again, entry.id) == f"queued: {shown}"
+    assert row_text(again, entry.id, column=2) == f"{kept / RANGE_FRAMES * 100:.0f}%"
+    assert f"{entry.name}: {shown}" in again.log_dock.view.toPlainText()
+    again.queue_panel.run_action.trigger()                # restored jobs wait for Run queue
+    wait_state(qtbot, again, entry.id, DONE)
+    assert f"resuming: {kept} of {RANGE_FRAMES} frames were already rendered" in again.log_dock.view.toPlainText()
+    assert probe(out).frame_count == RANGE_FRAMES
+    assert not work_path(out).exists()
+    # the same frames as a render that was never interrupted
+    reference = render(entry.job.replace(output=str(out.with_name("uninterrupted" + out.suffix)))).output
+    assert frame_hashes(out) == frame_hashes(reference)
+
+
+def test_closing_before_a_segment_is_finished_starts_over_next_time(qtbot, make_window, long_clip):
+    window = make_window()
+    open_clip(qtbot, window, long_clip)
+    entry = window.add_to_queue()
+    wait_progress(qtbot, window, entry.id)                 # one segment is the whole 24-frame clip here
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=RENDER_TIMEOUT)
+    stopped = window.queue_model.entry(entry.id)
+    assert stopped.state == INTERRUPTED and stopped.done == 0 and "starts over" in stopped.message
     assert not Path(entry.job.output).exists()
     again = make_window()
     restored = again.queue_model.entry(entry.id)
-    assert restored.state == INTERRUPTED and "Retry" in restored.message
-    again.queue_panel.select(entry.id)
-    assert again.queue_panel.retry_action.isEnabled()
+    assert restored.state == QUEUED and restored.done == 0
+    assert "resumes from the start" in restored.message
+
+
+def test_removing_or_cancelling_an_interrupted_job_deletes_its_segments(
+        qtbot, make_window, long_clip, small_segments):
+    first = make_window()
+    open_clip(qtbot, first, long_clip)
+    first.queue_panel.run_action.trigger()                 # hold the queue
+    a = first.add_to_queue()
+    first.scale_panel.w_factor.setValue(3.0)
+    b = first.add_to_queue()
+    for e in (a, b):
+        leave_interrupted_render(e.job)
+        first.queue_model.update(e.id, state=RUNNING)      # the queue file of an app killed mid-render
+    first.close()
+    second = make_window()
+    panel = second.queue_panel
+    for e in (a, b):
+        assert state_of(second, e.id) == QUEUED
+        assert "resumes from the last finished segment" in row_text(second, e.id)
+        assert work_path(Path(e.job.output)).is_dir()
+    panel.select(a.id)
+    panel.remove_action.trigger()
+    assert second.queue_model.entry(a.id) is None
+    assert not work_path(Path(a.job.output)).exists()
+    panel.select(b.id)
+    panel.cancel_action.trigger()
+    assert state_of(second, b.id) == CANCELLED and row_text(second, b.id, column=2) == "0%"
+    assert not work_path(Path(b.job.output)).exists()
+    assert not Path(a.job.output).exists() and not Path(b.job.output).exists()
+    panel.retry_action.trigger()                           # queued again, from the start
+    assert state_of(second, b.id) == QUEUED and second.queue_model.entry(b.id).done == 0
 
 
 def test_declining_to_close_keeps_rendering(qtbot, window, long_clip):
@@ -177,3 +308,24 @@ def test_a_failing_job_shows_the_engines_message(qtbot, window, clip, tmp_path, 
     assert "model file not found" in failed.args[1]
     assert "model file not found" in window.notifier.text()
     assert "model file not found" in window.queue_model.entry(entry.id).message
+
+
+def test_a_work_folder_of_another_render_fails_the_job_with_the_engines_message(
+        qtbot, window, long_clip, small_segments):
+    open_clip(qtbot, window, long_clip)
+    window.queue_panel.run_action.trigger()                # hold the queue
+    entry = window.add_to_queue()
+    out = Path(entry.job.output)
+    # another render to the same name (a CLI run, an older job) with another CRF, interrupted
+    other = leave_interrupted_render(entry.job.replace(crf=entry.job.crf + 10))
+    with qtbot.waitSignal(window.runner.jobFinished, timeout=RENDER_TIMEOUT) as finished:
+        window.queue_panel.run_action.trigger()
+    assert finished.args == [entry.id, FAILED]
+    shown = row_text(window, entry.id)
+    assert shown.startswith("failed: ") and "interrupted render of something else" in shown
+    assert "settings (crf) differ" in shown and "settings (crf) differ" in window.notifier.text()
+    assert not out.exists() and kept_segments(out) == other     # the other render's segments are untouched
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=RENDER_TIMEOUT)
+    window.queue_panel.select(entry.id)
+    window.queue_panel.remove_action.trigger()             # nor does removing this job delete them
+    assert window.queue_model.entry(entry.id) is None and kept_segments(out) == other

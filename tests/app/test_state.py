@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from engine.job import RenderJob
-from savsr_app.jobs import DONE, INTERRUPTED, QUEUED, QueueEntry, QueueStore
+from savsr_app.jobs import DONE, QUEUED, QueueEntry, QueueStore
 from savsr_app.settings import SETTINGS_VERSION, AppSettings, SettingsStore
 
 APP = Path(__file__).resolve().parents[2] / "savsr_app"
@@ -52,7 +52,7 @@ def test_wrongly_typed_values_fall_back_to_defaults(app_home):
     assert loaded.crf == AppSettings().crf and loaded.codec == "ffv1"
 
 
-def test_queue_store_marks_running_jobs_interrupted(app_home):
+def test_queue_store_requeues_jobs_that_were_running(app_home):
     job = RenderJob(input="/in/a.mp4", output="/out/a_up.mp4", scale_w=2.5, scale_h=1.75, start=1.0, end=3.5)
     entries = [QueueEntry(job, (1600, 630), 60, state="running", done=12),
                QueueEntry(job.replace(output="/out/b.mp4"), (1600, 630), 60, state=DONE, done=60),
@@ -62,7 +62,9 @@ def test_queue_store_marks_running_jobs_interrupted(app_home):
     assert json.loads(store.file.path.read_text())["version"] == 1
     loaded = QueueStore().load()
     assert [e.id for e in loaded] == [e.id for e in entries]
-    assert [e.state for e in loaded] == [INTERRUPTED, DONE, QUEUED]
+    assert [e.state for e in loaded] == [QUEUED, DONE, QUEUED]
+    assert loaded[0].done == 0  # no work folder: nothing was kept
+    assert loaded[0].message == "interrupted before a segment was finished: resumes from the start"
     assert loaded[0].job == job and loaded[0].out_size == (1600, 630)
 
 

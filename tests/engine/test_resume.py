@@ -218,8 +218,8 @@ def test_disk_full_keeps_finished_segments_for_a_resume(source, small_model_file
 
     out = tmp_path / "full.mp4"
     monkeypatch.setattr(VideoWriter, "write", write)
-    with pytest.raises(RenderError, match=r"No space left on device; 4 finished frames are kept: run again with "
-                                          r"--resume"):
+    with pytest.raises(RenderError, match=r"No space left on device; 4 finished frames are kept for a resume "
+                                          r"\(--resume, or Retry in the app\)$"):
         render(job(source, out, small_model_file), segment_frames=SEGMENT)
     assert not out.exists()
     assert sorted(p.name for p in work_path(out).iterdir()) == ["lock", "manifest.json", "segment_00000.mov"]
