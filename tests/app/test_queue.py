@@ -329,3 +329,28 @@ def test_a_work_folder_of_another_render_fails_the_job_with_the_engines_message(
     window.queue_panel.select(entry.id)
     window.queue_panel.remove_action.trigger()             # nor does removing this job delete them
     assert window.queue_model.entry(entry.id) is None and kept_segments(out) == other
+
+
+def test_a_job_out_of_memory_fails_and_the_queue_goes_on(qtbot, window, clip, monkeypatch):
+    """Out of memory even with the smallest tiles: that job fails with the message, the next one renders."""
+    import engine.inference
+    real = engine.inference.upscale_tiled
+    failing = [True]
+
+    def upscale_tiled(*args, **kwargs):
+        if failing[0]:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine.inference, "upscale_tiled", upscale_tiled)
+    open_clip(qtbot, window, clip)
+    window.queue_panel.run_action.trigger()         # hold the queue while both jobs are added
+    first, second = window.add_to_queue(), window.add_to_queue()
+    window.runner.jobFailed.connect(lambda *_: failing.__setitem__(0, False))
+    window.queue_panel.run_action.trigger()
+    wait_state(qtbot, window, second.id, DONE, FAILED)
+    assert state_of(window, first.id) == FAILED and state_of(window, second.id) == DONE
+    message = window.queue_model.entry(first.id).message
+    assert "out of system memory even with 64-pixel tiles" in message, message
+    assert not Path(first.job.output).exists() and not work_path(Path(first.job.output)).exists()
+    assert Path(second.job.output).is_file()
