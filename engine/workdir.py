@@ -49,16 +49,40 @@ def file_digest(path) -> str:
     return _digest(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
+def job_settings(job) -> dict:
+    """The fields of ``job`` that change the output's pixels, as the manifest records them."""
+    return {k: v for k, v in job.to_dict().items() if k in SETTINGS}
+
+
+def kept_frames(output) -> int | None:
+    """Frames in the finished segments kept for ``output`` (``None``: no interrupted render).
+
+    Raises :class:`ResumeError` when the work folder's manifest cannot be read.
+    """
+    manifest = WorkFolder(output).read()
+    if manifest is None:
+        return None
+    return sum(int(s.get("frames", 0)) for s in manifest["segments"] if isinstance(s, dict))
+
+
+def holds_render_of(job) -> bool:
+    """Whether the work folder of ``job.output`` holds a render of ``job`` (same input and settings)."""
+    try:
+        manifest = WorkFolder(job.output).read()
+    except ResumeError:
+        return False
+    recorded = (manifest or {}).get("job") or {}
+    return (bool(manifest) and (recorded.get("input") or {}).get("path") == os.path.abspath(job.input)
+            and recorded.get("settings") == job_settings(job))
+
+
 def fingerprint(plan, model_path) -> dict:
     """What a render's segments depend on, as plain JSON data."""
     job = plan.job
     st = os.stat(job.input)
-    settings = {k: v for k, v in job.to_dict().items() if k in SETTINGS}
-    if settings["target_size"] is not None:
-        settings["target_size"] = list(settings["target_size"])
     return {
         "input": {"path": os.path.abspath(job.input), "size": st.st_size, "mtime_ns": st.st_mtime_ns},
-        "settings": settings,
+        "settings": job_settings(job),
         "model": file_digest(model_path),
         "plan": {"first": plan.first, "stop": plan.stop, "out_size": list(plan.out_size), "pix_fmt": plan.pix_fmt,
                  "container": plan.container},

@@ -6,13 +6,13 @@ killed or failed continues from there. The helpers below read and remove a job's
 """
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.job import RenderJob
-from engine.workdir import SETTINGS, ResumeError, WorkFolder
+from engine import workdir
+from engine.workdir import ResumeError, WorkFolder
 
 from .storage import StoredFile, data_dir
 
@@ -84,33 +84,12 @@ def kept_frames(job: RenderJob) -> int | None:
 
     Raises :class:`~engine.workdir.ResumeError` when the folder's manifest cannot be read.
     """
-    manifest = WorkFolder(Path(job.output)).read()
-    if manifest is None:
-        return None
-    return sum(int(s.get("frames", 0)) for s in manifest["segments"] if isinstance(s, dict))
-
-
-def owns_work_folder(job: RenderJob) -> bool:
-    """Whether ``job``'s work folder holds a render of this job (same input and settings).
-
-    A folder of another render (say a CLI render to the same name) or an unreadable one is
-    never this job's to delete.
-    """
-    try:
-        manifest = WorkFolder(Path(job.output)).read()
-    except ResumeError:
-        return False
-    if manifest is None:
-        return False
-    recorded = manifest.get("job") or {}
-    settings = {k: v for k, v in job.to_dict().items() if k in SETTINGS}
-    return ((recorded.get("input") or {}).get("path") == os.path.abspath(job.input)
-            and recorded.get("settings") == settings)
+    return workdir.kept_frames(Path(job.output))
 
 
 def discard_work_folder(job: RenderJob) -> bool:
     """Delete ``job``'s work folder (its kept segments) if it holds this job's render."""
-    if not owns_work_folder(job):
+    if not workdir.holds_render_of(job):  # never another render's segments (a CLI run to the same name)
         return False
     WorkFolder(Path(job.output)).discard()
     return True
