@@ -85,7 +85,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         meter.report("starting", force=True)
         control.checkpoint()
         first = kept[-1]["stop"] if kept else p.first
-        if first < p.stop and not (kept and kept[-1]["frames"] < kept[-1]["stop"] - kept[-1]["first"]):
+        input_ran_out = kept and kept[-1]["frames"] < kept[-1]["stop"] - kept[-1]["first"]  # a short last segment
+        if first < p.stop and not input_ran_out:
             _render_frames(p, work, first, upscaler, model.num_frame, control, meter, note, device)
         meter.report("joining segments", force=True)
         assembled, written = join(p, work, note)
@@ -102,9 +103,9 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
             reason = getattr(exc, "strerror", None) or str(exc)
             if not p.output.parent.is_dir():
                 reason = f"the output folder {p.output.parent} was removed during the render"
-            kept = (f"; {work.frames_done} finished frames are kept for a resume (--resume, or Retry in the app)"
-                    if work.exists() else "")
-            raise RenderError(f"could not write {p.output}: {reason}{kept}") from None
+            resumable = (f"; {work.frames_done} finished frames are kept for a resume (--resume, or Retry in the app)"
+                         if work.exists() else "")
+            raise RenderError(f"could not write {p.output}: {reason}{resumable}") from None
         raise
     work.discard()
     _check_count(written, p, note)
