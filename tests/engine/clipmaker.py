@@ -132,3 +132,41 @@ def audio_duration(path) -> float:
 def decoded_frames(path) -> list:
     with av.open(str(path)) as c:
         return list(c.decode(video=0))
+
+
+# ---- files that are not (usable) videos ------------------------------------------------------
+
+def write_random_bytes(path, size: int = 5000, seed: int = 1) -> Path:
+    """``size`` random bytes: a file named like a video that is not one."""
+    path = Path(path)
+    path.write_bytes(np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes())
+    return path
+
+
+def write_audio_only(path) -> Path:
+    """A file with one short silent AAC stream and no video."""
+    path = Path(path)
+    with av.open(str(path), "w") as c:
+        a = c.add_stream("aac", rate=48000, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, 0
+        c.mux(a.encode(frame))
+        c.mux(a.encode(None))
+    return path
+
+
+def write_no_frames(path, flush: bool = False, audio: bool = False) -> Path:
+    """A video file whose H.264 stream never got a frame (a recording stopped at once).
+
+    ``flush`` also flushes the empty encoder; ``audio`` adds an empty AAC stream.
+    """
+    path = Path(path)
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=25)
+        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
+        if audio:
+            c.add_stream("aac", rate=48000)
+        c.start_encoding()
+        if flush:
+            c.mux(v.encode(None))
+    return path

@@ -1,10 +1,9 @@
 """``savsr upscale``: success, and every bad input -> one line on stderr, exit 1, no file left."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from clipmaker import file_hash, make_clip
+from clipmaker import file_hash, make_clip, write_audio_only, write_no_frames, write_random_bytes
 from engine.cli import main
 from engine.video import probe
 
@@ -46,34 +45,6 @@ def test_existing_output_needs_overwrite(clip, small_model_file, tmp_path, capsy
     assert main(argv + ["--overwrite"]) == 0 and probe(out).frame_count == 1
 
 
-def _random(tmp_path):
-    path = tmp_path / "random.mp4"
-    path.write_bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes())
-    return path
-
-
-def _audio_only(tmp_path):
-    import av
-    path = tmp_path / "voice.m4a"
-    with av.open(str(path), "w") as c:
-        a = c.add_stream("aac", rate=48000, layout="stereo")
-        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
-        frame.sample_rate, frame.pts = 48000, 0
-        c.mux(a.encode(frame))
-        c.mux(a.encode(None))
-    return path
-
-
-def _no_frames(tmp_path):
-    import av
-    path = tmp_path / "empty-recording.mkv"
-    with av.open(str(path), "w") as c:
-        v = c.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
-        c.start_encoding()
-    return path
-
-
 def _damaged(tmp_path, clip):
     data = bytearray(make_clip(tmp_path / "source.mp4", count=6, size=(64, 48)).read_bytes())
     for k in range(len(data) // 3, len(data) * 2 // 3, 7):
@@ -87,10 +58,10 @@ def _damaged(tmp_path, clip):
 CASES = {
     "missing input": (lambda t, c, d: t / "nope.mp4", [], "input file not found"),
     "folder as input": (lambda t, c, d: d, [], "is a folder, not a video file"),
-    "not a video": (lambda t, c, d: _random(t), [], "not a video, or a damaged or incomplete file"),
-    "no video stream": (lambda t, c, d: _audio_only(t), [], "has no video stream"),
+    "not a video": (lambda t, c, d: write_random_bytes(t / "random.mp4"), [], "not a video, or a damaged or incomplete file"),
+    "no video stream": (lambda t, c, d: write_audio_only(t / "voice.m4a"), [], "has no video stream"),
     "image": (lambda t, c, d: d / "basketballpass" / "001.png", [], "is a still image, not a video"),
-    "zero frames": (lambda t, c, d: _no_frames(t), [], "has no video frames"),
+    "zero frames": (lambda t, c, d: write_no_frames(t / "empty-recording.mkv"), [], "has no video frames"),
     "corrupt stream": (lambda t, c, d: _damaged(t, c), [], "the video stream is damaged"),
     "scale too large": (lambda t, c, d: c, ["--scale", "4.5"], "width factor 4.5 is out of range"),
     "scale below one": (lambda t, c, d: c, ["--height-scale", "0.5"], "height factor 0.5 is out of range"),

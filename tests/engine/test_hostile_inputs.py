@@ -40,7 +40,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from clipmaker import SOURCE, decoded_frames, file_hash, footage, make_clip, video_timestamps
+from clipmaker import (SOURCE, decoded_frames, file_hash, footage, make_clip, video_timestamps, write_audio_only,
+                       write_no_frames, write_random_bytes)
 from engine.cli import main
 from engine.video import probe, read_frames
 
@@ -71,22 +72,11 @@ def _truncated_mp4(d):
 
 
 def _random_bytes(d):
-    src = d / "clip.mp4"
-    src.write_bytes(np.random.default_rng(7).integers(0, 256, 5000, dtype=np.uint8).tobytes())
-    return src, []
+    return write_random_bytes(d / "clip.mp4", seed=7), []
 
 
 def _audio_only(d):
-    import av
-    src = d / "song.mp4"
-    with av.open(str(src), "w") as c:
-        a = c.add_stream("aac", rate=48000, layout="stereo")
-        for k in range(4):
-            frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
-            frame.sample_rate, frame.pts = 48000, k * 1024
-            c.mux(a.encode(frame))
-        c.mux(a.encode(None))
-    return src, []
+    return write_audio_only(d / "song.mp4"), []
 
 
 def _image(name):
@@ -97,24 +87,11 @@ def _image(name):
 
 
 def _no_streams(d):
-    import av
-    src = d / "never recorded.mp4"
-    with av.open(str(src), "w") as c:
-        v = c.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
-        c.start_encoding()
-    return src, []
+    return write_no_frames(d / "never recorded.mp4"), []
 
 
 def _no_frames(d):
-    import av
-    src = d / "stopped at once.mkv"
-    with av.open(str(src), "w") as c:
-        v = c.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
-        c.start_encoding()
-        c.mux(v.encode(None))
-    return src, []
+    return write_no_frames(d / "stopped at once.mkv", flush=True), []
 
 
 def _empty_file(d):

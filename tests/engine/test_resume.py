@@ -87,11 +87,17 @@ def cli_references(long_source, small_model_file, tmp_path_factory):
     return {".mkv": folder / "whole.mkv", ".mp4": folder / "whole.mp4"}
 
 
-def stop_after(control: RenderControl, frames: int):
+def interrupt(the_job, after: int):
+    """Render ``the_job`` in segments of ``SEGMENT`` frames and stop once ``after`` frames are done,
+    keeping the finished segments (as closing the app does)."""
+    control = RenderControl()
+
     def progress(p):
-        if p.done >= frames:
+        if p.done >= after:
             control.stop()
-    return progress
+
+    with pytest.raises(RenderStopped):
+        render(the_job, progress=progress, control=control, segment_frames=SEGMENT)
 
 
 def assert_same_output(out, reference):
@@ -160,10 +166,7 @@ def test_killed_render_resumes_to_identical_frames(ext, finished, long_source, s
 
 def test_stopped_render_keeps_segments_and_resumes(source, small_model_file, reference, tmp_path):
     out = tmp_path / "stopped.mkv"
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, out, small_model_file), progress=stop_after(control, 6), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, out, small_model_file), after=6)
     assert not out.exists() and WorkFolder(out).read()["segments"][0]["frames"] == SEGMENT
 
     reports, notes = [], []
@@ -176,10 +179,7 @@ def test_stopped_render_keeps_segments_and_resumes(source, small_model_file, ref
 
 def test_an_interrupted_render_is_not_thrown_away_without_a_word(source, small_model_file, tmp_path, capsys):
     out = tmp_path / "again.mp4"
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, out, small_model_file), after=5)
     argv = ["upscale", str(source), "-o", str(out), "--width-scale", "2", "--height-scale", "1.5",
             "--model", str(small_model_file), "--device", "cpu", "-q"]
     assert main(argv) == 1
@@ -200,10 +200,7 @@ def test_an_interrupted_render_is_not_thrown_away_without_a_word(source, small_m
 ])
 def test_a_foreign_work_folder_is_refused(change, words, source, small_model_file, tmp_path, capsys):
     out = tmp_path / "mixed.mp4"
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, out, small_model_file), after=5)
     manifest_before = (work_path(out) / "manifest.json").read_bytes()
     other = dict(change)
     if other.get("model") == "other":
@@ -227,10 +224,7 @@ def _retrained(model_file, folder) -> Path:
 
 def test_the_cli_refuses_a_foreign_work_folder_in_one_line(source, small_model_file, tmp_path, capsys):
     out = tmp_path / "cli.mp4"
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, out, small_model_file), progress=stop_after(control, 5), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, out, small_model_file), after=5)
     rc = main(["upscale", str(source), "-o", str(out), "--scale", "3", "--model", str(small_model_file),
                "--device", "cpu", "--resume", "-q"])
     err = capsys.readouterr().err
@@ -298,10 +292,7 @@ def test_killed_while_joining_resumes_without_rendering_again(source, small_mode
 
 def test_a_damaged_segment_is_rendered_again(source, small_model_file, reference, tmp_path):
     out = tmp_path / "damaged.mkv"
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, out, small_model_file), progress=stop_after(control, 9), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, out, small_model_file), after=9)
     second = work_path(out) / WorkFolder(out).read()["segments"][1]["file"]
     second.write_bytes(second.read_bytes()[:100])
     notes = []
@@ -326,10 +317,7 @@ def test_cancel_throws_the_finished_segments_away(source, small_model_file, tmp_
 def test_png_sequence_resumes(source, small_model_file, tmp_path):
     whole, part = tmp_path / "whole", tmp_path / "part"
     render(job(source, whole, small_model_file, codec="png"), segment_frames=SEGMENT)
-    control = RenderControl()
-    with pytest.raises(RenderStopped):
-        render(job(source, part, small_model_file, codec="png"), progress=stop_after(control, 6), control=control,
-               segment_frames=SEGMENT)
+    interrupt(job(source, part, small_model_file, codec="png"), after=6)
     assert not part.exists()
     render(job(source, part, small_model_file, codec="png"), resume=True)
     names = sorted(p.name for p in whole.iterdir())

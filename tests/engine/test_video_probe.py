@@ -4,11 +4,10 @@ from __future__ import annotations
 import dataclasses
 from fractions import Fraction
 
-import av
 import numpy as np
 import pytest
 
-from clipmaker import footage, make_clip
+from clipmaker import footage, make_clip, write_audio_only, write_no_frames, write_random_bytes
 from engine.errors import SavsrError
 from engine.video import iter_frames, probe, read_frames
 from engine.video.colour import effective_matrix, effective_range
@@ -104,30 +103,6 @@ def test_read_frames_random_access_matches_sequential(clips):
         read_frames(info, [6])
 
 
-def _write_random(path):
-    path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
-    return path
-
-
-def _write_audio_only(path):
-    with av.open(str(path), "w") as c:
-        a = c.add_stream("aac", rate=48000, layout="stereo")
-        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
-        frame.sample_rate, frame.pts = 48000, 0
-        c.mux(a.encode(frame))
-        c.mux(a.encode(None))
-    return path
-
-
-def _write_no_frames(path):
-    with av.open(str(path), "w") as c:
-        v = c.add_stream("libx264", rate=25)
-        v.width, v.height, v.pix_fmt = 32, 24, "yuv420p"
-        c.add_stream("aac", rate=48000)
-        c.start_encoding()
-    return path
-
-
 def _write_truncated(path, clips):
     data = clips["cfr"].read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -149,10 +124,10 @@ def test_probe_refuses_bad_input_with_a_message(case, message, clips, data_dir, 
         "missing": lambda: tmp_path / "nope.mp4",
         "folder": lambda: tmp_path,
         "empty": lambda: (tmp_path / "empty.mp4").open("w").close() or tmp_path / "empty.mp4",
-        "random": lambda: _write_random(tmp_path / "random.mp4"),
-        "audio": lambda: _write_audio_only(tmp_path / "audio.m4a"),
+        "random": lambda: write_random_bytes(tmp_path / "random.mp4", 4096, seed=0),
+        "audio": lambda: write_audio_only(tmp_path / "audio.m4a"),
         "image": lambda: data_dir / "basketballpass" / "001.png",
-        "no_frames": lambda: _write_no_frames(tmp_path / "none.mkv"),
+        "no_frames": lambda: write_no_frames(tmp_path / "none.mkv", audio=True),
         "truncated": lambda: _write_truncated(tmp_path / "cut.mp4", clips),
     }[case]()
     with pytest.raises(SavsrError, match=message.replace("(", r"\(").replace(")", r"\)")):
