@@ -8,7 +8,7 @@ from engine.devices import list_devices
 from engine.job import PRECISIONS
 from engine.resources import default_model_path
 
-from .output_panel import CODEC_ORDER, containers_for
+from .codec_fields import CodecFields, select
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                  QLineEdit, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout, icon)
 from .settings import AppSettings
@@ -53,15 +53,9 @@ class SettingsDialog(QDialog):
         self.tile.setSpecialValueText("Automatic")
         self.tile.setSuffix(" px")
         self.tile.setToolTip("Process frames in tiles of this many source pixels (0: automatic, fits free memory)")
-        self.codec = QComboBox()
-        from engine.video.formats import LABELS
-        for c in CODEC_ORDER:
-            self.codec.addItem(LABELS[c], c)
-        self.codec.currentIndexChanged.connect(lambda _i: self._fill_containers())
-        self.crf = QSpinBox()
-        self.crf.setRange(0, 51)
+        self.fields = CodecFields()
+        self.codec, self.crf, self.container = self.fields.codec, self.fields.crf, self.fields.container
         self.crf.setToolTip("Default H.264/H.265 quality: 0 lossless, 18 visually lossless, 51 smallest")
-        self.container = QComboBox()
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("next to the input clip")
         browse = QToolButton()
@@ -110,18 +104,11 @@ class SettingsDialog(QDialog):
         boxes[0].layout().addRow(self.model_note)
         layout.addWidget(buttons)
 
-    def _select(self, combo: QComboBox, value):
-        i = combo.findData(value)
-        combo.setCurrentIndex(i if i >= 0 else 0)
-
     def _load(self, s: AppSettings):
-        self._select(self.device, s.device)
-        self._select(self.precision, s.precision)
+        select(self.device, s.device)
+        select(self.precision, s.precision)
         self.tile.setValue(s.tile)
-        self._select(self.codec, s.codec)
-        self._fill_containers()
-        self._select(self.container, "." + s.container)
-        self.crf.setValue(s.crf)
+        self.fields.set_values(s.codec, s.crf, s.container)
         self.folder.setText(s.output_dir)
         self._fill_models(s.model)
 
@@ -132,16 +119,8 @@ class SettingsDialog(QDialog):
         except ValueError:
             cpu = True
         if cpu:
-            self._select(self.precision, "fp32")
+            select(self.precision, "fp32")
         self.precision.setEnabled(not cpu)
-
-    def _fill_containers(self):
-        current = self.container.currentData()
-        self.container.clear()
-        for ext in containers_for(self.codec.currentData()):
-            self.container.addItem(ext.lstrip(".").upper(), ext)
-        self._select(self.container, current)
-        self.container.setEnabled(self.container.count() > 0)
 
     def _fill_models(self, selected: str):
         self.model.clear()
@@ -149,7 +128,7 @@ class SettingsDialog(QDialog):
             self.model.addItem(label, path)
         if selected and self.model.findData(selected) < 0:
             self.model.addItem(f"{Path(selected).name} (external)", selected)
-        self._select(self.model, selected)
+        select(self.model, selected)
 
     def _browse(self):
         folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
@@ -188,7 +167,7 @@ class SettingsDialog(QDialog):
         s.tile = self.tile.value()
         s.codec = self.codec.currentData()
         s.crf = self.crf.value()
-        s.container = (self.container.currentData() or ".mp4").lstrip(".")
+        s.container = self.fields.container_ext().lstrip(".")
         s.output_dir = self.folder.text().strip()
         s.model = self.model.currentData() or ""
         return s
