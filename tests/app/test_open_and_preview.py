@@ -92,18 +92,55 @@ def test_presets_hit_target_sizes(qtbot, window, data_dir, clip_dir):
     assert (p.w_px.value(), p.h_px.value()) == (1280, 720)
 
 
-def test_bad_file_shows_the_engines_message(qtbot, window, tmp_path):
+def _bytes(name: str, content: bytes):
+    def make(folder, _data):
+        (folder / name).write_bytes(content)
+        return folder / name
+    return make
+
+
+def _truncated(folder, _data):
+    from clipmaker import make_clip
+    data = make_clip(folder / "whole.mp4", count=6).read_bytes()
+    cut = folder / "copied off the card.mp4"
+    cut.write_bytes(data[: len(data) * 6 // 10])   # the index (moov) at the end is lost
+    return cut
+
+
+def _audio_only(folder, _data):
+    from clipmaker import write_audio_only
+    return write_audio_only(folder / "song.m4a")
+
+
+def _no_frames(folder, _data):
+    from clipmaker import write_no_frames
+    return write_no_frames(folder / "stopped at once.mkv", flush=True)
+
+
+BAD_FILES = {
+    "not a video": _bytes("holiday.mp4", b"this is not a video" * 100),
+    "empty file": _bytes("empty.mp4", b""),
+    "still image": lambda _folder, data: data / "basketballpass" / "001.png",
+    "audio only": _audio_only,
+    "no frames": _no_frames,
+    "truncated": _truncated,
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, data_dir):
+    from clipmaker import file_hash
     from engine.errors import SavsrError
     from engine.video import probe
-    bad = tmp_path / "holiday.mp4"
-    bad.write_bytes(b"this is not a video" * 100)
+    bad = BAD_FILES[case](tmp_path, data_dir)
+    before = file_hash(bad)
     with pytest.raises(SavsrError) as expected:
         probe(bad)
     with qtbot.waitSignal(window.openFailed, timeout=30000) as failed:
         window.open_path(str(bad))
     assert failed.args[0] == str(expected.value)
     assert window.notifier.text() == str(expected.value)
-    assert window.info is None
+    assert window.info is None and file_hash(bad) == before
 
 
 def test_latest_frame_wins(qtbot, window, clip):
