@@ -266,5 +266,8 @@ def _note_streams(job, info, notes):
         notes.append(f"variable frame rate (about {info.fps:.3f} fps): every frame's timestamp is kept")
     if info.interlaced:
         notes.append("the input is flagged interlaced: it is upscaled as progressive frames")
+    if info.cut_short:
+        notes.append(f"the input looks cut short: its header says {info.declared_duration:.1f} s but its video ends "
+                     f"after {info.duration:.1f} s (an interrupted copy or download?); what is there is upscaled")
     if job.codec == "png" and (info.audio or info.subtitles):
         notes.append("PNG sequence: audio and subtitles go to audio.mka in the same folder")

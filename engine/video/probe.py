@@ -76,12 +76,21 @@ class ClipInfo:
     audio: tuple[AudioInfo, ...] = ()
     subtitles: tuple[SubtitleInfo, ...] = ()
     video_index: int = 0
+    declared_duration: float | None = None  # what the container's header says, if it says
     pts: tuple[int, ...] = field(default=(), repr=False, compare=False)
     synthetic_pts: bool = False  # the file has no timestamps (raw stream): ``pts`` are nominal
 
     @property
     def has_audio(self) -> bool:
         return bool(self.audio)
+
+    @property
+    def cut_short(self) -> bool:
+        """The header promises much more than the streams hold (an interrupted copy or download)."""
+        if not self.declared_duration:
+            return False
+        ends = [self.duration] + [a.duration for a in self.audio if a.duration]
+        return self.declared_duration - max(ends) > max(1.0, 0.1 * self.declared_duration)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -258,6 +267,7 @@ def probe(path) -> ClipInfo:
         duration, rate, fps = _timing(pts, last_duration, stream)
         tb, index = stream.time_base, stream.index
         codec = cc.name
+        declared = container.duration / 1_000_000 if container.duration else None
     if not pts:
         raise InputError(f"{path.name} has a video stream but no frames")
     frame = _first_frame(path, index)
@@ -275,4 +285,4 @@ def probe(path) -> ClipInfo:
         range=colour.name(colour.RANGES, frame.color_range),
         rotation=_rotation(frame, stream), vfr=vfr, interlaced=bool(frame.interlaced_frame),
         time_base=Fraction(tb), start_time=float(pts[0] * tb), audio=audio, subtitles=subtitles,
-        video_index=index, pts=tuple(pts), synthetic_pts=synthetic)
+        video_index=index, declared_duration=declared, pts=tuple(pts), synthetic_pts=synthetic)

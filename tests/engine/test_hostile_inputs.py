@@ -17,7 +17,8 @@ input (and model file) untouched:
 Valid but odd, rendered correctly (exit 0, every frame at the expected size, the picture upright
 and the input's, input untouched, no work folder left):
 
-- truncated Matroska file (streamable: the frames that are there are rendered)
+- truncated Matroska files (streamable: the frames that are there are rendered; a file cut far short
+  of what its header says gets a note)
 - one-, two- and three-frame clips (the temporal window is reflected)
 - odd and tiny sizes: 17x9 at x2, x1.5 and x1.7 (rounded to even sizes for H.264, with a note), 2x2
 - rotated phone clip (``.mov``, rotation flag 90)
@@ -252,6 +253,19 @@ def _check_truncated(src, out, err):
     assert video_timestamps(out) == pytest.approx(video_timestamps(src), abs=1e-3)
 
 
+def _half_copied_mkv(d):
+    data = make_clip(d / "full.mkv", count=60).read_bytes()   # 2.4 s
+    src = d / "copy stopped halfway.mkv"
+    src.write_bytes(data[: len(data) // 2])
+    (d / "full.mkv").unlink()
+    return src
+
+
+def _check_every_frame_there(src, out, err):
+    assert 0 < probe(src).frame_count < 60
+    assert probe(out).frame_count == len(decoded_frames(src))
+
+
 def _interlaced(d):
     import av
     src = d / "broadcast.mp4"
@@ -313,6 +327,8 @@ def _non_ascii(d):
 
 ODD = {
     "truncated mkv": Odd(_truncated_mkv, "cut_x2.mkv", frames=None, check=_check_truncated),
+    "mkv copy stopped halfway": Odd(_half_copied_mkv, "half_x2.mkv", frames=None, check=_check_every_frame_there,
+                                    says=("the input looks cut short: its header says 2.4 s but its video ends after",)),
     "one frame": Odd(lambda d: make_clip(d / "still.mp4", count=1), "out.mp4", frames=1),
     "two frames": Odd(lambda d: make_clip(d / "two.mp4", count=2), "out.mp4", frames=2),
     "three frames": Odd(lambda d: make_clip(d / "three.mp4", count=3), "out.mp4", frames=3),
