@@ -25,7 +25,11 @@ def describe(info) -> dict[str, str]:
     colour = f"{info.matrix} / {info.primaries} / {info.transfer}, {info.range} range"
     if info.matrix == "unknown":
         colour = f"untagged (read as {info.rgb_matrix}, {info.rgb_range} range)"
-    return {"File": Path(info.path).name, "Size": size, "Frame rate": fps, "Duration": f"{timecode(info.duration)} ({info.frame_count} frames)", "Codec": codec, "Audio": audio, "Colour": colour}
+    duration = f"{timecode(info.duration)} ({info.frame_count} frames)"
+    if info.cut_short:
+        duration += f" — cut short? header says {timecode(info.declared_duration)}"
+    return {"File": Path(info.path).name, "Size": size, "Frame rate": fps, "Duration": duration, "Codec": codec,
+            "Audio": audio, "Colour": colour}
 
 
 class ClipPanel(QWidget):

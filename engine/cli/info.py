@@ -20,6 +20,7 @@ def as_dict(info) -> dict:
     d["time_base"] = str(info.time_base)
     d["display_size"] = list(info.display_size)
     d["rgb_matrix"], d["rgb_range"] = info.rgb_matrix, info.rgb_range
+    d["cut_short"] = info.cut_short
     return d
 
 
@@ -43,7 +44,8 @@ def lines(info) -> list[str]:
            f"size       {size}",
            f"rate       {rate}",
            f"frames     {info.frame_count}",
-           f"duration   {info.duration:.3f} s",
+           f"duration   {info.duration:.3f} s"
+           + (f" (the header says {info.declared_duration:.3f} s: cut short?)" if info.cut_short else ""),
            f"colour     {_colour(info)}",
            f"rotation   {info.rotation} degrees" if info.rotation else "rotation   none"]
     for a in info.audio:

@@ -37,6 +37,16 @@ def test_open_clip_shows_facts_and_both_panes(qtbot, window, clip):
     assert window.preview.images.seconds is not None and not window.preview.images.busy
 
 
+def test_a_clip_cut_short_says_so(qtbot, window, tmp_path, data_dir):
+    from clipmaker import make_clip
+    data = make_clip(tmp_path / "whole.mkv", count=60).read_bytes()     # 2.4 s
+    cut = tmp_path / "copy stopped halfway.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    info = open_clip(qtbot, window, cut)
+    assert 0 < info.frame_count < 60
+    assert "— cut short? header says 00:00:02.4" in window.clip_panel.values["Duration"].text()
+
+
 def test_changing_factors_updates_size_and_both_panes(qtbot, window, clip):
     with qtbot.waitSignal(window.controller.afterPatch, timeout=60000):
         open_clip(qtbot, window, clip)

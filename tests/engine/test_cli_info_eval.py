@@ -30,6 +30,19 @@ def test_info_json(data_dir, tmp_path, capsys):
     assert d["audio"][0]["codec"] == "aac" and len(d["subtitles"]) == 1 and "pts" not in d
 
 
+def test_info_says_when_a_file_is_cut_short(data_dir, tmp_path, capsys):
+    whole = make_clip(tmp_path / "whole.mkv", count=60)          # 2.4 s
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    assert main(["info", str(whole)]) == 0
+    assert "cut short" not in capsys.readouterr().out
+    assert main(["info", str(cut)]) == 0
+    assert "(the header says 2.4" in capsys.readouterr().out
+    assert main(["info", str(cut), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cut_short"] is True
+
+
 def test_info_on_a_bad_file(tmp_path, capsys):
     bad = tmp_path / "x.mp4"
     bad.write_bytes(b"\0" * 100)
