@@ -17,25 +17,23 @@ def default_range(s_w: float, s_h: float) -> tuple[float, float]:
     return max(1.0, lo - 0.5), min(MAX_SCALE, hi + 0.5)
 
 
+def _set_up(box, lo, hi, value, step, suffix, tip):
+    box.setRange(lo, hi)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    box.setToolTip(tip)
+    return box
+
+
 def _spin(lo, hi, value, step, decimals=2, suffix="", tip=""):
-    s = QDoubleSpinBox()
-    s.setRange(lo, hi)
-    s.setDecimals(decimals)
-    s.setSingleStep(step)
-    s.setValue(value)
-    s.setSuffix(suffix)
-    s.setToolTip(tip)
-    return s
+    box = QDoubleSpinBox()
+    box.setDecimals(decimals)  # before the range and value, which it rounds
+    return _set_up(box, lo, hi, value, step, suffix, tip)
 
 
 def _ispin(lo, hi, value, step=1, suffix="", tip=""):
-    s = QSpinBox()
-    s.setRange(lo, hi)
-    s.setSingleStep(step)
-    s.setValue(value)
-    s.setSuffix(suffix)
-    s.setToolTip(tip)
-    return s
+    return _set_up(QSpinBox(), lo, hi, value, step, suffix, tip)
 
 
 class FinetuneForm(QWidget):

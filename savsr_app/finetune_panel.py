@@ -19,8 +19,8 @@ from .finetune_worker import FinetuneRequest, FinetuneRunner
 from .footage_list import FootageList
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
-from .qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, Qt, QVBoxLayout,
-                 QWidget, Signal, icon)
+from .qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget, Signal,
+                 push_button)
 from .tasks import Background
 
 IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
@@ -77,10 +77,10 @@ class FinetunePanel(QWidget):
         self.guard.setObjectName("finetuneGuard")
         self.guard.setWordWrap(True)
         self.guard.setStyleSheet("color: #d9534f;")
-        self.start_button = QPushButton(icon("mdi6.play"), "Start fine-tuning")
-        self.start_button.setToolTip("Fine-tune on a background thread; the app stays usable")
-        self.stop_button = QPushButton(icon("mdi6.stop"), "Stop")
-        self.stop_button.setToolTip("Stop after the current step and save a checkpoint (Resume continues it)")
+        self.start_button = push_button("mdi6.play", "Start fine-tuning",
+                                        "Fine-tune on a background thread; the app stays usable")
+        self.stop_button = push_button("mdi6.stop", "Stop",
+                                       "Stop after the current step and save a checkpoint (Resume continues it)")
         self.step_label, self.elapsed_label, self.eta_label = QLabel("Step –"), QLabel("Elapsed –"), QLabel("ETA –")
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -88,15 +88,15 @@ class FinetunePanel(QWidget):
         self.result_label.setObjectName("finetuneResult")
         self.result_label.setWordWrap(True)
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
-        self.use_button = QPushButton(icon("mdi6.check-circle-outline"), "Use this model")
-        self.use_button.setToolTip("Make the fine-tuned model the active one for previews and new queue jobs")
+        self.use_button = push_button("mdi6.check-circle-outline", "Use this model",
+                                      "Make the fine-tuned model the active one for previews and new queue jobs")
         self.use_button.hide()
         self.resume_combo = QComboBox()
         self.resume_combo.setToolTip("Fine-tunes that were stopped or interrupted by closing the app")
-        self.resume_button = QPushButton(icon("mdi6.play-pause"), "Resume")
-        self.resume_button.setToolTip("Continue from the last checkpoint, for the time or steps set above")
-        self.discard_button = QPushButton(icon("mdi6.delete-outline"), "")
-        self.discard_button.setToolTip("Discard this interrupted fine-tune and its checkpoint")
+        self.resume_button = push_button("mdi6.play-pause", "Resume",
+                                         "Continue from the last checkpoint, for the time or steps set above")
+        self.discard_button = push_button("mdi6.delete-outline", "",
+                                          "Discard this interrupted fine-tune and its checkpoint")
         self.resume_box = QGroupBox("Interrupted fine-tunes")
         row = QHBoxLayout(self.resume_box)
         row.addWidget(self.resume_combo, 1)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex,
-                 QPushButton, Qt, QTableView, QVBoxLayout, QWidget, Signal, icon)
+from .qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex, Qt, QTableView, QVBoxLayout,
+                 QWidget, Signal, push_button)
 from .table_model import ColumnTableModel
 from .tasks import Background
 
@@ -122,18 +122,15 @@ class FootageList(QWidget):
         for c in (1, 2):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.table.dropped.connect(self.add_paths)
-        self.add_files_button = QPushButton(icon("mdi6.filmstrip"), "Clips…")
-        self.add_files_button.setToolTip("Add video clips")
-        self.add_files_button.clicked.connect(self._pick_files)
-        self.add_folder_button = QPushButton(icon("mdi6.folder-multiple-image"), "Frames…")
-        self.add_folder_button.setToolTip("Add a folder of image frames (one clip, frames in name order)")
-        self.add_folder_button.clicked.connect(self._pick_folder)
-        self.use_open_button = QPushButton(icon("mdi6.movie-open-outline"), "Open clip")
-        self.use_open_button.setToolTip("Add the clip that is open in the main window")
-        self.use_open_button.clicked.connect(self.add_open_clip)
-        self.remove_button = QPushButton(icon("mdi6.minus"), "")
-        self.remove_button.setToolTip("Remove the selected footage from the list (the files are not touched)")
-        self.remove_button.clicked.connect(self.remove_selected)
+        self.add_files_button = push_button("mdi6.filmstrip", "Clips…", "Add video clips", self._pick_files)
+        self.add_folder_button = push_button("mdi6.folder-multiple-image", "Frames…",
+                                             "Add a folder of image frames (one clip, frames in name order)",
+                                             self._pick_folder)
+        self.use_open_button = push_button("mdi6.movie-open-outline", "Open clip",
+                                           "Add the clip that is open in the main window", self.add_open_clip)
+        self.remove_button = push_button("mdi6.minus", "",
+                                         "Remove the selected footage from the list (the files are not touched)",
+                                         self.remove_selected)
         buttons = QHBoxLayout()
         for b in (self.add_files_button, self.add_folder_button, self.use_open_button):
             buttons.addWidget(b)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from engine.errors import SavsrError
 from engine.finetune_store import ModelLibrary
 
-from .qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox,
-                 QPushButton, Qt, QTableView, QVBoxLayout, QWidget, Signal, icon)
+from .qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, Qt, QTableView, QVBoxLayout, QWidget,
+                 Signal, push_button)
 from .table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")
@@ -114,12 +114,11 @@ class ModelLibraryView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip("Your fine-tuned models. Double-click a name to rename it.")
-        self.use_button = QPushButton(icon("mdi6.check-circle-outline"), "Use")
-        self.use_button.setToolTip("Make the selected model the active one for previews and new queue jobs")
-        self.use_button.clicked.connect(self._use)
-        self.delete_button = QPushButton(icon("mdi6.delete-outline"), "Delete")
-        self.delete_button.setToolTip("Delete the selected fine-tuned model file")
-        self.delete_button.clicked.connect(self._delete)
+        self.use_button = push_button("mdi6.check-circle-outline", "Use",
+                                      "Make the selected model the active one for previews and new queue jobs",
+                                      self._use)
+        self.delete_button = push_button("mdi6.delete-outline", "Delete",
+                                         "Delete the selected fine-tuned model file", self._delete)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.use_button)

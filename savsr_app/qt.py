@@ -18,6 +18,15 @@ import qtawesome as qta
 from PySide6 import __version__ as PYSIDE_VERSION
 
 
+def push_button(icon_name: str, text: str, tip: str, slot=None) -> QPushButton:
+    """A push button with a themed icon, a tooltip and, if given, what a click does."""
+    button = QPushButton(icon(icon_name), text)
+    button.setToolTip(tip)
+    if slot is not None:
+        button.clicked.connect(slot)
+    return button
+
+
 def icon(name: str, **options) -> QIcon:
     """A qtawesome icon coloured from the current palette, so it follows dark and light themes."""
     app = QApplication.instance()
