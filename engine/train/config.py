@@ -26,6 +26,8 @@ class TrainConfig:
     scale_high: float = 4.0
     integer_steps: int = 0                            # integer scales for the first N steps
     max_stride: int = 2
+    degradation: dict | None = None                   # engine.train.degrade.Degradation settings (None: clean LR)
+    init: str | None = None                           # model file whose weights start the run (None: fresh)
     lr: float = 5e-4
     warmup: int = 200
     total_steps: int = 20000                          # cosine horizon and step limit
@@ -41,6 +43,7 @@ class TrainConfig:
     val_scales: list = field(default_factory=lambda: [list(s) for s in ((2.0, 2.0), (3.0, 3.0), (4.0, 4.0), (1.5, 4.0))])
     val_frames: int = 2                               # frames per held-out clip
     val_crop: int = 192                               # GT centre crop side for validation (0: whole frame)
+    val_degrade: list = field(default_factory=lambda: ["none"])  # LR codecs validated: none, h264:28, ...
 
     def __post_init__(self):
         if self.batch < 2:

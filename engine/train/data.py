@@ -22,6 +22,7 @@ import torch
 
 from ..errors import SavsrError
 from ..metrics import downsample, window_indices
+from .degrade import Degradation
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m"}
@@ -171,12 +172,13 @@ class BatchSampler:
     """
 
     def __init__(self, clips: list[Clip], scales: ScaleRange, patch: int = 32, batch: int = 8,
-                 num_frame: int = 7, max_stride: int = 2):
+                 num_frame: int = 7, max_stride: int = 2, degradation: Degradation | None = None):
         if not clips:
             raise DataError("no training clips")
-        self.clips, self.scales = clips, scales
+        self.clips, self.scales, self.degradation = clips, scales, degradation
         self.patch, self.batch, self.num_frame, self.max_stride = patch, batch, num_frame, max_stride
-        need = math.ceil(patch * scales.high)
+        # degraded samples are encoded as a region of 2x2 patches, of which one quadrant is trained on
+        need = math.ceil(patch * scales.high) * (2 if degradation else 1)
         small = [c.name for c in clips if min(c.size) < need]
         if small:
             raise DataError(f"frames of {', '.join(small[:3])} are smaller than {need} pixels, the crop needed "
@@ -219,11 +221,30 @@ class BatchSampler:
         s_h, s_w = self.scales.draw(step, gen)
         gt_size = (round(self.patch * s_h), round(self.patch * s_w))
         scale = (gt_size[0] / self.patch, gt_size[1] / self.patch)
+        if self.degradation is not None:
+            lr, gt = zip(*(self.degraded_sample(gt_size, scale, gen) for _ in range(self.batch)))
+            return torch.stack(lr), torch.stack(gt), scale
         gt = torch.stack([self.sample(gt_size, gen) for _ in range(self.batch)])
         lr = downsample(gt, scale).clamp(0, 1)
         return lr, gt[:, self.num_frame // 2].contiguous(), scale
 
+    def degraded_sample(self, gt_size: tuple[int, int], scale, gen: torch.Generator):
+        """One ``(lr (7, 3, p, p), gt (3, *gt_size))`` pair whose LR went through a drawn codec.
+
+        The codec sees a ``2p x 2p`` LR region (macroblocks and motion search need room); one of
+        its quadrants is kept. A quadrant's LR offset ``p`` maps to the GT offset ``gt_size`` exactly,
+        since the scale is ``gt_size / p``.
+        """
+        region = self.sample((2 * gt_size[0], 2 * gt_size[1]), gen)
+        lr = self.degradation.apply(downsample(region, scale).clamp(0, 1), gen)
+        qy, qx = torch.randint(2, (2,), generator=gen).tolist()
+        p, (gh, gw) = self.patch, gt_size
+        lr = lr[:, :, qy * p:(qy + 1) * p, qx * p:(qx + 1) * p]
+        gt = region[self.num_frame // 2, :, qy * gh:(qy + 1) * gh, qx * gw:(qx + 1) * gw]
+        return lr.contiguous(), gt.contiguous()
+
     def describe(self) -> dict:
         return {"clips": [c.describe() for c in self.clips], "patch": self.patch, "batch": self.batch,
                 "scales": [self.scales.low, self.scales.high], "integer_steps": self.scales.integer_steps,
-                "max_stride": self.max_stride}
+                "max_stride": self.max_stride,
+                "degradation": self.degradation.to_dict() if self.degradation else None}

@@ -25,6 +25,7 @@ from ..arch import SAVSR
 from ..devices import resolve_device
 from .config import TrainConfig
 from .data import BatchSampler, Clip, ScaleRange
+from .degrade import CodecSpec, Degradation
 from .optim import EMA, batchnorm_eval, charbonnier, learning_rate
 from .state import load_state, rng_state, save_state, set_rng_state
 from .validate import summary, validate
@@ -37,7 +38,8 @@ class Trainer:
         self.config, self.val_clips, self.rank = config, list(val_clips or []), rank
         self.device = resolve_device(device) if isinstance(device, str) else torch.device(device)
         self.sampler = BatchSampler(clips, ScaleRange(config.scale_low, config.scale_high, config.integer_steps),
-                                    config.patch, config.batch, config.model.get("num_frame", 7), config.max_stride)
+                                    config.patch, config.batch, config.model.get("num_frame", 7), config.max_stride,
+                                    Degradation(**config.degradation) if config.degradation else None)
         torch.manual_seed(config.seed)
         self.gen = torch.Generator().manual_seed(config.seed + 7919 * rank)
         self.model = SAVSR(**config.model)
@@ -124,8 +126,11 @@ class Trainer:
         c = self.config
         if not self.val_clips:
             return []
-        return validate(self.eval_model, self.val_clips, c.val_scales, c.val_frames, c.val_crop,
-                        self.device, cancel)
+        results = []
+        for text in c.val_degrade:
+            results += validate(self.eval_model, self.val_clips, c.val_scales, c.val_frames, c.val_crop,
+                                self.device, cancel, degrade=CodecSpec.parse(text))
+        return results
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self, minutes: float | None = None, steps: int | None = None, progress=None, cancel=None,

@@ -57,6 +57,9 @@ def open_run(config: TrainConfig | None, run_dir, *, device="auto", total_steps:
     if total_steps is not None:
         config.total_steps = total_steps
     clips, val = load_data(config)
+    if weights is None and config.init:
+        from ..checkpoint import read_checkpoint
+        weights = read_checkpoint(config.init)[0]
     write_json(run_dir / CONFIG, config.to_dict())
     return Trainer(config, clips, val, device=device, weights=weights, checkpoint=ckpt, log=run_dir / LOG)
 

@@ -15,6 +15,15 @@ import torch
 from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, window_indices
 from ..tiling import upscale_tiled
 from .data import Clip
+from .degrade import CodecSpec, degrade_frames
+
+
+def degraded(lr: torch.Tensor, spec: CodecSpec | None) -> torch.Tensor:
+    """``(t, 3, h, w)`` float LR through ``spec``'s codec round trip (None: unchanged, unrounded)."""
+    if spec is None:
+        return lr
+    frames = (lr.clamp(0, 1) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return torch.from_numpy(degrade_frames(frames, spec)).permute(0, 3, 1, 2).float() / 255.0
 
 
 def frame_picks(n: int, frames: int | None) -> list[int]:
@@ -35,8 +44,12 @@ def _centre_crop(x: torch.Tensor, crop: int) -> torch.Tensor:
 
 @torch.no_grad()
 def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int = 0,
-             device="cpu", cancel=None) -> list[dict]:
-    """``[{'scale': [s_h, s_w], 'psnr': model dB, 'bicubic': dB, 'gain': dB, 'frames': n}, ...]``."""
+             device="cpu", cancel=None, degrade: CodecSpec | None = None) -> list[dict]:
+    """``[{'scale': [s_h, s_w], 'psnr': model dB, 'bicubic': dB, 'gain': dB, 'frames': n}, ...]``.
+
+    ``degrade``: the LR window goes through that codec (as 8-bit frames) before model and bicubic
+    see it; the results then carry ``'degrade': 'h264:28'``.
+    """
     was_training = model.training
     model.eval()
     num_frame = model.config.num_frame
@@ -53,7 +66,7 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                         return results
                     idx = window_indices(i, n, num_frame)
                     gt = crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale)
-                    lr = downsample(gt, scale)  # not clamped: the protocol scores float LR as made
+                    lr = degraded(downsample(gt, scale), degrade)  # clean: not clamped, the protocol's float LR
                     centre = gt[num_frame // 2].unsqueeze(0)
                     # the output is fitted to the GT size (a pixel off where h/s is not whole, e.g. 854 / 2.5)
                     sr = upscale_tiled(model, lr.unsqueeze(0).to(device), scale, centre.shape[-2:], 0).cpu()[None]
@@ -67,6 +80,8 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
             results.append({"scale": list(scale), "psnr": round(m, 4), "bicubic": round(b, 4),
                             "gain": round(m - b, 4), "frames": count,
                             "clips": {c.name: round(v, 4) for c, v in zip(clips, per_clip_model)}})
+            if degrade is not None:
+                results[-1]["degrade"] = str(degrade)
     finally:
         model.train(was_training)
     return results
