@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 from . import APP_NAME, menus
-from .clip_panel import ClipPanel
-from .finetune_mount import mount_finetune_panel
-from .jobs import QueueStore
+from .panels.clip_panel import ClipPanel
+from .finetune.finetune_mount import mount_finetune_panel
+from .queue.jobs import QueueStore
 from .notify import Notifier
-from .output_panel import OutputPanel
-from .preview_area import PreviewArea
-from .preview_controller import PreviewController
-from .queue_model import QueueModel
-from .queue_panel import QueuePanel
-from .render_worker import QueueRunner
-from .scale_panel import ScalePanel
+from .panels.output_panel import OutputPanel
+from .preview.preview_area import PreviewArea
+from .preview.preview_controller import PreviewController
+from .queue.queue_model import QueueModel
+from .queue.queue_panel import QueuePanel
+from .queue.render_worker import QueueRunner
+from .panels.scale_panel import ScalePanel
 from .qt import QDockWidget, QGroupBox, QMainWindow, QScrollArea, QSize, QSplitter, Qt, QVBoxLayout, QWidget, Signal
 from .settings import AppSettings, SettingsStore
 from .status import AdvancedDock, LogDock, StatusBar
 from .tasks import Background
-from .transport import Transport
+from .preview.transport import Transport
 from .window_logic import WindowLogic
 
 SIDE_WIDTH = 340

@@ -5,10 +5,10 @@ import shutil
 from pathlib import Path
 
 from engine.devices import list_devices
-from engine.job import PRECISIONS
+from engine.render.job import PRECISIONS
 from engine.resources import default_model_path
 
-from .codec_fields import CodecFields, select
+from .panels.codec_fields import CodecFields, select
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                  QLineEdit, QMessageBox, QPushButton, QSpinBox, QToolButton, QVBoxLayout, icon)
 from .settings import AppSettings

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import SavsrError
-from engine.job import RenderJob
+from engine.render.job import RenderJob
 
 from . import APP_NAME
-from .jobs import ACTIVE, QUEUED, QueueEntry
+from .queue.jobs import ACTIVE, QUEUED, QueueEntry
 from .qt import QByteArray, QFileDialog, QMessageBox, QPointF, QSize
 from .settings_dialog import SettingsDialog
 
@@ -106,7 +106,7 @@ class WindowLogic:
     def update_output_text(self):
         if self.info is None:
             return
-        from engine.plan import plan
+        from engine.render.plan import plan
         w, h = self.info.display_size
         try:
             p = plan(self.make_job(output=str(Path(self.info.path).with_suffix(".out" + self._ext()))),
@@ -129,7 +129,7 @@ class WindowLogic:
         if self.info is None:
             self.notify("Open a clip first (Ctrl+O).", "info")
             return None
-        from engine.plan import plan
+        from engine.render.plan import plan
         job = self.make_job()
         try:
             p = plan(job, self.info)

@@ -52,7 +52,7 @@ class FakeRunner(QObject):
 
 
 def make_panel(qtbot, tmp_path, base, runner=None, confirm=None):
-    from savsr_app.finetune_panel import FinetunePanel
+    from savsr_app.finetune.finetune_panel import FinetunePanel
     panel = FinetunePanel(tmp_path / "lib", tmp_path / "runs", models=lambda: [("tiny base", str(base))],
                           device=lambda: "cpu", queue_runner=runner, confirm=confirm)
     qtbot.addWidget(panel)
@@ -134,7 +134,7 @@ def test_guard_rails_refuse_footage_too_small_for_the_scale_and_low_disk(qtbot, 
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
     tiny_recipe(panel, steps=2)
     panel.form.set_factors(2.0, 2.0)
-    import engine.finetune_checks as checks
+    import engine.train.finetune_checks as checks
     monkeypatch.setattr(checks, "free_bytes", lambda _folder: 10 * 2**20)
     assert not panel.start()
     assert panel.guard.text().startswith("Low disk space: 10 MB free")
@@ -160,7 +160,7 @@ def test_library_renames_and_deletes_with_the_active_model_followed(qtbot, tmp_p
 
 def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, window, clip, tiny_base):
     import shutil
-    from savsr_app.finetune_mount import library_dir, mount_finetune_panel
+    from savsr_app.finetune.finetune_mount import library_dir, mount_finetune_panel
     panel = mount_finetune_panel(window)
     window.advanced_dock.toggleViewAction().trigger()
     assert window.advanced_dock.isVisible() and window.advanced_dock.widget() is panel and panel.isVisible()
@@ -186,7 +186,7 @@ def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, windo
 
 
 def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resume(qtbot, make_window, clip):
-    from savsr_app.finetune_mount import mount_finetune_panel
+    from savsr_app.finetune.finetune_mount import mount_finetune_panel
     first = make_window()
     panel = mount_finetune_panel(first)
     add_footage(qtbot, panel, clip)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from savsr_app.images import rgb_from_qimage
+from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.qt import QPointF
 
 from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from app_clips import CLIP_FRAMES, open_clip
-from engine.control import RenderControl
-from engine.workdir import WorkFolder, work_path
-from savsr_app.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
+from engine.render.control import RenderControl
+from engine.render.workdir import WorkFolder, work_path
+from savsr_app.queue.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
 from savsr_app.qt import QTimer
 
 RENDER_TIMEOUT = 180_000
@@ -53,8 +53,8 @@ def frame_hashes(path) -> list[str]:
 @pytest.fixture
 def small_segments(monkeypatch):
     """Segments of ``SEGMENT`` frames, so that a 24-frame clip has several."""
-    import engine.render
-    monkeypatch.setattr(engine.render, "default_segment_frames", lambda fps: SEGMENT)
+    import engine.render.renderer
+    monkeypatch.setattr(engine.render.renderer, "default_segment_frames", lambda fps: SEGMENT)
 
 
 class StopAfterFirstSegment(RenderControl):
@@ -72,8 +72,8 @@ class StopAfterFirstSegment(RenderControl):
 
 def leave_interrupted_render(job):
     """Render ``job`` with the engine, as the queue does, until a segment is kept: what a killed app leaves."""
-    from engine.control import RenderStopped
-    from engine.render import render
+    from engine.render.control import RenderStopped
+    from engine.render.renderer import render
     with pytest.raises(RenderStopped):
         render(job, control=StopAfterFirstSegment(job.output), resume=True)
     segments = kept_segments(job.output)
@@ -193,7 +193,7 @@ def test_queue_is_restored_after_restart(qtbot, make_window, clip):
 
 def test_closing_during_a_render_keeps_its_segments_and_the_next_start_resumes_it(
         qtbot, make_window, long_clip, small_segments):
-    from engine.render import render
+    from engine.render.renderer import render
     from engine.video import probe
     window = make_window()
     open_clip(qtbot, window, long_clip)
@@ -333,8 +333,8 @@ def test_a_work_folder_of_another_render_fails_the_job_with_the_engines_message(
 
 def test_a_job_out_of_memory_fails_and_the_queue_goes_on(qtbot, window, clip, monkeypatch):
     """Out of memory even with the smallest tiles: that job fails with the message, the next one renders."""
-    import engine.inference
-    real = engine.inference.upscale_tiled
+    import engine.render.inference
+    real = engine.render.inference.upscale_tiled
     failing = [True]
 
     def upscale_tiled(*args, **kwargs):
@@ -342,7 +342,7 @@ def test_a_job_out_of_memory_fails_and_the_queue_goes_on(qtbot, window, clip, mo
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine.inference, "upscale_tiled", upscale_tiled)
+    monkeypatch.setattr(engine.render.inference, "upscale_tiled", upscale_tiled)
     open_clip(qtbot, window, clip)
     window.queue_panel.run_action.trigger()         # hold the queue while both jobs are added
     first, second = window.add_to_queue(), window.add_to_queue()

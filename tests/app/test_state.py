@@ -5,8 +5,8 @@ import ast
 import json
 from pathlib import Path
 
-from engine.job import RenderJob
-from savsr_app.jobs import DONE, QUEUED, QueueEntry, QueueStore
+from engine.render.job import RenderJob
+from savsr_app.queue.jobs import DONE, QUEUED, QueueEntry, QueueStore
 from savsr_app.settings import SETTINGS_VERSION, AppSettings, SettingsStore
 
 APP = Path(__file__).resolve().parents[2] / "savsr_app"

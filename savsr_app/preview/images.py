@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .qt import QImage
+from ..qt import QImage
 
 
 def qimage_from_rgb(array: np.ndarray) -> QImage:

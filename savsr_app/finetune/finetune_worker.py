@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from engine.errors import SavsrError
 
-from .qt import QObject, QThread, Signal, Slot
+from ..qt import QObject, QThread, Signal, Slot
 
 PROGRESS_INTERVAL = 0.1
 
@@ -41,7 +41,7 @@ class FinetuneWorker(QObject):
 
     @Slot(object, object)
     def run(self, request: FinetuneRequest, cancel: threading.Event):
-        from engine.finetune_store import RunStore
+        from engine.train.finetune_store import RunStore
         from engine.train.finetune import finetune
         from engine.train.validate import summary
         from pathlib import Path

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.workdir import work_path
+from engine.render.workdir import work_path
 
 from .codec_fields import CodecFields
-from .qt import QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget, Signal, icon
+from ..qt import QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget, Signal, icon
 
 def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset()) -> Path:
     """``folder/stem.ext``, or ``stem_2.ext``, ``stem_3.ext``... if that exists, is already queued or

@@ -1,12 +1,12 @@
-"""The queue as a Qt table model over :class:`~savsr_app.jobs.QueueEntry` rows."""
+"""The queue as a Qt table model over :class:`~savsr_app.queue.jobs.QueueEntry` rows."""
 from __future__ import annotations
 
 from engine.errors import SavsrError
 
 from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry, kept_frames
-from .qt import QModelIndex, Qt, Signal, icon
-from .table_model import ColumnTableModel
-from .transport import timecode
+from ..qt import QModelIndex, Qt, Signal, icon
+from ..table_model import ColumnTableModel
+from ..preview.transport import timecode
 
 COLUMNS = ("Clip", "Output", "Progress", "Speed", "ETA", "State")
 PROGRESS_COLUMN = 2

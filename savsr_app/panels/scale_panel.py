@@ -5,9 +5,9 @@ spin boxes show them rounded. The pixel fields and the factors follow each other
 """
 from __future__ import annotations
 
-from engine.job import MAX_SCALE, MIN_SCALE
+from engine.render.job import MAX_SCALE, MIN_SCALE
 
-from .qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
+from ..qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
 
 PRESETS = (  # label, tooltip, kind, values

@@ -1,7 +1,7 @@
 """Shared zoom and pan of the preview panes, and the images they show (no painting here)."""
 from __future__ import annotations
 
-from .qt import QImage, QObject, QPointF, QRect, QRectF, QSize, Signal
+from ..qt import QImage, QObject, QPointF, QRect, QRectF, QSize, Signal
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
 MAX_PATCHES = 12

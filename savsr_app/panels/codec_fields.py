@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.video import formats
 
-from .qt import QComboBox, QSpinBox
+from ..qt import QComboBox, QSpinBox
 
 CODEC_ORDER = ("h264", "h265", "prores", "prores4444", "ffv1", "png")
 EXTENSIONS = (".mp4", ".mov", ".mkv")

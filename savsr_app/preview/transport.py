@@ -1,7 +1,7 @@
 """Frame scrubber with time readout, frame stepping and in/out points for the render range."""
 from __future__ import annotations
 
-from .qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QToolButton,
+from ..qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QToolButton,
                  QVBoxLayout, QWidget, Signal, icon)
 
 

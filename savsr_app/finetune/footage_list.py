@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex, Qt, QTableView, QVBoxLayout,
+from ..qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex, Qt, QTableView, QVBoxLayout,
                  QWidget, Signal, push_button)
-from .table_model import ColumnTableModel
-from .tasks import Background
+from ..table_model import ColumnTableModel
+from ..tasks import Background
 
 VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mpg *.mpeg *.ts *.y4m);;All files (*)"
 COLUMNS = ("Footage", "Frames", "Size")
@@ -142,7 +142,7 @@ class FootageList(QWidget):
         lay.addLayout(buttons)
 
     def add_paths(self, paths):
-        from engine.finetune_checks import footage_facts
+        from engine.train.finetune_checks import footage_facts
         for p in paths:
             if self.model.add(p):
                 path = str(Path(p).resolve())

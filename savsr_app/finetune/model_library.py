@@ -1,16 +1,16 @@
 """The list of fine-tuned models: what each was made from and how much it helped.
 
 Double-click a name to rename the model (the file is renamed); Delete removes the file after
-asking. Only files in the library folder are ever touched (see :mod:`engine.finetune_store`).
+asking. Only files in the library folder are ever touched (see :mod:`engine.train.finetune_store`).
 """
 from __future__ import annotations
 
 from engine.errors import SavsrError
-from engine.finetune_store import ModelLibrary
+from engine.train.finetune_store import ModelLibrary
 
-from .qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, Qt, QTableView, QVBoxLayout, QWidget,
+from ..qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, Qt, QTableView, QVBoxLayout, QWidget,
                  Signal, push_button)
-from .table_model import ColumnTableModel
+from ..table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")
 

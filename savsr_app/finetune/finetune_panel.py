@@ -1,8 +1,8 @@
 """The advanced panel: fine-tune the model on the user's own footage, watch it learn, use the result.
 
 Everything slow happens elsewhere: footage is probed by background calls, training runs on the
-:class:`~savsr_app.finetune_worker.FinetuneRunner` thread. The panel holds a run id, never an
-engine object. Runs and finished models live on disk (:mod:`engine.finetune_store`), so a
+:class:`~savsr_app.finetune.finetune_worker.FinetuneRunner` thread. The panel holds a run id, never an
+engine object. Runs and finished models live on disk (:mod:`engine.train.finetune_store`), so a
 fine-tune stopped by Stop or by closing the app shows up under "Interrupted" and can be resumed.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.cli.progress import format_duration
-from engine.finetune_checks import check_request
-from engine.finetune_store import ModelLibrary, RunStore
+from engine.train.finetune_checks import check_request
+from engine.train.finetune_store import ModelLibrary, RunStore
 
 from .finetune_form import FinetuneForm, settings_from_dict, settings_to_dict
 from .finetune_gate import QueueGate
@@ -19,9 +19,9 @@ from .finetune_worker import FinetuneRequest, FinetuneRunner
 from .footage_list import FootageList
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
-from .qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget, Signal,
+from ..qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget, Signal,
                  push_button)
-from .tasks import Background
+from ..tasks import Background
 
 IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
 

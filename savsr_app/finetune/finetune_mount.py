@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .finetune_panel import FinetunePanel
-from .qt import QEvent, QObject
-from .settings_dialog import available_models
-from .storage import data_dir, models_dir
+from ..qt import QEvent, QObject
+from ..settings_dialog import available_models
+from ..storage import data_dir, models_dir
 
 
 def library_dir() -> Path:

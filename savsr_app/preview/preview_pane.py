@@ -1,7 +1,7 @@
 """One preview pane: paints the before image, the SAVSR patches, or both split by a line."""
 from __future__ import annotations
 
-from .qt import (QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget,
+from ..qt import (QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget,
                  Signal)
 from .viewport import PreviewImages, Viewport
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from engine.preview import Region, output_hw
 
 from .preview_worker import Latest, PreviewRequest, PreviewWorker
-from .qt import QImage, QObject, QRect, QThread, QTimer, Signal
+from ..qt import QImage, QObject, QRect, QThread, QTimer, Signal
 
 DEBOUNCE_MS = 250
 

@@ -14,7 +14,7 @@ from engine.errors import SavsrError
 from engine.preview import FrameCache, PreviewCancelled, Region, output_hw, resize, upscale_region
 
 from .images import qimage_from_rgb
-from .qt import QImage, QObject, QRect, Signal, Slot
+from ..qt import QImage, QObject, QRect, Signal, Slot
 
 
 class Latest:

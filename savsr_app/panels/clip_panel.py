@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .qt import QFormLayout, QLabel, Qt, QWidget
-from .transport import timecode
+from ..qt import QFormLayout, QLabel, Qt, QWidget
+from ..preview.transport import timecode
 
 FIELDS = ("File", "Size", "Frame rate", "Duration", "Codec", "Audio", "Colour")
 

@@ -1,7 +1,7 @@
 """Queue entries as data, and the queue file (versioned JSON in the data folder). No Qt here.
 
 A render keeps its finished segments in a work folder next to its output
-(:mod:`engine.workdir`); the queue renders with ``resume=True``, so a job that was stopped,
+(:mod:`engine.render.workdir`); the queue renders with ``resume=True``, so a job that was stopped,
 killed or failed continues from there. The helpers below read and remove a job's work folder.
 """
 from __future__ import annotations
@@ -10,11 +10,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.job import RenderJob
-from engine import workdir
-from engine.workdir import ResumeError, WorkFolder
+from engine.render.job import RenderJob
+from engine.render import workdir
+from engine.render.workdir import ResumeError, WorkFolder
 
-from .storage import StoredFile, data_dir
+from ..storage import StoredFile, data_dir
 
 QUEUE_VERSION = 1
 
@@ -82,7 +82,7 @@ class QueueEntry:
 def kept_frames(job: RenderJob) -> int | None:
     """Frames in the finished segments of ``job``'s work folder (``None``: no work folder).
 
-    Raises :class:`~engine.workdir.ResumeError` when the folder's manifest cannot be read.
+    Raises :class:`~engine.render.workdir.ResumeError` when the folder's manifest cannot be read.
     """
     return workdir.kept_frames(Path(job.output))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .qt import QColor, QPainter, QPalette, QPen, QPointF, QRectF, QSize, Qt, QWidget
+from ..qt import QColor, QPainter, QPalette, QPen, QPointF, QRectF, QSize, Qt, QWidget
 
 LOSS_COLOUR = QColor("#3d8bfd")
 MODEL_COLOUR = QColor("#2fb36b")

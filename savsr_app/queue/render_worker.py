@@ -1,9 +1,9 @@
-"""Renders queued jobs on a background ``QThread`` through ``engine.render.render``.
+"""Renders queued jobs on a background ``QThread`` through ``engine.render.renderer.render``.
 
 :class:`RenderWorker` turns the engine's callbacks into signals (progress throttled to
 ~10 Hz). :class:`QueueRunner` (UI side) starts the next queued job when the worker is idle,
-holds each running job's :class:`~engine.control.RenderControl` by job id, and writes what
-happens into the :class:`~savsr_app.queue_model.QueueModel`.
+holds each running job's :class:`~engine.render.control.RenderControl` by job id, and writes what
+happens into the :class:`~savsr_app.queue.queue_model.QueueModel`.
 
 Every render runs with ``resume=True``: the queue owns its jobs' work folders, so a job stopped
 when the app closed, killed with it, or failed (a full disk) continues from its last finished
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 
-from engine.control import RenderCancelled, RenderControl, RenderStopped
+from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.errors import SavsrError
 
 from .jobs import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, discard_work_folder,
                    kept_frames)
-from .qt import QObject, QThread, Signal, Slot
+from ..qt import QObject, QThread, Signal, Slot
 
 PROGRESS_INTERVAL = 0.1
 
@@ -33,7 +33,7 @@ class RenderWorker(QObject):
 
     @Slot(str, object, object)
     def run(self, job_id: str, job, control: RenderControl):
-        from engine.render import render
+        from engine.render.renderer import render
         last = [0.0]
 
         def on_progress(p):

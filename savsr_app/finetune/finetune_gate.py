@@ -7,7 +7,7 @@ device setting that fine-tuning uses too. The queue carries on by itself when fi
 """
 from __future__ import annotations
 
-from .qt import QObject, QTimer, Signal
+from ..qt import QObject, QTimer, Signal
 
 
 def same_device(a: str, b: str) -> bool:
