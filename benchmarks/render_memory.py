@@ -33,8 +33,8 @@ CHILD = r"""
 import json, resource, sys, time, torch
 sys.path.insert(0, {root!r})
 torch.set_num_threads({threads})
-from engine.job import RenderJob
-from engine.render import render
+from engine.render.job import RenderJob
+from engine.render.renderer import render
 t = time.monotonic()
 r = render(RenderJob({src!r}, {out!r}, scale_w=2.0, scale_h=2.0, model={model!r}, device="cpu", end={end!r}))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from .errors import SavsrError
-from .metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, ssim_y, window_indices
+from .frame_windows import window_indices
+from .metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, ssim_y
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 

@@ -13,14 +13,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-STEPS = (1, 2, 5, 10, 20, 50)
-
-
-def scale_step(s: float) -> int:
-    for step in STEPS:
-        if abs(step * s - round(step * s)) < 1e-6:
-            return step
-    return STEPS[-1]
+from .scale import scale_step
 
 
 def crop_to_step(gt: torch.Tensor, scale: tuple[float, float]) -> torch.Tensor:
@@ -86,18 +79,3 @@ def ssim_y(sr: torch.Tensor, gt: torch.Tensor) -> float:
     cov = F.conv2d(a * b, win) - mu_a * mu_b
     s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
     return s.mean().item()
-
-
-def reflect_index(j: int, n: int) -> int:
-    """BasicSR reflection of a frame index into ``0 .. n-1``, repeated until it lands inside."""
-    if n == 1:
-        return 0
-    while j < 0 or j > n - 1:
-        j = -j if j < 0 else 2 * (n - 1) - j
-    return j
-
-
-def window_indices(i: int, n: int, num_frame: int = 7) -> list[int]:
-    """Frame indices of the window centred on frame ``i`` of an ``n``-frame clip."""
-    half = num_frame // 2
-    return [reflect_index(j, n) for j in range(i - half, i + half + 1)]

@@ -4,7 +4,7 @@ The app shows a frame at output size and asks for the SAVSR result only where th
 :func:`upscale_region` crops the 7-frame window in LR space around that region (plus a margin
 of context), runs the network on the crop and cuts the region out of the result. Crops start on
 multiples of the scale's step, where the network's output grid lines up with the full frame's
-(see :mod:`engine.tiling`), so the region matches a full-frame render. Frames are
+(see :mod:`engine.render.tiling`), so the region matches a full-frame render. Frames are
 ``float32 (H, W, 3)`` RGB in [0, 1] as :func:`engine.video.read_frames` returns them. No Qt here.
 """
 from __future__ import annotations
@@ -19,8 +19,9 @@ import torch
 from torch.nn import functional as F
 
 from .errors import SavsrError
-from .metrics import scale_step, window_indices
-from .tiling import OVERLAP
+from .frame_windows import window_indices
+from .scale import scale_step
+from .render.tiling import OVERLAP
 
 MARGIN = OVERLAP   # LR pixels of context around the region: the renderer's tile overlap, so the
                    # preview shows what a tiled render produces (on the parity network, whose

@@ -70,9 +70,9 @@ def _bundled(model, sample) -> tuple[Path, Path]:
 
 
 def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> str:
-    from .job import RenderJob
-    from .plan import plan
-    from .render import render
+    from .render.job import RenderJob
+    from .render.plan import plan
+    from .render.renderer import render
     from .video import probe
 
     model_path, sample_path = _bundled(model_path, sample_path)

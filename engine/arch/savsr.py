@@ -68,8 +68,8 @@ class SAVSR(nn.Module):
                  fusion_win: int = 5, interval: int = 0, w1_num_block: int = 4, w2_num_block: int = 2,
                  n_resgroups: int = 4, n_resblocks: int = 8, center_frame_idx: int | None = None):
         super().__init__()
-        if num_feat % 16 or num_feat < 16:
-            raise ValueError(f"num_feat must be a multiple of 16, got {num_feat}")
+        if num_feat < 16:  # channel attention squeezes to num_feat // 16 channels, as in the authors' code
+            raise ValueError(f"num_feat must be at least 16, got {num_feat}")
         self.config = SAVSRConfig(num_in_ch, num_feat, num_frame, slid_win, fusion_win, interval,
                                   w1_num_block, w2_num_block, n_resgroups, n_resblocks, center_frame_idx)
         self.centre = num_frame // 2 if center_frame_idx is None else center_frame_idx

@@ -5,9 +5,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from ..control import ProgressMeter
+from ..render.control import ProgressMeter
 from ..errors import SavsrError
-from ..job import MAX_SCALE, MIN_SCALE
+from ..render.job import MAX_SCALE, MIN_SCALE
 from .progress import ProgressBar
 
 
@@ -53,7 +53,7 @@ def _crop(text):
 def _upscaler(args):
     from ..checkpoint import load_model
     from ..devices import resolve_device
-    from ..inference import Upscaler
+    from ..render.inference import Upscaler
     try:
         device = resolve_device(args.device)
     except ValueError as exc:

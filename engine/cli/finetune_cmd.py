@@ -1,8 +1,13 @@
 """``savsr finetune CLIP_OR_FOLDER... --minutes M -o OUT [--base MODEL] [--scales ...]``."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from .evaluate import parse_scale
-from .train import _printer, _threads
+from .progress import set_threads, training_printer
 
 
 def register(sub):
@@ -36,16 +41,15 @@ def run(args) -> int:
     if args.nproc < 1:
         raise SavsrError(f"--nproc must be at least 1, got {args.nproc}")
     if args.nproc != 1:
-        from ..distributed import finetune_argv, launch
         return launch(finetune_argv(args), args.nproc)
-    _threads(args.threads)
+    set_threads(args.threads)
     scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
                                 bn_eval=args.freeze_batchnorm)
     try:
         res = finetune(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
-                       settings=settings, device=args.device, progress=_printer(args.quiet), resume=args.resume)
+                       settings=settings, device=args.device, progress=training_printer(args.quiet), resume=args.resume)
     except ValueError as exc:
         raise SavsrError(str(exc)) from None
     b, a = summary(res["before"]), summary(res["after"])
@@ -54,3 +58,36 @@ def run(args) -> int:
           f"{res['gain_db']:+.2f} dB")
     print(f"model: {res['model']}")
     return 0
+
+
+def finetune_argv(args) -> list[str]:
+    """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
+    out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
+           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout)]
+    if args.minutes is not None:
+        out += ["--minutes", repr(args.minutes)]
+    if args.steps is not None:
+        out += ["--steps", str(args.steps)]
+    if args.base:
+        out += ["--base", args.base]
+    if args.scale_range:
+        out += ["--scale-range", *map(repr, args.scale_range)]
+    out += [flag for flag, on in (("--freeze-batchnorm", args.freeze_batchnorm), ("--resume", args.resume),
+                                  ("--quiet", args.quiet)) if on]
+    return out
+
+
+def launch(argv: list[str], nproc: int) -> int:
+    """Run ``savsr finetune ARGS`` as ``nproc`` processes under torchrun; returns its exit code.
+    ``argv`` must not contain ``--nproc``."""
+    from ..errors import SavsrError
+    import torch
+    if nproc < 1:
+        raise SavsrError("--nproc must be at least 1")
+    if torch.cuda.is_available() and nproc > torch.cuda.device_count():
+        raise SavsrError(f"--nproc {nproc} asks for more processes than the {torch.cuda.device_count()} GPU(s) here")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+           "-m", "engine.cli.torchrun_entry", *argv]
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.call(cmd, env=env)

@@ -22,7 +22,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 class ProgressBar:
-    """Callable taking :class:`engine.control.Progress` reports."""
+    """Callable taking :class:`engine.render.control.Progress` reports."""
 
     def __init__(self, label: str = "", stream=None, width: int = 28):
         self.stream = stream or sys.stderr
@@ -69,3 +69,28 @@ def parse_time(text: str) -> float:
     if seconds < 0 or seconds != seconds:
         raise ValueError(text)
     return seconds
+
+
+def set_threads(n: int | None):
+    """``--threads``: torch's CPU threads (None: leave torch's default)."""
+    if n:
+        import torch
+        torch.set_num_threads(n)
+
+
+def training_printer(quiet: bool):
+    """A progress callback printing training steps, validations and checkpoints to stdout."""
+    def show(event):
+        if quiet:
+            return
+        kind = event["kind"]
+        if kind == "train" and event["step"] % 10 == 0:
+            print(f"step {event['step']}/{event['total_steps']}  loss {event['loss']:.5f}  lr {event['lr']:.2e}  "
+                  f"{event['elapsed_s'] / 60:.1f} min", flush=True)
+        elif kind == "val":
+            s = event["summary"]
+            print(f"validation @ {event['step']}: model {s['psnr']:.2f} dB, bicubic {s['bicubic']:.2f} dB, "
+                  f"gain {s['gain']:+.2f} dB (worst scale {s['min_gain']:+.2f})", flush=True)
+        elif kind == "checkpoint":
+            print(f"checkpoint @ {event['step']}: {event['path']}", flush=True)
+    return show

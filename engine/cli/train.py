@@ -1,4 +1,4 @@
-"""``savsr train``, ``savsr export-model`` and (from :mod:`.finetune_cmd`) ``savsr finetune``."""
+"""``savsr train`` and ``savsr export-model``."""
 from __future__ import annotations
 
 import json
@@ -6,28 +6,7 @@ import signal
 import threading
 from pathlib import Path
 
-
-def _threads(n):
-    if n:
-        import torch
-        torch.set_num_threads(n)
-
-
-def _printer(quiet: bool):
-    def show(event):
-        if quiet:
-            return
-        kind = event["kind"]
-        if kind == "train" and event["step"] % 10 == 0:
-            print(f"step {event['step']}/{event['total_steps']}  loss {event['loss']:.5f}  lr {event['lr']:.2e}  "
-                  f"{event['elapsed_s'] / 60:.1f} min", flush=True)
-        elif kind == "val":
-            s = event["summary"]
-            print(f"validation @ {event['step']}: model {s['psnr']:.2f} dB, bicubic {s['bicubic']:.2f} dB, "
-                  f"gain {s['gain']:+.2f} dB (worst scale {s['min_gain']:+.2f})", flush=True)
-        elif kind == "checkpoint":
-            print(f"checkpoint @ {event['step']}: {event['path']}", flush=True)
-    return show
+from .progress import set_threads, training_printer
 
 
 def register(sub):
@@ -52,13 +31,10 @@ def register(sub):
     p.add_argument("--name", help="model name stored in the file")
     p.set_defaults(func=run_export)
 
-    from . import finetune_cmd
-    finetune_cmd.register(sub)
-
 
 def run_train(args) -> int:
     from ..train import TrainConfig, export_model, open_run
-    _threads(args.threads)
+    set_threads(args.threads)
     config = None
     if args.config:
         config = TrainConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
@@ -67,7 +43,7 @@ def run_train(args) -> int:
         config.data = args.data or config.data
         config.val_data = args.val_data or config.val_data
     trainer = open_run(config, args.run_dir, device=args.device, total_steps=args.total_steps)
-    show = _printer(args.quiet)
+    show = training_printer(args.quiet)
 
     def progress(event):
         show(event)

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ..errors import SavsrError
-from ..job import CODECS, PRECISIONS, RenderJob
+from ..render.job import CODECS, PRECISIONS, RenderJob
 from .progress import ProgressBar, format_duration, format_speed, parse_time
 
 DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "prores": ".mov", "prores4444": ".mov", "ffv1": ".mkv"}
@@ -98,7 +98,7 @@ def _time(text: str | None, flag: str) -> float | None:
 
 def _default_output(job: RenderJob, sample: bool) -> str:
     """``<input>_savsr_<W>x<H>.<ext>`` next to the input (in the current folder for the sample)."""
-    from ..plan import plan
+    from ..render.plan import plan
     src = Path(job.input)
     folder = Path.cwd() if sample else src.parent
     if job.codec == "png":
@@ -169,7 +169,7 @@ def _interrupt_on_termination():
 
 def _kept(job: RenderJob) -> str:
     """What an interrupted render left for ``--resume``, in words ('' if nothing)."""
-    from ..workdir import ResumeError, WorkFolder
+    from ..render.workdir import ResumeError, WorkFolder
     try:
         manifest = WorkFolder(Path(job.output)).read()
     except ResumeError:
@@ -181,7 +181,7 @@ def _kept(job: RenderJob) -> str:
 
 
 def run(args) -> int:
-    from ..render import render
+    from ..render.renderer import render
     if args.segment_frames is not None and args.segment_frames < 1:
         raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
     job = build_job(args)

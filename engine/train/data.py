@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from ..errors import SavsrError
-from ..metrics import downsample, window_indices
+from ..frame_windows import window_indices
+from ..metrics import downsample
 from .degrade import Degradation
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import torch
 
-from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, window_indices
-from ..tiling import upscale_tiled
+from ..frame_windows import window_indices
+from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
+from ..render.tiling import upscale_tiled
 from .data import Clip
 from .degrade import CodecSpec, degrade_frames
 

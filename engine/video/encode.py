@@ -1,4 +1,4 @@
-"""Encoding RGB frames: video files (H.264/H.265/ProRes/FFV1 in MP4/MOV/MKV) and PNG sequences.
+"""Encoding RGB frames: video files (H.264/H.265/ProRes/DNxHR/FFV1 in MP4/MOV/MKV/MXF) and PNG sequences.
 
 Frames arrive as ``(3, H, W)`` float tensors in [0, 1] (or ``(H, W, 3)`` arrays) with their
 output timestamp. They are quantised to 8 or 16-bit RGB and converted to the output pixel format
@@ -37,8 +37,10 @@ def codec_options(codec: str, crf: int, preset: str) -> dict:
         return {"crf": str(crf), "preset": preset}
     if codec == "h265":
         return {"crf": str(crf), "preset": preset, "x265-params": "log-level=error", "tag:v": "hvc1"}
-    if codec.startswith("prores"):
+    if codec in formats.PRORES_PROFILES:
         return {"profile": formats.PRORES_PROFILES[codec], "vendor": "apl0"}
+    if codec in formats.DNXHR_PROFILES:
+        return {"profile": formats.DNXHR_PROFILES[codec]}
     if codec == "ffv1":
         return {"level": "3", "slicecrc": "1", "g": "1"}
     return {}

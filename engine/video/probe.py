@@ -79,6 +79,11 @@ class ClipInfo:
     declared_duration: float | None = None  # what the container's header says, if it says
     pts: tuple[int, ...] = field(default=(), repr=False, compare=False)
     synthetic_pts: bool = False  # the file has no timestamps (raw stream): ``pts`` are nominal
+    sample_aspect: Fraction = Fraction(1)  # a pixel's width over its height (1 when untagged)
+    field_order: str = "progressive"       # the stream's flag: progressive, tff, bff or unknown
+    timecode: str | None = None            # start timecode ``HH:MM:SS:FF`` (``;`` before FF: drop-frame)
+    deinterlace: str = ""                  # set on a deinterlaced view (:mod:`.interlace`): frame or field
+    top_field_first: bool = True           # the field order a deinterlaced view decodes with
 
     @property
     def has_audio(self) -> bool:
@@ -96,6 +101,11 @@ class ClipInfo:
     def display_size(self) -> tuple[int, int]:
         """``(width, height)`` as a player shows it, after rotation."""
         return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
+
+    @property
+    def display_aspect(self) -> Fraction:
+        """The picture's shape, width over height as stored (pixel aspect included, rotation not)."""
+        return Fraction(self.width, self.height) * self.sample_aspect
 
     @property
     def rgb_matrix(self) -> str:
@@ -239,6 +249,25 @@ def _rotation(frame, stream) -> int:
     return int(round(degrees)) % 360
 
 
+# AVFieldOrder: the order fields are shown in (TB: top coded first, bottom shown first)
+FIELD_ORDERS = {1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+
+
+def _sample_aspect(stream) -> Fraction:
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(sar) if sar and sar > 0 else Fraction(1)
+
+
+def _timecode(container, stream) -> str | None:
+    """The start timecode: the video stream's tag, a timecode track's (MOV ``tmcd``), or the file's."""
+    tagged = [stream.metadata] + [s.metadata for s in container.streams if s.type == "data"] + [container.metadata]
+    for tags in tagged:
+        for key, value in tags.items():
+            if key.lower() == "timecode" and value:
+                return str(value).strip()
+    return None
+
+
 def _timing(pts, last_duration, stream) -> tuple[float, Fraction, float]:
     """``(duration seconds, frame rate, fps)``; the last frame lasts its packet's duration."""
     tb = stream.time_base
@@ -268,6 +297,8 @@ def probe(path) -> ClipInfo:
         tb, index = stream.time_base, stream.index
         codec = cc.name
         declared = container.duration / 1_000_000 if container.duration else None
+        sar, timecode = _sample_aspect(stream), _timecode(container, stream)
+        field_order = FIELD_ORDERS.get(cc.field_order or 0, "unknown")
     if not pts:
         raise InputError(f"{path.name} has a video stream but no frames")
     frame = _first_frame(path, index)
@@ -285,4 +316,5 @@ def probe(path) -> ClipInfo:
         range=colour.name(colour.RANGES, frame.color_range),
         rotation=_rotation(frame, stream), vfr=vfr, interlaced=bool(frame.interlaced_frame),
         time_base=Fraction(tb), start_time=float(pts[0] * tb), audio=audio, subtitles=subtitles,
-        video_index=index, declared_duration=declared, pts=tuple(pts), synthetic_pts=synthetic)
+        video_index=index, declared_duration=declared, pts=tuple(pts), synthetic_pts=synthetic,
+        sample_aspect=sar, field_order=field_order, timecode=timecode)

@@ -1,12 +1,16 @@
-"""Short real clips for the video tests, cut from ../shared/data/basketballpass.
+"""Short real clips for the video tests, cut from the bundled sample (Big Buck Bunny, CC BY 3.0).
 
-Frames are real footage, area-downscaled to tiny sizes so the pipeline tests stay fast on two
-cores; clips are written with PyAV with an optional tone as audio, subtitles, rotation flag,
+``footage_dir()`` holds the sample's 75 frames as ``001.png``... (320x180 RGB), decoded once into a
+cache folder so that every test reads the same real frames without anything outside the repository.
+Frames are area-downscaled to tiny sizes so the pipeline tests stay fast on two cores; clips are written with PyAV with an optional tone as audio, subtitles, rotation flag,
 colour tags and explicit (possibly variable) timestamps.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -14,13 +18,40 @@ from pathlib import Path
 import av
 import numpy as np
 
-SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "basketballpass"
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample" / "big_buck_bunny_320x180.mp4"
+
+
+@lru_cache(maxsize=1)
+def footage_dir() -> Path:
+    """The bundled sample's frames as numbered PNGs, in a cache folder named after the sample's hash.
+
+    Written to a scratch folder and renamed into place, so test runs that start together never
+    read a half-written folder.
+    """
+    digest = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"savsr-test-footage-{digest}"
+    if folder.is_dir():
+        return folder
+    scratch = Path(tempfile.mkdtemp(prefix=f"{folder.name}-", dir=folder.parent))
+    with av.open(str(SAMPLE)) as src, av.open(str(scratch / "%03d.png"), "w", format="image2") as out:
+        stream = out.add_stream("png", rate=25)
+        stream.width, stream.height, stream.pix_fmt = src.streams.video[0].width, src.streams.video[0].height, "rgb24"
+        for frame in src.decode(video=0):
+            rgb = frame.reformat(format="rgb24", src_colorspace="itu709", src_color_range=1)
+            rgb.pts = None
+            out.mux(stream.encode(rgb))
+        out.mux(stream.encode(None))
+    try:
+        os.rename(scratch, folder)
+    except OSError:                      # another run got there first
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
 
 
 @lru_cache(maxsize=4)
 def footage(width: int, height: int, count: int) -> tuple[np.ndarray, ...]:
     """``count`` consecutive real frames, uint8 RGB ``(height, width, 3)``."""
-    names = sorted(SOURCE.glob("*.png"))[:count]
+    names = sorted(footage_dir().glob("*.png"))[:count]
     frames = []
     for name in names:
         with av.open(str(name)) as c:

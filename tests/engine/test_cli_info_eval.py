@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -12,7 +13,7 @@ from engine.cli import main
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def test_info_describes_streams_colour_and_rotation(data_dir, tmp_path, capsys):
+def test_info_describes_streams_colour_and_rotation(tmp_path, capsys):
     clip = make_clip(tmp_path / "phone.mov", count=3, rotation=90, tags=dict(colorspace=1, color_range=1))
     assert main(["info", str(clip)]) == 0
     out = capsys.readouterr().out
@@ -22,7 +23,7 @@ def test_info_describes_streams_colour_and_rotation(data_dir, tmp_path, capsys):
     assert "audio      #1 aac, 48000 Hz, stereo" in out
 
 
-def test_info_json(data_dir, tmp_path, capsys):
+def test_info_json(tmp_path, capsys):
     clip = make_clip(tmp_path / "a.mkv", count=2, subtitles=[(0, 0.04, "hi")])
     assert main(["info", str(clip), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
@@ -30,7 +31,7 @@ def test_info_json(data_dir, tmp_path, capsys):
     assert d["audio"][0]["codec"] == "aac" and len(d["subtitles"]) == 1 and "pts" not in d
 
 
-def test_info_says_when_a_file_is_cut_short(data_dir, tmp_path, capsys):
+def test_info_says_when_a_file_is_cut_short(tmp_path, capsys):
     whole = make_clip(tmp_path / "whole.mkv", count=60)          # 2.4 s
     data = whole.read_bytes()
     cut = tmp_path / "cut.mkv"
@@ -50,8 +51,16 @@ def test_info_on_a_bad_file(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("savsr: error: cannot read x.mp4")
 
 
-def test_eval_prints_model_and_bicubic_per_scale(small_model_file, data_dir, capsys):
-    clip = data_dir / "vimeo_septuplet" / "00001" / "0001"
+def septuplet(footage_dir, folder):
+    """Seven real frames in a folder, laid out like one Vimeo-90K septuplet."""
+    folder.mkdir()
+    for i, frame in enumerate(sorted(footage_dir.glob("*.png"))[:7], 1):
+        shutil.copy(frame, folder / f"im{i}.png")
+    return folder
+
+
+def test_eval_prints_model_and_bicubic_per_scale(small_model_file, footage_dir, tmp_path, capsys):
+    clip = septuplet(footage_dir, tmp_path / "0001")
     rc = main(["eval", str(clip), "--scales", "2", "1.5x3", "--model", str(small_model_file),
                "--device", "cpu", "--max-frames", "2", "--crop", "40x40"])
     assert rc == 0
@@ -63,11 +72,11 @@ def test_eval_prints_model_and_bicubic_per_scale(small_model_file, data_dir, cap
     assert 25 < bicubic < 60  # a real PSNR in dB for x2 bicubic on real footage
 
 
-def test_eval_json_matches_the_protocol_functions(small_model_file, data_dir, capsys):
+def test_eval_json_matches_the_protocol_functions(small_model_file, footage_dir, tmp_path, capsys):
     import torch
     from engine.evaluation import load_clip
     from engine.metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
-    clip = data_dir / "vimeo_septuplet" / "00001" / "0001"
+    clip = septuplet(footage_dir, tmp_path / "0001")
     assert main(["eval", str(clip), "--scales", "2.5x2", "--model", str(small_model_file), "--device", "cpu",
                  "--max-frames", "1", "--crop", "40x30", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)["results"][0]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def clip(data_dir, tmp_path_factory):
+def clip(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("cli") / "in clip é.mp4", count=4)
 
 
@@ -28,7 +28,7 @@ def test_upscale_writes_the_file_and_says_where(clip, small_model_file, tmp_path
     assert (info.width, info.height, info.frame_count) == (64, 36, 4)
 
 
-def test_default_output_name_next_to_the_input(small_model_file, data_dir, tmp_path, capsys):
+def test_default_output_name_next_to_the_input(small_model_file, tmp_path, capsys):
     src = make_clip(tmp_path / "take1.mov", count=2)
     assert main(["upscale", str(src), "--size", "64x48", "--model", str(small_model_file), "-q"]) == 0
     assert (tmp_path / "take1_savsr_64x48.mov").is_file()
@@ -77,9 +77,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_gives_one_line_and_leaves_nothing(case, clip, small_model_file, data_dir, tmp_path, capsys):
+def test_bad_input_gives_one_line_and_leaves_nothing(case, clip, small_model_file, footage_dir, tmp_path, capsys):
     make_input, extra, message = CASES[case]
-    src = make_input(tmp_path, clip, data_dir)
+    src = make_input(tmp_path, clip, footage_dir)
     before = file_hash(src) if src.is_file() else None
     extra = [a.replace("{tmp}", str(tmp_path)).replace("{input}", str(src)) for a in extra]
     argv = ["upscale", str(src), "--model", str(small_model_file), "--device", "cpu"]
@@ -110,7 +110,7 @@ def test_bundled_sample_at_an_asymmetric_scale(small_model_file, tmp_path, monke
     assert (info.width, info.height, info.frame_count, info.matrix) == (640, 270, 1, "bt709")
 
 
-def test_terminating_the_command_before_a_segment_is_finished_leaves_nothing(small_model_file, data_dir, tmp_path):
+def test_terminating_the_command_before_a_segment_is_finished_leaves_nothing(small_model_file, tmp_path):
     import os
     import signal
     import subprocess

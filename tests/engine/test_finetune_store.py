@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from engine import SAVSR, SAVSRConfig, save_model
-from engine.finetune_checks import FootageFacts, check_request
-from engine.finetune_store import LibraryError, ModelLibrary, RunStore, safe_name
+from engine.train.finetune_checks import FootageFacts, check_request
+from engine.train.finetune_store import LibraryError, ModelLibrary, RunStore, safe_name
 
 TINY = SAVSRConfig(num_feat=16, w1_num_block=1, w2_num_block=1, n_resgroups=1, n_resblocks=1)
 
@@ -76,7 +76,7 @@ def test_guard_rails_explain_short_small_footage_and_low_disk(tmp_path, monkeypa
     assert "b.mp4 is too short: 2 frame(s)" in text
     assert "s.mp4 is too small for the chosen scale" in text and "needs 80 pixels" in text
     assert check_request([], patch=32, scale_high=2.0, holdout=0.1, out_folder=tmp_path)[0].startswith("Add at least")
-    import engine.finetune_checks as checks
+    import engine.train.finetune_checks as checks
     monkeypatch.setattr(checks, "free_bytes", lambda _folder: 50 * 2**20)
     [msg] = check_request([ok], patch=32, scale_high=2.5, holdout=0.1, out_folder=tmp_path)
     assert msg.startswith("Low disk space: 50 MB free")

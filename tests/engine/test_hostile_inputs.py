@@ -41,7 +41,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from clipmaker import (SOURCE, decoded_frames, file_hash, footage, make_clip, video_timestamps, write_audio_only,
+from clipmaker import (decoded_frames, file_hash, footage, footage_dir, make_clip, video_timestamps, write_audio_only,
                        write_no_frames, write_random_bytes)
 from engine.cli import main
 from engine.video import probe, read_frames
@@ -82,7 +82,7 @@ def _audio_only(d):
 
 def _image(name):
     def make(d):
-        shutil.copy(SOURCE / "001.png", d / name)
+        shutil.copy(footage_dir() / "001.png", d / name)
         return d / name, []
     return make
 
@@ -204,7 +204,7 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
-def test_refused_with_one_line_and_nothing_touched(case, small_model_file, data_dir, tmp_path, capsys):
+def test_refused_with_one_line_and_nothing_touched(case, small_model_file, tmp_path, capsys):
     make, message = REFUSED[case]
     src, extra = make(tmp_path)
     before, src_hash = tree(tmp_path), file_hash(src)
@@ -364,7 +364,7 @@ def _resized(rgb, width, height):
 
 
 @pytest.mark.parametrize("case", list(ODD))
-def test_odd_but_valid_input_renders(case, small_model_file, data_dir, tmp_path, capsys):
+def test_odd_but_valid_input_renders(case, small_model_file, tmp_path, capsys):
     odd = ODD[case]
     src = odd.make(tmp_path)
     out = tmp_path / odd.out

@@ -9,15 +9,15 @@ import torch
 from clipmaker import file_hash, make_clip
 from engine.checkpoint import load_model
 from engine.cli import main
-from engine.job import RenderJob
-from engine.memory import GB, MemoryRefused, check_memory, estimate_render_bytes
-from engine.plan import plan
+from engine.render.job import RenderJob
+from engine.render.memory import GB, MemoryRefused, check_memory, estimate_render_bytes
+from engine.render.plan import plan
 
 CPU = torch.device("cpu")
 
 
 @pytest.fixture(scope="module")
-def clip720(data_dir, tmp_path_factory):
+def clip720(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("big") / "take.mp4", count=2, size=(1280, 720))
 
 
@@ -56,8 +56,8 @@ def test_a_render_that_fits_is_not_refused(clip720, model, tmp_path):
 
 
 def test_the_cli_refuses_before_rendering(clip720, small_model_file, tmp_path, capsys, monkeypatch):
-    import engine.memory
-    monkeypatch.setattr(engine.memory, "available_memory", lambda: 3 * GB)
+    import engine.render.memory
+    monkeypatch.setattr(engine.render.memory, "available_memory", lambda: 3 * GB)
     before = file_hash(clip720)
     out = tmp_path / "huge.mp4"
     rc = main(["upscale", str(clip720), "-o", str(out), "--scale", "4", "--model", str(small_model_file),

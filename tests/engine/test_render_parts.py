@@ -7,12 +7,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from engine import control as control_mod
-from engine.control import ProgressMeter, RenderCancelled, RenderControl
-from engine.inference import OutOfMemory, Upscaler
-from engine.metrics import window_indices
-from engine.tiling import auto_tile, estimate_bytes, spans, upscale_tiled
-from engine.windows import context_range, sliding_windows
+from engine.render import control as control_mod
+from engine.render.control import ProgressMeter, RenderCancelled, RenderControl
+from engine.render.inference import OutOfMemory, Upscaler
+from engine.frame_windows import window_indices
+from engine.render.tiling import auto_tile, estimate_bytes, spans, upscale_tiled
+from engine.frame_windows import context_range, sliding_windows
 
 
 class Resampler(torch.nn.Module):
@@ -144,7 +144,7 @@ def test_progress_is_throttled_and_ends_with_the_total(monkeypatch):
 
 
 def test_prefetch_keeps_order_raises_worker_errors_and_closes_its_source():
-    from engine.prefetch import prefetch
+    from engine.render.prefetch import prefetch
     assert list(prefetch(iter(range(20)), depth=2)) == list(range(20))
 
     def broken():
@@ -172,7 +172,7 @@ def test_prefetch_keeps_order_raises_worker_errors_and_closes_its_source():
 
 
 def test_background_calls_run_in_order_and_report_errors():
-    from engine.prefetch import BackgroundCalls
+    from engine.render.prefetch import BackgroundCalls
     seen = []
     calls = BackgroundCalls(seen.append)
     for i in range(10):

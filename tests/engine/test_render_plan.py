@@ -6,18 +6,18 @@ from fractions import Fraction
 import pytest
 
 from clipmaker import make_clip
-from engine.job import RenderJob
-from engine.plan import PlanError, plan
+from engine.render.job import RenderJob
+from engine.render.plan import PlanError, plan
 from engine.video import probe
 
 
 @pytest.fixture(scope="module")
-def clip(data_dir, tmp_path_factory):
+def clip(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("plan") / "in.mp4", count=6, size=(64, 48))
 
 
 @pytest.fixture(scope="module")
-def rotated(data_dir, tmp_path_factory):
+def rotated(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("plan") / "rot.mp4", count=3, size=(64, 48), rotation=90)
 
 
@@ -128,6 +128,6 @@ def test_plan_without_output_checks_for_previews(clip):
     assert p.out_size == (128, 96)
 
 
-def test_vfr_note(data_dir, tmp_path):
+def test_vfr_note(tmp_path):
     clip = make_clip(tmp_path / "vfr.mp4", count=4, pts=[0, 1, 5, 6], time_base=Fraction(1, 25))
     assert any("variable frame rate" in n for n in plan(job(clip, tmp_path / "o.mp4")).notes)

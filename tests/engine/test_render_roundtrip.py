@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from clipmaker import audio_duration, decoded_frames, make_clip, video_timestamps
-from engine.control import RenderCancelled, RenderControl
-from engine.job import RenderJob
-from engine.render import render
+from engine.render.control import RenderCancelled, RenderControl
+from engine.render.job import RenderJob
+from engine.render.renderer import render
 from engine.video import probe, read_frames
 
 BT709 = dict(colorspace=1, color_primaries=1, color_trc=1, color_range=1)
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def clips(data_dir, tmp_path_factory):
+def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("clips")
     return dict(
         plain=make_clip(d / "plain.mp4", count=5),
@@ -92,7 +92,7 @@ def test_range_render_starts_at_zero_with_trimmed_audio(clips, small_model_file,
 
 
 @pytest.mark.parametrize("count", [1, 2, 3])
-def test_clips_shorter_than_a_window(small_model_file, data_dir, tmp_path, count):
+def test_clips_shorter_than_a_window(small_model_file, tmp_path, count):
     src = make_clip(tmp_path / "short.mp4", count=count)
     out = tmp_path / "short_x2.mp4"
     result, _ = run(src, out, small_model_file)
@@ -129,7 +129,7 @@ def test_output_matches_the_network_on_the_decoded_frames(clips, small_model_fil
     """The rendered middle frame is the network's output for its window (up to the codec)."""
     import torch
     from engine.checkpoint import load_model
-    from engine.metrics import window_indices
+    from engine.frame_windows import window_indices
     out = tmp_path / "exact.mkv"
     run(clips["plain"], out, small_model_file, codec="ffv1", pix_fmt="yuv444p")
     frames = read_frames(clips["plain"], range(5))
@@ -153,7 +153,7 @@ def test_cancel_leaves_no_file(clips, small_model_file, tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_failure_mid_render_leaves_no_file(small_model_file, data_dir, tmp_path):
+def test_failure_mid_render_leaves_no_file(small_model_file, tmp_path):
     src = make_clip(tmp_path / "src.mp4", count=6, size=(64, 48))
     data = bytearray(src.read_bytes())
     for k in range(len(data) // 3, len(data) * 2 // 3, 7):
@@ -167,7 +167,7 @@ def test_failure_mid_render_leaves_no_file(small_model_file, data_dir, tmp_path)
 
 
 def test_disk_full_fails_with_a_message_and_leaves_nothing(clips, small_model_file, tmp_path, monkeypatch):
-    from engine.render import RenderError
+    from engine.render.renderer import RenderError
     from engine.video.encode import VideoWriter
     real_write = VideoWriter.write
 
@@ -182,7 +182,7 @@ def test_disk_full_fails_with_a_message_and_leaves_nothing(clips, small_model_fi
     assert leftovers(tmp_path) == []
 
 
-def test_raw_stream_without_timestamps(small_model_file, data_dir, tmp_path):
+def test_raw_stream_without_timestamps(small_model_file, tmp_path):
     import av
     from clipmaker import footage
     raw = tmp_path / "camera.h264"
@@ -215,7 +215,7 @@ def test_cuda_render_matches_the_cpu_render(clips, small_model_file, tmp_path, p
     assert max(np.abs(x - y).mean() for x, y in zip(a, b)) < tolerance
 
 
-def test_range_deep_in_a_clip_uses_real_neighbours_and_its_audio(small_model_file, data_dir, tmp_path):
+def test_range_deep_in_a_clip_uses_real_neighbours_and_its_audio(small_model_file, tmp_path):
     src = make_clip(tmp_path / "long.mp4", count=75)  # 3 s
     out = tmp_path / "cut.mkv"
     result, _ = run(src, out, small_model_file, start=2.48, end=2.56, codec="ffv1", pix_fmt="yuv444p")

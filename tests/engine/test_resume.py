@@ -22,10 +22,10 @@ import pytest
 
 from clipmaker import file_hash, make_clip
 from engine.cli import main
-from engine.control import RenderCancelled, RenderControl, RenderStopped
-from engine.job import RenderJob
-from engine.render import RenderError, render
-from engine.workdir import ResumeError, WorkFolder, work_path
+from engine.render.control import RenderCancelled, RenderControl, RenderStopped
+from engine.render.job import RenderJob
+from engine.render.renderer import RenderError, render
+from engine.render.workdir import ResumeError, WorkFolder, work_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEGMENT = 4
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def source(data_dir, tmp_path_factory):
+def source(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("resume") / "take 1 é.mp4", count=18, size=(48, 32))
 
 
@@ -74,7 +74,7 @@ ENV = dict(os.environ, OMP_NUM_THREADS="1")
 
 
 @pytest.fixture(scope="module")
-def long_source(data_dir, tmp_path_factory):
+def long_source(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("long") / "long take.mp4", count=40, size=(48, 32))
 
 
@@ -272,7 +272,7 @@ def test_output_folder_removed_during_a_render(source, small_model_file, tmp_pat
 
 def test_killed_while_joining_resumes_without_rendering_again(source, small_model_file, reference, tmp_path,
                                                               monkeypatch):
-    import engine.render as engine_render
+    import engine.render.renderer as engine_render
     real_join = engine_render.join
 
     def killed(*args):

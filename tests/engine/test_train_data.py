@@ -18,12 +18,12 @@ def test_a_vimeo_tree_gives_one_clip_per_septuplet_and_exclusions_apply(data_dir
     assert "blackswan" not in names and "goat" not in names and "camel" in names
 
 
-def test_a_video_file_is_a_clip(data_dir, tmp_path):
-    src = load_clip(data_dir / "basketballpass", max_frames=8)
+def test_a_video_file_is_a_clip(footage_dir, tmp_path):
+    src = load_clip(footage_dir, max_frames=8)
     path = tmp_path / "clip ü.mkv"
     with av.open(str(path), "w") as out:
         stream = out.add_stream("ffv1", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 416, 240, "bgr0"
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "bgr0"
         for f in src.frames:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f.permute(1, 2, 0).numpy()), format="rgb24")
             for packet in stream.encode(frame):
@@ -31,12 +31,12 @@ def test_a_video_file_is_a_clip(data_dir, tmp_path):
         for packet in stream.encode():
             out.mux(packet)
     clip = load_clip(path)
-    assert clip.frames.shape == (8, 3, 240, 416)
+    assert clip.frames.shape == (8, 3, 180, 320)
     assert (clip.frames.float() - src.frames.float()).abs().mean() < 2.0
 
 
-def test_batches_have_the_drawn_asymmetric_scale(data_dir):
-    clip = load_clip(data_dir / "basketballpass", max_frames=20)
+def test_batches_have_the_drawn_asymmetric_scale(footage_dir):
+    clip = load_clip(footage_dir, max_frames=20)
     sampler = BatchSampler([clip], ScaleRange(1.0, 4.0), patch=16, batch=3)
     gen = torch.Generator().manual_seed(3)
     for step in range(6):
@@ -54,7 +54,7 @@ def test_integer_scales_first():
     assert all(s_h == s_w and s_h in (1, 2, 3, 4) for s_h, s_w in early)
 
 
-def test_frames_too_small_for_the_scale_are_refused(data_dir):
-    clip = load_clip(data_dir / "basketballpass", max_frames=7)
+def test_frames_too_small_for_the_scale_are_refused(footage_dir):
+    clip = load_clip(footage_dir, max_frames=7)
     with pytest.raises(DataError, match="smaller than"):
         BatchSampler([clip], ScaleRange(1.0, 8.0), patch=64, batch=2)

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def footage(data_dir, tmp_path_factory):
+def footage(footage_dir, tmp_path_factory):
     """A short real clip: 12 frames of BasketballPass cut to 96x128 (the fine-tune reads it whole)."""
     from engine.train import load_clip
     import av
-    clip = load_clip(data_dir / "basketballpass", max_frames=12)
+    clip = load_clip(footage_dir, max_frames=12)
     folder = tmp_path_factory.mktemp("footage") / "court"
     folder.mkdir()
     for i, f in enumerate(clip.frames[:, :, 60:156, 120:248]):

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def clip(data_dir):
-    return load_clip(data_dir / "basketballpass", max_frames=9)
+def clip(footage_dir):
+    return load_clip(footage_dir, max_frames=9)
 
 
 def tiny_config(**kw) -> TrainConfig:
@@ -63,10 +63,10 @@ def test_checkpoint_resume_continues_at_the_same_step_and_learning_rate(clip, tm
         assert torch.allclose(a, b, atol=1e-6), name
 
 
-def test_a_run_folder_resumes_and_exports_a_loadable_model(clip, data_dir, tmp_path):
+def test_a_run_folder_resumes_and_exports_a_loadable_model(clip, footage_dir, tmp_path):
     run = tmp_path / "run"
-    config = tiny_config(data=[str(data_dir / "basketballpass")], exclude=[], max_frames=9, total_steps=4,
-                         val_data=[str(data_dir / "basketballpass")], val_frames=1, val_crop=48,
+    config = tiny_config(data=[str(footage_dir)], exclude=[], max_frames=9, total_steps=4,
+                         val_data=[str(footage_dir)], val_frames=1, val_crop=48,
                          val_scales=[[2.0, 2.0]])
     first = open_run(config, run, device="cpu")
     first.run(steps=2)

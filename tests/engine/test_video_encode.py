@@ -33,7 +33,7 @@ def _write(path, fmt, codec, pix_fmt, times=None, rotation=0, tags=TAGS709, size
     ("mov", "mov", "prores4444", "yuv444p10le", "yuv444p12le"),  # the ProRes decoder gives 12 bits
     ("matroska", "mkv", "ffv1", "yuv444p10le", "yuv444p10le"),
 ])
-def test_writer_keeps_size_tags_depth_and_pixels(fmt, ext, codec, pix_fmt, decoded, data_dir, tmp_path):
+def test_writer_keeps_size_tags_depth_and_pixels(fmt, ext, codec, pix_fmt, decoded, tmp_path):
     path = tmp_path / f"out.{ext}"
     frames = _write(path, fmt, codec, pix_fmt)
     info = probe(path)
@@ -45,7 +45,7 @@ def test_writer_keeps_size_tags_depth_and_pixels(fmt, ext, codec, pix_fmt, decod
 
 
 @pytest.mark.parametrize("fmt, ext", [("mp4", "mp4"), ("mov", "mov"), ("matroska", "mkv")])
-def test_writer_keeps_variable_timestamps_and_rotation(fmt, ext, data_dir, tmp_path):
+def test_writer_keeps_variable_timestamps_and_rotation(fmt, ext, tmp_path):
     path = tmp_path / f"vfr.{ext}"
     _write(path, fmt, "h264", "yuv420p", times=[0, 3, 4, 9], rotation=270)
     info = probe(path)
@@ -53,7 +53,7 @@ def test_writer_keeps_variable_timestamps_and_rotation(fmt, ext, data_dir, tmp_p
     assert [info.frame_time(i) for i in range(4)] == pytest.approx([0, 0.1, 4 / 30, 0.3], abs=1e-3)
 
 
-def test_writer_full_range_tag(data_dir, tmp_path):
+def test_writer_full_range_tag(tmp_path):
     path = tmp_path / "pc.mkv"
     _write(path, "matroska", "ffv1", "yuv444p", tags=dict(TAGS709, range="pc"))
     assert probe(path).range == "pc"
@@ -65,7 +65,7 @@ def test_quantise_rounds_and_clips():
     assert quantise(x, 16).dtype == np.uint16 and quantise(x, 16)[0, 0, 2] == 65535
 
 
-def test_png_writer_writes_numbered_16_bit_frames_and_vfr_timestamps(data_dir, tmp_path):
+def test_png_writer_writes_numbered_16_bit_frames_and_vfr_timestamps(tmp_path):
     writer = PngSequenceWriter(tmp_path, (64, 48), "rgb48be")
     for i, frame in enumerate(footage(64, 48, 3)):
         writer.write(frame.astype(np.float32) / 255, i * 0.1)
@@ -77,7 +77,7 @@ def test_png_writer_writes_numbered_16_bit_frames_and_vfr_timestamps(data_dir, t
     assert (tmp_path / "timestamps.txt").read_text().splitlines()[1:] == ["0.000", "100.000", "200.000"]
 
 
-def test_muxer_acceptance_is_asked_of_ffmpeg(data_dir, tmp_path):
+def test_muxer_acceptance_is_asked_of_ffmpeg(tmp_path):
     clip = make_clip(tmp_path / "opus.mkv", count=2, audio="libopus", subtitles=[(0, 0.05, "hi")])
     with av.open(str(clip)) as c:
         audio, subs = c.streams.audio[0], c.streams.subtitles[0]

@@ -16,7 +16,7 @@ BT709 = dict(colorspace=1, color_primaries=1, color_trc=1, color_range=1)
 
 
 @pytest.fixture(scope="module")
-def clips(data_dir, tmp_path_factory):
+def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("probe")
     return {
         "cfr": make_clip(d / "cfr.mp4", count=6, size=(64, 48)),
@@ -119,14 +119,14 @@ def _write_truncated(path, clips):
     ("no_frames", "has no video frames"),
     ("truncated", "damaged or incomplete"),
 ])
-def test_probe_refuses_bad_input_with_a_message(case, message, clips, data_dir, tmp_path):
+def test_probe_refuses_bad_input_with_a_message(case, message, clips, footage_dir, tmp_path):
     path = {
         "missing": lambda: tmp_path / "nope.mp4",
         "folder": lambda: tmp_path,
         "empty": lambda: (tmp_path / "empty.mp4").open("w").close() or tmp_path / "empty.mp4",
         "random": lambda: write_random_bytes(tmp_path / "random.mp4", 4096, seed=0),
         "audio": lambda: write_audio_only(tmp_path / "audio.m4a"),
-        "image": lambda: data_dir / "basketballpass" / "001.png",
+        "image": lambda: footage_dir / "001.png",
         "no_frames": lambda: write_no_frames(tmp_path / "none.mkv", audio=True),
         "truncated": lambda: _write_truncated(tmp_path / "cut.mp4", clips),
     }[case]()

@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import SavsrError
+from ..errors import SavsrError
 
 
 class RenderCancelled(SavsrError):

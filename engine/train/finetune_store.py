@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import SavsrError
-from .resources import default_model_path
+from ..errors import SavsrError
+from ..resources import default_model_path
 
 MODEL_SUFFIX = ".safetensors"
 RUN_VERSION = 1
@@ -65,7 +65,7 @@ def read_metadata(path) -> dict:
                 return json.loads((f.metadata() or {}).get("metadata", "{}"))
         except Exception as exc:  # safetensors raises several error types for a bad header
             raise LibraryError(f"cannot read {path.name} ({exc})") from None
-    from .checkpoint import read_checkpoint
+    from ..checkpoint import read_checkpoint
     return read_checkpoint(path)[2]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 
-from .errors import SavsrError
+from ..errors import SavsrError
 from .tiling import OVERLAP, estimate_bytes
 
 GB = 1 << 30

@@ -13,11 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .devices import autocast_dtype, resolve_device
-from .errors import SavsrError
+from ..devices import autocast_dtype, resolve_device
+from ..errors import SavsrError
 from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
-from .video import ClipInfo, probe
-from .video import formats
+from ..video import ClipInfo, probe
+from ..video import formats
 
 MAX_OUTPUT_SIDE = 16384   # larger frames are refused (encoders and players give up before this)
 MIN_TILE = 32

@@ -12,8 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SavsrError
-from .train.data import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from ..errors import SavsrError
+from .data import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 MIN_FRAMES = 3          # two to train on, one held out for validation
 DISK_MARGIN = 200 * 2**20
@@ -51,7 +51,7 @@ def footage_facts(path) -> FootageFacts:
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise SavsrError(f"{path.name} is not a video clip or frame folder "
                          f"(video files: {', '.join(sorted(VIDEO_SUFFIXES))})")
-    from .video import probe
+    from ..video import probe
     info = probe(path)
     return FootageFacts(str(path), path.name, info.frame_count, info.width, info.height)
 

@@ -1,8 +1,8 @@
 """Fine-tuning on several GPUs of one workstation: DistributedDataParallel under ``torchrun``.
 
-``launch(args, nproc)`` starts ``torchrun --standalone --nproc-per-node N -m engine.distributed
-ARGS`` (ARGS are ``savsr finetune``'s own arguments); each process runs :func:`main`, which
-joins the process group (NCCL on CUDA, Gloo on the CPU), trains on its own GPU
+:func:`engine.cli.torchrun_entry.launch` starts ``torchrun --standalone --nproc-per-node N -m
+engine.cli.torchrun_entry ARGS`` (ARGS are ``savsr finetune``'s own arguments); each process calls
+:func:`finetune_ddp`, which joins the process group (NCCL on CUDA, Gloo on the CPU), trains on its own GPU
 (``cuda:LOCAL_RANK``) with its own data stream (the loop seeds it with ``seed + rank``) and
 averages gradients through DDP. Every rank stops at the same step: after each step the ranks
 agree (one all-reduce of a flag) whether the time budget is spent or a stop was asked.
@@ -24,13 +24,13 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from .checkpoint import read_checkpoint, save_model
-from .errors import SavsrError
-from .train.config import TrainConfig
-from .train.data import find_clips
-from .train.finetune import FinetuneSettings, base_and_output, train_state_path
-from .train.loop import Trainer
-from .train.validate import summary, validate
+from ..checkpoint import read_checkpoint, save_model
+from ..errors import SavsrError
+from .config import TrainConfig
+from .data import find_clips
+from .finetune import FinetuneSettings, base_and_output, train_state_path
+from .loop import Trainer
+from .validate import summary, validate
 
 
 class DDPTrainer(Trainer):
@@ -136,77 +136,3 @@ def _read_log(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _parse(argv: list[str]):
-    """``savsr finetune``'s own argument parser, so both entry points accept the same options."""
-    import argparse
-    from .cli import finetune_cmd
-    parser = argparse.ArgumentParser(prog="savsr finetune (distributed)")
-    finetune_cmd.register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["finetune", *argv])
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of each ``torchrun`` process."""
-    import signal
-    from .cli.evaluate import parse_scale
-    from .cli.train import _printer
-    args = _parse(sys.argv[1:] if argv is None else argv)
-    asked = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):     # stop at the next step on every rank, with a checkpoint
-        signal.signal(sig, lambda *_: asked.set())
-    dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-    try:
-        settings = FinetuneSettings(scales=[[h, w] for w, h in map(parse_scale, args.scales)],
-                                    scale_range=tuple(args.scale_range) if args.scale_range else None,
-                                    lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                    bn_eval=args.freeze_batchnorm)
-        res = finetune_ddp(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
-                           settings=settings, progress=_printer(args.quiet), asked=asked, resume=args.resume)
-    except SavsrError as exc:
-        print(f"savsr: error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        dist.destroy_process_group()
-    if res is not None:
-        b, a = summary(res["before"]), summary(res["after"])
-        print(f"{res['step']} steps ({res['stopped']}) on {os.environ.get('WORLD_SIZE', '1')} processes; held-out "
-              f"frames: before {b.get('psnr', float('nan')):.2f} dB, after {a.get('psnr', float('nan')):.2f} dB "
-              f"({res['gain_db'] if res['gain_db'] is not None else float('nan'):+.2f} dB)\nmodel: {res['model']}")
-    return 0
-
-
-def finetune_argv(args) -> list[str]:
-    """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
-    out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
-           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout)]
-    if args.minutes is not None:
-        out += ["--minutes", repr(args.minutes)]
-    if args.steps is not None:
-        out += ["--steps", str(args.steps)]
-    if args.base:
-        out += ["--base", args.base]
-    if args.scale_range:
-        out += ["--scale-range", *map(repr, args.scale_range)]
-    out += [flag for flag, on in (("--freeze-batchnorm", args.freeze_batchnorm), ("--resume", args.resume),
-                                  ("--quiet", args.quiet)) if on]
-    return out
-
-
-def launch(argv: list[str], nproc: int) -> int:
-    """Run ``savsr finetune ARGS`` as ``nproc`` processes under torchrun; returns its exit code.
-    ``argv`` must not contain ``--nproc``."""
-    if nproc < 1:
-        raise SavsrError("--nproc must be at least 1")
-    if torch.cuda.is_available() and nproc > torch.cuda.device_count():
-        raise SavsrError(f"--nproc {nproc} asks for more processes than the {torch.cuda.device_count()} GPU(s) here")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-           "-m", "engine.distributed", *argv]
-    root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.call(cmd, env=env)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

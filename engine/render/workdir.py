@@ -15,7 +15,7 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import SavsrError
+from ..errors import SavsrError
 
 MANIFEST = "manifest.json"
 LOCK = "lock"

@@ -1,7 +1,7 @@
 """Streaming 7-frame windows with BasicSR reflection at the clip's ends.
 
 Only the frames a window can reach are held (``2 * half + 1`` at most), whatever the clip's
-length. Windows near the clip's ends reflect into the clip (``engine.metrics.window_indices``),
+length. Windows near the clip's ends reflect into the clip (:func:`window_indices`),
 also for clips shorter than a window; a range inside the clip uses its real neighbours.
 """
 from __future__ import annotations
@@ -10,7 +10,21 @@ from typing import Iterable, Iterator
 
 import torch
 
-from .metrics import window_indices
+
+
+def reflect_index(j: int, n: int) -> int:
+    """BasicSR reflection of a frame index into ``0 .. n-1``, repeated until it lands inside."""
+    if n == 1:
+        return 0
+    while j < 0 or j > n - 1:
+        j = -j if j < 0 else 2 * (n - 1) - j
+    return j
+
+
+def window_indices(i: int, n: int, num_frame: int = 7) -> list[int]:
+    """Frame indices of the window centred on frame ``i`` of an ``n``-frame clip."""
+    half = num_frame // 2
+    return [reflect_index(j, n) for j in range(i - half, i + half + 1)]
 
 
 def context_range(first: int, stop: int, n: int, num_frame: int = 7) -> tuple[int, int]:

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MIN_SCALE, MAX_SCALE = 1.0, 4.0
-CODECS = ("h264", "h265", "prores", "prores4444", "ffv1", "png")
+CODECS = ("h264", "h265", "prores", "prores4444", "ffv1", "png", "prores-proxy", "prores-lt", "prores-422",
+          "dnxhr-lb", "dnxhr-sq", "dnxhr-hq", "dnxhr-hqx", "dnxhr-444")
+DEINTERLACE = ("auto", "off", "field", "frame")
 PRECISIONS = ("fp32", "fp16", "bf16")
 
 
@@ -23,6 +25,10 @@ class RenderJob:
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
     ``model=None`` means the bundled default model. ``tile=0`` means choose automatically.
     ``overwrite=False`` refuses to replace an existing output file.
+    ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from
+    50i) or frame (25p from 50i). ``pixel_aspect``: the input's pixel shape when its tag is missing
+    or wrong (a preset name from :mod:`engine.video.aspect` or ``"N:M"``). ``square_pixels``: a
+    non-square source is made square, with factors in display terms (off: pixels keep their shape).
     """
 
     input: str
@@ -41,6 +47,9 @@ class RenderJob:
     precision: str = "fp32"
     tile: int = 0
     overwrite: bool = True
+    deinterlace: str = "auto"
+    pixel_aspect: str | None = None
+    square_pixels: bool = True
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict:

@@ -1,8 +1,8 @@
 """The renderer: ``render(job) -> RenderResult``, one clip in, one upscaled clip out.
 
 Frames stream from the decoder through 7-frame windows and the network into the encoder, which
-writes the output in segments in a work folder next to it (:mod:`engine.workdir`,
-:mod:`engine.segments`). When every segment is done they are joined with the audio and
+writes the output in segments in a work folder next to it (:mod:`engine.render.workdir`,
+:mod:`engine.render.segments`). When every segment is done they are joined with the audio and
 subtitles, and the finished file is renamed into place, so nothing half-written ever appears at
 the output path. A render that dies (a crash, a kill, a full disk, Ctrl+C) leaves its finished
 segments; ``resume=True`` continues from them. No Qt here: the GUI wraps this in a worker thread.
@@ -16,18 +16,18 @@ from typing import Callable
 import av
 import torch
 
-from .checkpoint import load_model, model_file
+from ..checkpoint import load_model, model_file
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
-from .devices import autocast_dtype, resolve_device
-from .errors import SavsrError
+from ..devices import autocast_dtype, resolve_device
+from ..errors import SavsrError
 from .inference import Upscaler
 from .job import RenderJob
 from .memory import check_memory
 from .plan import plan
 from .prefetch import BackgroundCalls, prefetch
 from .segments import SegmentWriter, default_segment_frames, join, move_into_place
-from .video import iter_frames, probe
-from .windows import context_range, sliding_windows
+from ..video import iter_frames, probe
+from ..frame_windows import context_range, sliding_windows
 from .workdir import open_work
 
 __all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped", "render"]

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-from .errors import SavsrError
+from ..errors import SavsrError
 from .memory import free_memory
 from .tiling import OVERLAP, auto_tile, upscale_tiled
 

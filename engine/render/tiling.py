@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .metrics import scale_step
+from ..scale import scale_step
 
 OVERLAP = 16            # LR pixels of context around each tile
 SAFETY = 1.6            # headroom over the measured activation size

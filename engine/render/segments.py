@@ -15,9 +15,9 @@ from pathlib import Path
 
 import av
 
-from .video import formats
-from .video.encode import PngSequenceWriter, VideoWriter, write_timestamps
-from .video.passthrough import StreamCopier
+from ..video import formats
+from ..video.encode import PngSequenceWriter, VideoWriter, write_timestamps
+from ..video.passthrough import StreamCopier
 
 SEGMENT_SECONDS = 2.0  # of video per segment: the most a crash can cost
 MIN_SEGMENT, MAX_SEGMENT = 8, 240
