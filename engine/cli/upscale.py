@@ -6,11 +6,13 @@ import sys
 import threading
 from pathlib import Path
 
+from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError
-from ..render.job import CODECS, PRECISIONS, RenderJob
+from ..render.job import CODECS, DEINTERLACE, PRECISIONS, RenderJob
+from ..video.aspect import PRESETS
 from .progress import ProgressBar, format_duration, format_speed, parse_time
 
-DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "prores": ".mov", "prores4444": ".mov", "ffv1": ".mkv"}
+DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv", **{c: ".mov" for c in CODECS if c.startswith(("prores", "dnxhr"))}}
 
 
 def register(sub):
@@ -19,16 +21,20 @@ def register(sub):
                                    "(after its rotation flag). Output folder must exist.")
     p.add_argument("input", nargs="?", help="video file (any container/codec FFmpeg reads)")
     p.add_argument("--sample", action="store_true", help="use the bundled sample clip as input")
-    p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv) or folder for --codec png; "
+    p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv/.mxf) or folder for --codec png; "
                                           "default: <input>_savsr_<W>x<H> next to the input")
     scale = p.add_argument_group("scale (factors between 1 and 4; give one form)")
     scale.add_argument("--scale", type=float, metavar="S", help="same factor for width and height")
     scale.add_argument("--width-scale", type=float, metavar="SW", help="width factor (height: --height-scale or 1)")
     scale.add_argument("--height-scale", type=float, metavar="SH", help="height factor (width: --width-scale or 1)")
     scale.add_argument("--size", metavar="WxH", help="target size, e.g. 1920x1080; the factors follow")
-    p.add_argument("--model", help="model file (.safetensors/.pth); default: the bundled model")
+    add_archive_options(p)
+    p.add_argument("--model", default="auto", metavar="auto|clean|compressed|FILE",
+                   help="auto (default: the clip decides), clean (lossless, intermediate codecs, high bitrate), "
+                        "compressed (camera, phone and web video) or a model file (.safetensors/.pth)")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda:N (default auto)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="fp16/bf16 need CUDA (default fp32)")
+    p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--codec", default="h264", choices=CODECS, help="output codec (default h264)")
     p.add_argument("--crf", type=int, default=18, help="H.264/H.265 quality, 0-51, lower is better (default 18)")
     p.add_argument("--preset", default="medium", help="H.264/H.265 speed preset (default medium)")
@@ -45,6 +51,27 @@ def register(sub):
                    help="frames per resumable segment of a new render (default: about 2 seconds of video)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     p.set_defaults(func=run)
+
+
+def add_archive_options(p):
+    """Interlace and pixel aspect options (also used by ``savsr conform``)."""
+    g = p.add_argument_group("interlaced and non-square (SD/DV) sources")
+    g.add_argument("--deinterlace", default="auto", choices=DEINTERLACE,
+                   help="auto: when the frames show combing (default); field: one frame per field (50p/59.94p "
+                        "from 50i/59.94i); frame: one per frame (25p/29.97p); off: upscale as stored")
+    g.add_argument("--pixel-aspect", metavar="PRESET|N:M",
+                   help=f"the input's pixel aspect when its tag is missing or wrong: {', '.join(PRESETS)} or a "
+                        "ratio such as 64:45")
+    square = g.add_mutually_exclusive_group()
+    square.add_argument("--square-pixels", dest="square_pixels", action="store_true", default=True,
+                        help="non-square sources come out with square pixels; factors are of the picture as shown "
+                             "(default)")
+    square.add_argument("--keep-pixel-aspect", dest="square_pixels", action="store_false",
+                        help="keep the source's pixel shape: factors are of stored pixels, the output keeps its tag")
+
+
+def archive_fields(args) -> dict:
+    return dict(deinterlace=args.deinterlace, pixel_aspect=args.pixel_aspect, square_pixels=args.square_pixels)
 
 
 def _input(args) -> str:
@@ -115,7 +142,9 @@ def build_job(args) -> RenderJob:
     job = RenderJob(input=_input(args), output=args.output or "", **_scale(args),
                     start=_time(args.start, "--start"), end=_time(args.end, "--end"), codec=args.codec,
                     crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, model=args.model,
-                    device=args.device, precision=args.precision, tile=args.tile, overwrite=args.overwrite)
+                    device=args.device, precision=args.precision, backend=check_backend(args.backend),
+                    tile=args.tile, overwrite=args.overwrite,
+                    **archive_fields(args))
     if not args.output:
         job = job.replace(output=_default_output(job, args.sample))
     return job

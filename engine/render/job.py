@@ -23,7 +23,8 @@ class RenderJob:
 
     Scale: ``scale_w``/``scale_h`` in [1, 4], or ``target_size=(W, H)`` from which the
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
-    ``model=None`` means the bundled default model. ``tile=0`` means choose automatically.
+    ``model``: ``None`` or ``"auto"`` lets the clip choose between the bundled ``clean`` and
+    ``compressed`` models (:mod:`engine.model_choice`); a bundled name or a file path picks one. ``tile=0`` means choose automatically.
     ``overwrite=False`` refuses to replace an existing output file.
     ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from
     50i) or frame (25p from 50i). ``pixel_aspect``: the input's pixel shape when its tag is missing
@@ -45,6 +46,7 @@ class RenderJob:
     model: str | None = None
     device: str = "auto"
     precision: str = "fp32"
+    backend: str = "auto"          # engine.backends: auto, torch, openvino, onnxruntime
     tile: int = 0
     overwrite: bool = True
     deinterlace: str = "auto"

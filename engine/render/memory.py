@@ -17,7 +17,9 @@ from .tiling import OVERLAP, estimate_bytes
 
 GB = 1 << 30
 # resident bytes per output pixel besides the activations: frames in flight, conversions, encoder
-HR_BYTES = {"h264": 290, "h265": 290, "prores": 85, "prores4444": 95, "ffv1": 115, "png": 80}
+HR_BYTES = {"h264": 290, "h265": 290, "prores": 85, "prores4444": 95, "ffv1": 115, "png": 80,
+            "prores-proxy": 85, "prores-lt": 85, "prores-422": 85, "dnxhr-lb": 95, "dnxhr-sq": 95, "dnxhr-hq": 95,
+            "dnxhr-hqx": 95, "dnxhr-444": 95}  # DNxHR: not measured, taken as ProRes 4444
 DEEP_FACTOR = 1.5          # 10/16-bit outputs: 16-bit samples in the conversions and the encoder
 LR_FRAMES = 12             # decoded input frames held (window + prefetch), float32 RGB
 MIN_AUTO_TILE = 32

@@ -11,6 +11,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from ..devices import autocast_dtype, resolve_device
@@ -18,6 +19,7 @@ from ..errors import SavsrError
 from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video import ClipInfo, probe
 from ..video import formats
+from . import archive
 
 MAX_OUTPUT_SIDE = 16384   # larger frames are refused (encoders and players give up before this)
 MIN_TILE = 32
@@ -46,6 +48,8 @@ class RenderPlan:
     transfer: str
     range: str
     notes: tuple[str, ...] = ()
+    sample_aspect: Fraction | None = None  # the output's pixel aspect tag (None: untagged, as the input)
+    timecode: str | None = None            # the first output frame's timecode, from the input's
 
     @property
     def frame_count(self) -> int:
@@ -71,16 +75,20 @@ def plan(job: RenderJob, info: ClipInfo | None = None, check_output: bool = True
     container = _check_output_name(job)
     if check_output:
         _check_output_path(job)
-    info = info or probe(job.input)
+    source = info or probe(job.input)
     notes: list[str] = []
+    info = archive.source_view(job, source, notes)  # pixel aspect preset, deinterlaced view
     pix_fmt = _pix_fmt(job, info, notes)
     out_w, out_h, scale = _sizes(job, info, pix_fmt, notes)
+    archive.check_codec(job, container, (out_w, out_h), info)
+    sample_aspect = archive.output_aspect(job, info, (out_w, out_h), notes)
     first, stop = _range(job, info)
     colour = _colour(job, info, out_h, notes)
     _note_streams(job, info, notes)
     return RenderPlan(job=job, info=info, output=Path(job.output), container=container,
                       encoder=formats.ENCODERS[job.codec], pix_fmt=pix_fmt, in_size=(info.width, info.height),
-                      out_size=(out_w, out_h), scale=scale, first=first, stop=stop, notes=tuple(notes), **colour)
+                      out_size=(out_w, out_h), scale=scale, first=first, stop=stop, notes=tuple(notes),
+                      sample_aspect=sample_aspect, timecode=archive.output_timecode(source, info, first), **colour)
 
 
 # ---- the job on its own --------------------------------------------------------------------
@@ -113,7 +121,7 @@ def _check_output_name(job: RenderJob) -> str | None:
         return None
     container = formats.container_for(out)
     if container is None:
-        raise PlanError(f"output {out.name!r} needs a video extension: .mp4, .mov or .mkv "
+        raise PlanError(f"output {out.name!r} needs a video extension: .mp4, .mov, .mkv or .mxf "
                         "(or --codec png with a folder)")
     if not formats.container_accepts(container, job.codec):
         fits = [ext for ext, fmt in formats.CONTAINERS.items() if ext != ".m4v" and formats.container_accepts(fmt, job.codec)]
@@ -190,6 +198,12 @@ def _factors(job: RenderJob, info: ClipInfo) -> tuple[float, float, int | None, 
     for label, s in (("width", job.scale_w), ("height", job.scale_h)):
         if not (isinstance(s, (int, float)) and math.isfinite(s) and MIN_SCALE - 1e-9 <= s <= MAX_SCALE + 1e-9):
             raise PlanError(f"{label} factor {s} is out of range: factors must be between {MIN_SCALE:g} and {MAX_SCALE:g}")
+    if archive.squares(job, info):  # factors of the picture in square pixels
+        pw, ph = archive.picture_size(info)
+        tw, th = math.floor(pw * job.scale_w + 0.5), math.floor(ph * job.scale_h + 0.5)
+        for label, s, t, n in (("width", job.scale_w, tw, dw), ("height", job.scale_h, th, dh)):
+            archive.check_factor(label, s, t, n, MIN_SCALE, MAX_SCALE)
+        return tw / dw, th / dh, tw, th
     return float(job.scale_w), float(job.scale_h), None, None
 
 

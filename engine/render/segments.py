@@ -86,7 +86,7 @@ class SegmentWriter:
         info = p.info
         self.writer = VideoWriter(self.part, fmt, p.job.codec, size=p.out_size, pix_fmt=p.pix_fmt,
                                   time_base=self.out_tb, rate=info.frame_rate, crf=p.job.crf, preset=p.job.preset,
-                                  rotation=info.rotation, faststart=False,
+                                  rotation=info.rotation, faststart=False, sample_aspect=p.sample_aspect,
                                   tags=dict(matrix=p.matrix, primaries=p.primaries, transfer=p.transfer, range=p.range))
         self.writer.last_pts = self.last_pts  # timestamps keep rising across segments
 
@@ -129,6 +129,8 @@ def join(p, work, note) -> tuple[Path, int]:
     target = work.path / f"output{p.output.suffix}.part"
     options = {"movflags": "+faststart"} if p.container in ("mp4", "mov") else {"avoid_negative_ts": "disabled"}
     out = av.open(str(target), "w", format=p.container, options=options)
+    if p.timecode:
+        out.metadata["timecode"] = p.timecode  # MOV/MP4 write a timecode track, MXF and Matroska a tag
     stream = streams = None
     try:
         for seg in work.segments:
@@ -168,6 +170,10 @@ def _video_stream(p, out, source, out_tb):
         stream.codec_context.codec_tag = "\0\0\0\0"
     if p.info.rotation:
         stream.set_display_rotation(p.info.rotation)
+    if p.sample_aspect:
+        stream.codec_context.sample_aspect_ratio = p.sample_aspect
+    if p.timecode or p.container == "mxf":  # a timecode track and MXF need the frame rate
+        stream.codec_context.framerate = p.info.frame_rate
     return stream
 
 

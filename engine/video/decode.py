@@ -15,7 +15,7 @@ import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
-from . import colour
+from . import colour, interlace
 from .probe import ClipInfo, InputError, open_input, probe
 
 _FLAGS = Interpolation.BICUBIC | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
@@ -54,9 +54,13 @@ def iter_frames(info: ClipInfo, start: int = 0, stop: int | None = None) -> Iter
 
     Frames are numbered by their timestamp's position in ``info.pts``; a frame whose timestamp
     is unknown takes the next number. Raises :class:`DecodeError` if the stream is damaged.
+    A deinterlaced view (:func:`engine.video.interlace.view`) is decoded through its filter.
     """
     stop = info.frame_count if stop is None else min(stop, info.frame_count)
     if start >= stop:
+        return
+    if info.deinterlace:
+        yield from _iter_deinterlaced(info, start, stop)
         return
     with open_input(info.path) as container:
         stream = container.streams.video[info.video_index]
@@ -73,12 +77,45 @@ def iter_frames(info: ClipInfo, start: int = 0, stop: int | None = None) -> Iter
             yield DecodedFrame(index, info.pts[index], to_rgb(frame, info))
 
 
-def _position(info: ClipInfo, pts: int | None, expected: int) -> int:
-    """The frame's index from its timestamp; ``expected`` when it has none or an unknown one."""
+def _position(info: ClipInfo, pts: int | None, expected: int, table: tuple[int, ...] | None = None) -> int:
+    """The frame's index from its timestamp in ``table`` (default ``info.pts``); ``expected`` when
+    it has none or an unknown one."""
+    table = info.pts if table is None else table
     if pts is None or info.synthetic_pts:
         return expected
-    i = bisect.bisect_left(info.pts, pts)
-    return i if i < info.frame_count and info.pts[i] == pts else expected
+    i = bisect.bisect_left(table, pts)
+    return i if i < len(table) and table[i] == pts else expected
+
+
+def _iter_deinterlaced(info: ClipInfo, start: int, stop: int) -> Iterator[DecodedFrame]:
+    """Output frames ``start .. stop-1`` of a deinterlaced view. Decoding starts two input frames
+    early, so every output frame has the fields around it that it would have in a whole-clip run."""
+    table, _tb = interlace.source_pts(info)
+    per = 2 if info.deinterlace == "field" else 1
+    first = max(0, interlace.source_index(info, start) - 2)
+    with open_input(info.path) as container:
+        stream = container.streams.video[info.video_index]
+        stream.thread_type = "AUTO"
+        if first > 0 and not info.synthetic_pts:
+            container.seek(table[first], stream=stream, backward=True, any_frame=False)
+        deinterlacer = interlace.Deinterlacer(stream, info)
+        expected, index = first, None
+        for frame in _decode(container, stream, info):
+            source = _position(info, frame.pts, expected, table)
+            if source < first:
+                continue
+            expected = source + 1
+            index = source * per if index is None else index
+            for out in deinterlacer.push(frame):
+                if start <= index < stop:
+                    yield DecodedFrame(index, info.pts[index], to_rgb(out, info))
+                index += 1
+                if index >= stop:
+                    return
+        for out in deinterlacer.push(None) if index is not None else ():
+            if start <= index < stop:
+                yield DecodedFrame(index, info.pts[index], to_rgb(out, info))
+            index += 1
 
 
 def _decode(container, stream, info: ClipInfo):

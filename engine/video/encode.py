@@ -54,7 +54,7 @@ class VideoWriter:
 
     def __init__(self, path: Path, container_format: str, codec: str, *, size: tuple[int, int],
                  pix_fmt: str, time_base: Fraction, rate: Fraction, crf: int = 18, preset: str = "medium",
-                 tags: dict | None = None, rotation: int = 0, faststart: bool = True):
+                 tags: dict | None = None, rotation: int = 0, faststart: bool = True, sample_aspect=None):
         options = {"movflags": "+faststart"} if faststart and container_format in ("mp4", "mov") else {}
         if container_format == "matroska":
             options["avoid_negative_ts"] = "disabled"  # keep video at 0; audio priming stays negative
@@ -73,6 +73,8 @@ class VideoWriter:
         self._tag_stream(stream.codec_context)
         if rotation:
             stream.set_display_rotation(rotation)
+        if sample_aspect:
+            stream.codec_context.sample_aspect_ratio = sample_aspect
         self.stream, self.time_base = stream, time_base
         self.frames, self.last_pts = 0, None
 

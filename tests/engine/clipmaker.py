@@ -201,3 +201,60 @@ def write_no_frames(path, flush: bool = False, audio: bool = False) -> Path:
         if flush:
             c.mux(v.encode(None))
     return path
+
+
+# ---- archive footage: woven fields, pixel aspect, timecode -------------------------------------
+
+def weave(first: np.ndarray, second: np.ndarray, tff: bool = True) -> np.ndarray:
+    """One interlaced frame: ``first``'s lines in the first field, ``second``'s in the other."""
+    out = first.copy()
+    rows = slice(1, None, 2) if tff else slice(0, None, 2)
+    out[rows] = second[rows]
+    return out
+
+
+MOTION = 34  # the sample's frames 34-47 move the most (a butterfly flies past)
+
+
+def make_woven_clip(path, count: int = 6, size=(320, 180), fps: int = 25, tff: bool = True, flagged: bool = True,
+                    container: str | None = None, first: int = MOTION) -> Path:
+    """``count`` interlaced frames woven from ``2 * count`` consecutive real frames from ``first``
+    (frame ``2k`` in the first field, ``2k + 1`` in the second), H.264 nearly lossless; ``flagged``
+    codes it as interlaced (the decoder then says so), else the file looks progressive."""
+    path = Path(path)
+    frames = footage(size[0], size[1], first + 2 * count)[first:]
+    with av.open(str(path), "w", format=container) as out:
+        params = "log-level=none" + (f":{'tff' if tff else 'bff'}=1" if flagged else "")
+        v = out.add_stream("libx264", rate=fps, options={"crf": "4", "x264-params": params})
+        v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
+        v.codec_context.time_base = Fraction(1, fps)
+        for k in range(count):
+            rgb = weave(frames[2 * k], frames[2 * k + 1], tff)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            frame.pts, frame.time_base = k, Fraction(1, fps)
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+    return path
+
+
+def make_tagged_clip(path, count: int = 3, size=(72, 48), fps: int = 25, sample_aspect: Fraction | None = None,
+                     timecode: str | None = None, codec: str = "libx264", pix_fmt: str = "yuv420p",
+                     frames: list[np.ndarray] | None = None) -> Path:
+    """A clip of real frames (or ``frames``) tagged with a pixel aspect and a start timecode."""
+    path = Path(path)
+    frames = frames if frames is not None else footage(size[0], size[1], count)
+    with av.open(str(path), "w") as out:
+        if timecode:
+            out.metadata["timecode"] = timecode
+        v = out.add_stream(codec, rate=fps, options={"crf": "8"} if codec == "libx264" else {})
+        v.width, v.height, v.pix_fmt = frames[0].shape[1], frames[0].shape[0], pix_fmt
+        v.codec_context.time_base = Fraction(1, fps)
+        if sample_aspect:
+            v.codec_context.sample_aspect_ratio = sample_aspect
+        for k, rgb in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format=pix_fmt)
+            frame.pts, frame.time_base = k, Fraction(1, fps)
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+    return path
+
