@@ -1,8 +1,15 @@
-"""Shared fixtures. Qt runs offscreen; the reference data is read from ../shared when present."""
+"""Shared fixtures. Qt runs offscreen; everything the tests need lives in the repository.
+
+``tests/fixtures/`` holds the authors' small parity fixture and state-dict layout; real footage comes
+from the bundled sample (``footage_dir``). Only tests that need large data (many training clips,
+the validation split) read the reference material in ``../shared`` -- or wherever ``SAVSR_SHARED``
+points, so ``SAVSR_SHARED=/nonexistent`` runs the suite as on a fresh clone -- and skip without it.
+"""
 from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,32 +17,45 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = Path(os.environ.get("SAVSR_SHARED") or ROOT.parent / "shared")
 sys.path.insert(0, str(ROOT / "tests" / "engine"))  # ``clipmaker`` (real test clips) for every test folder
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
-        pytest.skip(f"reference material not found at {SHARED}")
+        pytest.skip(f"needs the large reference data in {SHARED} (set SAVSR_SHARED to another folder)")
     return SHARED
 
 
 @pytest.fixture(scope="session")
-def parity_fixture(shared_dir):
-    import torch
-    path = shared_dir / "savsr" / "parity_small.pt"
-    if not path.is_file():
-        pytest.skip(f"parity fixture not found at {path}")
-    return torch.load(path, weights_only=True)
+def data_dir(shared_dir) -> Path:
+    """The large footage collection (DAVIS, Vimeo-90K, BasketballPass): for training and validation only."""
+    path = shared_dir / "data"
+    if not path.is_dir():
+        pytest.skip(f"needs the large reference data in {path} (set SAVSR_SHARED to another folder)")
+    return path
 
 
 @pytest.fixture(scope="session")
-def data_dir(shared_dir) -> Path:
-    path = shared_dir / "data"
-    if not path.is_dir():
-        pytest.skip(f"footage folder not found at {path}")
-    return path
+def footage_dir() -> Path:
+    """75 consecutive real frames (``001.png``..., 320x180 RGB) from the bundled Big Buck Bunny sample."""
+    from clipmaker import footage_dir
+    return footage_dir()
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """``tests/fixtures``: the authors' reference data (see its README.md)."""
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def parity_fixture():
+    """The authors' outputs for a small config (num_feat 16); see tests/fixtures/README.md."""
+    import torch
+    return torch.load(FIXTURES / "parity_small.pt", weights_only=True)
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +81,15 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per reason for skipping, with its count, so a CI log says at once what did not run."""
+    reasons = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        if isinstance(report.longrepr, tuple):
+            reasons[report.longrepr[2].removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.section(f"{sum(reasons.values())} skipped")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count:4d}  {reason}")

@@ -14,8 +14,8 @@ def parity_model(parity_fixture):
     return model.eval()
 
 
-def test_default_state_dict_matches_the_official_layout(shared_dir):
-    ref = json.loads((shared_dir / "savsr" / "official_state_dict.json").read_text())
+def test_default_state_dict_matches_the_official_layout(fixtures_dir):
+    ref = json.loads((fixtures_dir / "official_state_dict.json").read_text())
     sd = SAVSR(**ref["config"]).state_dict()
     assert SAVSR().config.to_dict() == ref["config"]
     assert {k: list(v.shape) for k, v in sd.items()} == ref["state_dict_shapes"]

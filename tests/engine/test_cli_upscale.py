@@ -60,7 +60,7 @@ CASES = {
     "folder as input": (lambda t, c, d: d, [], "is a folder, not a video file"),
     "not a video": (lambda t, c, d: write_random_bytes(t / "random.mp4"), [], "not a video, or a damaged or incomplete file"),
     "no video stream": (lambda t, c, d: write_audio_only(t / "voice.m4a"), [], "has no video stream"),
-    "image": (lambda t, c, d: d / "basketballpass" / "001.png", [], "is a still image, not a video"),
+    "image": (lambda t, c, d: d / "001.png", [], "is a still image, not a video"),
     "zero frames": (lambda t, c, d: write_no_frames(t / "empty-recording.mkv"), [], "has no video frames"),
     "corrupt stream": (lambda t, c, d: _damaged(t, c), [], "the video stream is damaged"),
     "scale too large": (lambda t, c, d: c, ["--scale", "4.5"], "width factor 4.5 is out of range"),

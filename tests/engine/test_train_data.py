@@ -18,6 +18,23 @@ def test_a_vimeo_tree_gives_one_clip_per_septuplet_and_exclusions_apply(data_dir
     assert "blackswan" not in names and "goat" not in names and "camel" in names
 
 
+def test_frame_folders_and_septuplets_are_found_and_exclusions_apply(footage_dir, tmp_path):
+    """The same discovery rules on a small tree laid out like Vimeo-90K and DAVIS, from real frames."""
+    frames = sorted(footage_dir.glob("*.png"))
+    for seq, sub in [("00001", "0001"), ("00001", "0002"), ("00002", "0001")]:
+        folder = tmp_path / "vimeo" / seq / sub
+        folder.mkdir(parents=True)
+        for i, frame in enumerate(frames[:7], 1):
+            (folder / f"im{i}.png").symlink_to(frame)
+    for name in ["blackswan", "camel", "goat"]:
+        (tmp_path / "davis" / name).mkdir(parents=True)
+        (tmp_path / "davis" / name / "00000.png").symlink_to(frames[0])
+    paths = find_clip_paths([tmp_path / "vimeo"])
+    assert [p.relative_to(tmp_path / "vimeo").as_posix() for p in paths] == ["00001/0001", "00001/0002", "00002/0001"]
+    davis = find_clip_paths([tmp_path / "davis"], exclude=["blackswan", "goat"])
+    assert [p.name for p in davis] == ["camel"]
+
+
 def test_a_video_file_is_a_clip(footage_dir, tmp_path):
     src = load_clip(footage_dir, max_frames=8)
     path = tmp_path / "clip ü.mkv"
