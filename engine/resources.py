@@ -1,16 +1,28 @@
-"""Where the bundled files live: next to the packages in a checkout, or in a PyInstaller bundle."""
+"""Where the bundled files live.
+
+Installed (a wheel or an editable install) they are the package ``savsr_resources``, which is the
+checkout's ``resources/`` folder under another name (see setup.py); in a PyInstaller bundle they are
+``resources/`` inside the bundle; a checkout used without installing reads ``resources/`` directly.
+"""
 from __future__ import annotations
 
+import importlib.resources
+import importlib.util
 import sys
 from pathlib import Path
 
 DEFAULT_MODEL_NAME = "savsr_studio_default.safetensors"
+PACKAGE = "savsr_resources"
 
 
 def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
+    if importlib.util.find_spec(PACKAGE) is not None:
+        folder = importlib.resources.files(PACKAGE)
+        if isinstance(folder, Path):            # installed as plain files, as pip always does
+            return folder
     return Path(__file__).resolve().parent.parent / "resources"
 
 
