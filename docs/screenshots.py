@@ -112,7 +112,7 @@ def run(args) -> int:
         SettingsStore().save(AppSettings(model=args.model or "", device="cpu", output_dir=str(tmp / "out")))
     window = start([str(clip)])
     app = QApplication.instance()
-    window.confirm_stop_render = lambda: True
+    window.confirm_close = lambda _question: True
     s = Shooter(app, window, Path(args.out))
     window.resize(1280, 800)
     s.wait(lambda: window.info is not None, what="the clip to open")

@@ -1,29 +1,42 @@
-"""The main window: preview and transport on the left, clip/scale/output on the right, docks below."""
+"""The main window: preview and transport on the left, clip/scale/output on the right, docks below.
+
+The window builds the widgets and wires them to what they share, one
+:class:`~savsr_app.app_state.AppState` (:meth:`MainWindow._wire_state`). Queue commands live in
+:class:`~savsr_app.queue.queue_actions.QueueActions`; what closing does while work runs is decided
+by :class:`~savsr_app.closing.CloseGuard`.
+"""
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import APP_NAME, menus
-from .panels.clip_panel import ClipPanel
+from .app_state import AppState, ModelChoice
+from .closing import CloseGuard
 from .finetune.finetune_mount import mount_finetune_panel
-from .queue.jobs import QueueStore
 from .notify import Notifier
+from .panels.clip_panel import ClipPanel
 from .panels.output_panel import OutputPanel
+from .panels.scale_panel import ScalePanel
 from .preview.preview_area import PreviewArea
 from .preview.preview_controller import PreviewController
+from .preview.transport import Transport
+from .qt import (QByteArray, QDockWidget, QFileDialog, QGroupBox, QMainWindow, QMessageBox, QPointF, QScrollArea,
+                 QSize, QSplitter, Qt, QVBoxLayout, QWidget, Signal)
+from .queue.jobs import QUEUED, QueueStore
+from .queue.queue_actions import QueueActions
 from .queue.queue_model import QueueModel
 from .queue.queue_panel import QueuePanel
 from .queue.render_worker import QueueRunner
-from .panels.scale_panel import ScalePanel
-from .qt import QDockWidget, QGroupBox, QMainWindow, QScrollArea, QSize, QSplitter, Qt, QVBoxLayout, QWidget, Signal
 from .settings import AppSettings, SettingsStore
+from .settings_dialog import SettingsDialog
 from .status import AdvancedDock, LogDock, StatusBar
 from .tasks import Background
-from .preview.transport import Transport
-from .window_logic import WindowLogic
 
 SIDE_WIDTH = 340
+VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mxf *.mts *.m2ts *.ts *.y4m);;All files (*)"
 
 
-class MainWindow(WindowLogic, QMainWindow):
+class MainWindow(QMainWindow):
     clipOpened = Signal(object)      # ClipInfo
     openFailed = Signal(str)
 
@@ -38,16 +51,25 @@ class MainWindow(WindowLogic, QMainWindow):
         self.settings = settings or self.settings_store.load()
         self.queue_store = queue_store or QueueStore()
         self.background = Background(self)
-        self.info = None
-        self._close_confirmed = False
+        self.state = AppState(self)
         self._build_widgets()
         self._build_docks()
         self.actions_by_name = menus.build(self)
         self._wire()
-        mount_finetune_panel(self)
+        self._wire_state()
+        self._show_model(self.state.model)
         self._restore()
+        self.finetune_panel = mount_finetune_panel(self)
+        self.close_guard = CloseGuard(self.runner, self.finetune_panel, lambda q: self.confirm_close(q), self)
+        self.close_guard.readyToClose.connect(self.close)
+        self.close_guard.stopping.connect(self._stopping)
         for e in self.queue_store.resumed:     # jobs interrupted by a close, a crash or a kill
             self.log_dock.append(f"{e.name}: {e.message}")
+
+    @property
+    def info(self):
+        """The open clip's ClipInfo, or ``None``."""
+        return self.state.clip
 
     # ---- construction ------------------------------------------------------------------------
     def _build_widgets(self):
@@ -100,6 +122,7 @@ class MainWindow(WindowLogic, QMainWindow):
         self.queue_model = QueueModel(self.queue_store.load(), self)
         self.runner = QueueRunner(self.queue_model, self)
         self.queue_panel = QueuePanel(self.queue_model)
+        self.queue_actions = QueueActions(self.state, self.queue_model, self.queue_store, self.runner, self)
         self.queue_dock = QDockWidget("Queue", self)
         self.queue_dock.setObjectName("queueDock")
         self.queue_dock.setWidget(self.queue_panel)
@@ -117,10 +140,7 @@ class MainWindow(WindowLogic, QMainWindow):
 
     def _wire(self):
         c, area = self.controller, self.preview
-        self.scale_panel.scaleChanged.connect(self._scale_changed)
         self.transport.frameChanged.connect(c.set_frame)
-        self.transport.rangeChanged.connect(lambda *_: self.update_output_text())
-        self.output_panel.changed.connect(self.update_output_text)
         self.output_panel.addRequested.connect(self.add_to_queue)
         area.regionChanged.connect(c.set_region)
         area.methodChanged.connect(c.set_method)
@@ -133,21 +153,225 @@ class MainWindow(WindowLogic, QMainWindow):
         c.afterTime.connect(area.images.set_seconds)
         c.error.connect(self._preview_error)
         c.modelLoaded.connect(self._model_loaded)
-        q, r = self.queue_panel, self.runner
+        q, r, qa = self.queue_panel, self.runner, self.queue_actions
         q.pauseRequested.connect(r.pause)
         q.resumeRequested.connect(r.resume)
         q.cancelRequested.connect(r.cancel)
         q.removeRequested.connect(r.discard_work)     # first: the job's kept segments go with it
-        q.removeRequested.connect(self.remove_job)
-        q.retryRequested.connect(self.retry_job)
+        q.removeRequested.connect(qa.remove)
+        q.retryRequested.connect(qa.retry)
         q.runToggled.connect(r.set_running)
         r.runningChanged.connect(q.run_action.setChecked)
         r.logMessage.connect(self.log_dock.append)
-        r.jobFailed.connect(lambda jid, msg: self.notify(f"{self._job_name(jid)} failed: {msg}", "error"))
-        r.jobFinished.connect(self._job_finished)
-        r.progressed.connect(self._job_progress)
-        r.jobStarted.connect(self._job_progress)
-        r.stopped.connect(self._runner_stopped)
-        self.queue_model.structureChanged.connect(self.save_queue)
+        qa.queued.connect(self._show_queued)
+        qa.notice.connect(self.notify)
+        qa.logged.connect(self.log_dock.append)
+        qa.jobStatus.connect(self.status.set_job)
         self.advanced_dock.visibilityChanged.connect(self._advanced_visibility)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _wire_state(self):
+        """Panels write the state; the preview, the panels and the output line follow it."""
+        s, c = self.state, self.controller
+        self.scale_panel.scaleChanged.connect(s.set_scale)
+        self.transport.rangeChanged.connect(lambda *_: s.set_range(*self.transport.range_seconds()))
+        self.output_panel.changed.connect(lambda: s.set_output(self.output_panel.choice()))
+        s.clipChanged.connect(self._show_clip)
+        s.scaleChanged.connect(self.scale_panel.set_factors)
+        s.scaleChanged.connect(lambda s_w, s_h: c.set_scale(s_h, s_w))
+        s.modelChanged.connect(self._show_model)
+        s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
+
+    # ---- opening clips -----------------------------------------------------------------------
+    def open_dialog(self):
+        start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open clip", start, VIDEO_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str):
+        """Probe ``path`` in the background; the clip opens when the probe answers."""
+        from engine.video import probe
+        self.status.showMessage(f"Opening {Path(path).name}…")
+        self.background.call(probe, str(path), done=self._clip_opened,
+                             failed=lambda msg, p=path: self._open_failed(p, msg))
+
+    def _open_failed(self, path: str, message: str):
+        self.status.clearMessage()
+        self.log_dock.append(f"could not open {path}: {message}")
+        self.notify(message, "error")
+        self.openFailed.emit(message)
+
+    def _clip_opened(self, info):
+        self.status.showMessage(f"Opened {Path(info.path).name}", 3000)
+        self.settings.add_recent(info.path)
+        self.save_settings()
+        self.setWindowTitle(f"{Path(info.path).name} — {APP_NAME}")
+        self.state.set_clip(info)
+        self.log_dock.append(f"opened {info.path}: {info.width}x{info.height}, {info.frame_count} frames")
+        self.clipOpened.emit(info)
+
+    def _show_clip(self, info):
+        self.clip_panel.set_clip(info)
+        self.transport.set_clip(info)
+        self.scale_panel.set_source(info.display_size)
+        self.preview.images.clear()
+        w, h = self.state.output_size()
+        vp = self.preview.viewport
+        vp.image_size, vp.fitted, vp.center = QSize(w, h), False, QPointF(w / 2, h / 2)
+        vp.zoom = 1.0 / vp.pixel_ratio            # open at 100%, centred
+        self.controller.set_scale(self.state.scale[1], self.state.scale[0])
+        self.controller.set_clip(info, 0)
+        vp.changed.emit()
+
+    def _fill_recent(self):
+        menu = self.recent_menu
+        menu.clear()
+        for path in self.settings.recent_files:
+            menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
+        if self.settings.recent_files:
+            menu.addSeparator()
+            menu.addAction("Clear list", self._clear_recent)
+        else:
+            menu.addAction("No recent clips").setEnabled(False)
+
+    def _clear_recent(self):
+        self.settings.recent_files = []
+        self.save_settings()
+
+    def dragEnterEvent(self, event):
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            self.open_path(files[0])
+            event.acceptProposedAction()
+
+    # ---- queue -------------------------------------------------------------------------------
+    def make_job(self, output: str | None = None):
+        """The current settings frozen into a job (``output`` defaults to a fresh file name)."""
+        return self.queue_actions.make_job(output)
+
+    def add_to_queue(self):
+        return self.queue_actions.add()
+
+    def _show_queued(self, job_id: str):
+        self.queue_dock.show()
+        self.queue_dock.raise_()
+        self.queue_panel.select(job_id)
+
+    # ---- preview answers ---------------------------------------------------------------------
+    def _mode_changed(self, mode: str):
+        self.settings.preview_mode = mode
+
+    def _preview_error(self, which: str, message: str):
+        if which == "after":
+            self.preview.images.set_error(message)
+        else:
+            self.notify(message, "error")
+        self.log_dock.append(f"preview ({which}): {message}")
+
+    def _model_loaded(self, name: str):
+        self.status.set_model(name)
+        self.log_dock.append(f"model loaded: {name}")
+
+    # ---- settings and the model --------------------------------------------------------------
+    def open_settings(self):
+        dialog = SettingsDialog(self.settings, self.background, self)
+        if dialog.exec():
+            self.settings = dialog.result_settings()
+            self.save_settings()
+            self.apply_settings()
+
+    def apply_settings(self):
+        """The settings' output defaults go to the output panel; their model, device, precision and
+        tile to the state (the preview and new jobs follow)."""
+        s = self.settings
+        self.output_panel.apply_defaults(s.codec, s.crf, s.container, s.output_dir)
+        self.state.set_output(self.output_panel.choice())
+        self.state.set_model(ModelChoice(path=s.model, device=s.device, precision=s.precision, tile=s.tile))
+
+    def set_model(self, path: str, note: str | None = None):
+        """Make ``path`` the active model (``""``: the bundled one), saved; ``note`` is told to the user."""
+        self.settings.model = path
+        self.save_settings()
+        self.apply_settings()
+        if note:
+            self.notify(note, "info")
+            self.log_dock.append(note)
+
+    def _show_model(self, choice: ModelChoice):
+        from engine.devices import list_devices, resolve_device
+        self.controller.set_model(choice.path or None, choice.device)
+        try:
+            dev = str(resolve_device(choice.device))
+        except ValueError:
+            dev = "cpu"
+        self.status.set_device(dev, dict(list_devices()).get(dev, dev))
+        self.status.set_model(Path(choice.path).stem if choice.path else "bundled")
+
+    def save_settings(self):
+        self.settings_store.save(self.settings)
+
+    def notify(self, text: str, kind: str = "info"):
+        self.notifier.show_message(text, kind)
+
+    def _advanced_visibility(self, visible: bool):
+        if self.isVisible() and visible != self.settings.show_advanced:
+            self.settings.show_advanced = visible
+            self.save_settings()
+
+    # ---- start and stop ----------------------------------------------------------------------
+    def _restore(self):
+        s = self.settings
+        if s.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
+        else:
+            self.resize(1280, 800)
+        if s.window_state:
+            self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        self.advanced_dock.setVisible(s.show_advanced)
+        self.preview.set_mode(s.preview_mode)
+        self.apply_settings()
+        for warning in (self.settings_store.warning, self.queue_store.warning):
+            if warning:
+                self.notify(warning, "error")
+                self.log_dock.append(warning)
+        waiting = [e for e in self.queue_model.entries if e.state == QUEUED]
+        if waiting:     # never start heavy work unasked at launch (a render that crashed the app would again)
+            self.runner.set_running(False)
+            resumed = len(self.queue_store.resumed)
+            extra = f", {resumed} of them interrupted: they continue from their last finished segment" if resumed else ""
+            self.notify(f"{len(waiting)} queued job(s) restored{extra}. Press Run queue to render them.", "info")
+
+    def confirm_close(self, question: str) -> bool:
+        """Ask ``question`` (from the close guard: what quitting would stop); whether to stop and quit."""
+        answer = QMessageBox.question(self, "Stop and quit?", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _stopping(self, text: str):
+        self.status.showMessage(text)
+        self.log_dock.append(text)
+
+    def closeEvent(self, event):
+        if not self.close_guard.may_close():
+            event.ignore()
+            return
+        self._save_window()
+        self.finetune_panel.shutdown()      # waits for a fine-tune the user stopped just before
+        self.controller.shutdown()
+        self.runner.join()
+        self.background.wait()
+        self.queue_actions.save()
+        event.accept()
+
+    def _save_window(self):
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.settings.window_state = bytes(self.saveState().toBase64()).decode()
+        self.settings.show_advanced = self.advanced_dock.isVisible()
+        self.settings.preview_mode = self.preview.mode
+        self.save_settings()

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from engine.train.finetune import FinetuneSettings
 
 from ..qt import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, Qt,
-                 QToolButton, QVBoxLayout, QWidget, Signal)
+                  QToolButton, QVBoxLayout, QWidget, Signal)
 
 MAX_SCALE = 4.0
 

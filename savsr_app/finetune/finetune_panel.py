@@ -20,7 +20,7 @@ from .footage_list import FootageList
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
 from ..qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget, Signal,
-                 push_button)
+                  push_button)
 from ..tasks import Background
 
 IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
@@ -61,7 +61,7 @@ class FinetunePanel(QWidget):
         self.state = IDLE
         self.result_model: str | None = None
         self._pending: tuple | None = None        # (run id, request) waiting for the device
-        self._name = ""
+        self.run_name = ""                        # of the fine-tune running, waiting or last run
         self.footage = FootageList(self.background, open_clip)
         self.form = FinetuneForm(models)
         self.plot = LossPlot()
@@ -257,7 +257,7 @@ class FinetunePanel(QWidget):
             minutes, steps = d["minutes"], d["steps"]
         request = FinetuneRequest(str(run.folder), tuple(d["footage"]), d.get("base"),
                                   settings_from_dict(d["settings"]), minutes, steps, d.get("device", "auto"), resume)
-        self._name = run.name
+        self.run_name = run.name
         self.result_model = None
         self.use_button.hide()
         self.result_label.clear()
@@ -281,7 +281,7 @@ class FinetunePanel(QWidget):
         self.runner.start(run_id, request)
         self._set_state(RUNNING)
         held = " The render queue waits until fine-tuning ends." if self.gate.held else ""
-        self._say(("Resuming" if request.resume else "Fine-tuning") + f" “{self._name}” on "
+        self._say(("Resuming" if request.resume else "Fine-tuning") + f" “{self.run_name}” on "
                   f"{request.device}: measuring the base model on the held-out frames first.{held}")
 
     def stop(self):
@@ -300,8 +300,9 @@ class FinetunePanel(QWidget):
             self._say("Stopping after the current step and saving a checkpoint…")
 
     def shutdown(self):
-        """For closing the app: stop training with a checkpoint (resumable next time) and end its
-        thread. The queue stays held: nothing new should start while the app closes."""
+        """For closing the app (see :mod:`savsr_app.closing`): stop training with a checkpoint
+        (resumable next time), drop a fine-tune still waiting (it never started) and end the thread.
+        The queue stays held: nothing new should start while the app closes."""
         if self._pending is not None:
             run = self.runs.get(self._pending[0])
             if run is not None and not run.resumable:
@@ -329,7 +330,7 @@ class FinetunePanel(QWidget):
             self.refresh_interrupted(select=run_id)
             return
         try:
-            path = self.library.add(res["model"], self._name)
+            path = self.library.add(res["model"], self.run_name)
         except OSError as exc:
             self._set_state(IDLE)
             self._say(f"The fine-tuned model could not be moved into the library: {exc}")

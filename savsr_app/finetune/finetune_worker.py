@@ -1,21 +1,20 @@
 """Runs :func:`engine.train.finetune.finetune` on a background ``QThread``.
 
 :class:`FinetuneWorker` lives on the thread and turns the engine's progress callback into
-signals: training steps are gathered and sent at most ~10 times a second (every loss value is
-kept, so the curve has all its points), validations and checkpoints at once. The UI side,
+signals: training steps are gathered by the app's :class:`~savsr_app.throttle.Throttle` and sent
+about 10 times a second (every loss value is kept, so the curve has all its points); validations
+and checkpoints go at once, after the steps before them. The UI side,
 :class:`FinetuneRunner`, owns the thread and the cancel event and knows runs only by id.
 """
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 from engine.errors import SavsrError
 
 from ..qt import QObject, QThread, Signal, Slot
-
-PROGRESS_INTERVAL = 0.1
+from ..throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -50,31 +49,26 @@ class FinetuneWorker(QObject):
         if run is None:
             self.failed.emit(f"the fine-tune folder {folder} is missing or unreadable")
             return
-        pending: list[tuple[int, float]] = []
-        last = {"emit": 0.0, "event": None}
+        last: dict = {}         # the newest training event
 
-        def flush():
-            ev = last["event"]
-            if ev is not None and pending:
-                self.progressed.emit({"step": ev["step"], "total": ev["total_steps"], "elapsed": ev["elapsed_s"],
-                                      "eta": ev["eta_s"], "losses": list(pending)})
-                pending.clear()
-                last["emit"] = time.monotonic()
+        def send(events):
+            ev = events[-1]
+            self.progressed.emit({"step": ev["step"], "total": ev["total_steps"], "elapsed": ev["elapsed_s"],
+                                  "eta": ev["eta_s"], "losses": [(e["step"], float(e["loss"])) for e in events]})
+
+        throttle = Throttle(send)
 
         def on_event(ev: dict):
             kind = ev.get("kind")
             if kind == "train":
-                pending.append((ev["step"], float(ev["loss"])))
-                last["event"] = ev
-                if time.monotonic() - last["emit"] >= PROGRESS_INTERVAL:
-                    flush()
+                last.update(ev)
+                throttle.add(ev)
             elif kind == "val":
-                flush()
+                throttle.flush()
                 self.validated.emit({"step": ev["step"], "summary": ev["summary"]})
             elif kind == "checkpoint":
-                flush()
-                elapsed = last["event"]["elapsed_s"] if last["event"] else run.doc.get("elapsed_s", 0.0)
-                run.record_checkpoint(ev["step"], elapsed)
+                throttle.flush()
+                run.record_checkpoint(ev["step"], last.get("elapsed_s", run.doc.get("elapsed_s", 0.0)))
                 self.checkpointed.emit(ev["step"])
 
         try:
@@ -87,7 +81,7 @@ class FinetuneWorker(QObject):
         except (ValueError, OSError, FloatingPointError, RuntimeError) as exc:
             self.failed.emit(f"{type(exc).__name__}: {exc}")
             return
-        flush()
+        throttle.flush()
         self.finished.emit({"model": str(res["model"]), "step": res["step"], "stopped": res["stopped"],
                             "before": summary(res["before"] or []), "after": summary(res["after"] or []),
                             "frames": sum(r.get("frames", 0) for r in (res["after"] or [])[:1]),

@@ -9,7 +9,7 @@ from engine.errors import SavsrError
 from engine.train.finetune_store import ModelLibrary
 
 from ..qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, Qt, QTableView, QVBoxLayout, QWidget,
-                 Signal, push_button)
+                  Signal, push_button)
 from ..table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")

@@ -1,26 +1,15 @@
 """Output settings for new jobs: codec, quality, container, folder, and the Add to queue button."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from engine.render.workdir import work_path
-
+from ..app_state import OutputChoice
+from ..qt import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget,
+                  Signal, icon)
 from .codec_fields import CodecFields
-from ..qt import QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget, Signal, icon
-
-def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset()) -> Path:
-    """``folder/stem.ext``, or ``stem_2.ext``, ``stem_3.ext``... if that exists, is already queued or
-    has an interrupted render's work folder."""
-    candidate = folder / f"{stem}{ext}"
-    n = 2
-    while candidate.exists() or str(candidate) in taken or work_path(candidate).exists():
-        candidate = folder / f"{stem}_{n}{ext}"
-        n += 1
-    return candidate
 
 
 class OutputPanel(QWidget):
-    """Codec, quality, container and folder; ``add_button`` is placed by the window (always visible)."""
+    """Codec, quality, container and folder; ``changed`` follows any edit, :meth:`choice` reads them.
+    ``add_button`` is placed by the window (always visible)."""
 
     addRequested = Signal()
     changed = Signal()
@@ -71,9 +60,6 @@ class OutputPanel(QWidget):
     def extension(self) -> str:
         return "" if self.current_codec() == "png" else self.fields.container_ext()
 
-    def output_for(self, input_path: str, size: tuple[int, int], taken: set[str]) -> Path:
-        """A default output path that collides with no file and no queued job."""
-        src = Path(input_path)
-        folder = Path(self.folder.text()).expanduser() if self.folder.text().strip() else src.parent
-        stem = f"{src.stem}_savsr_{size[0]}x{size[1]}"
-        return unique_output(folder, stem, self.extension(), taken)
+    def choice(self) -> OutputChoice:
+        return OutputChoice(codec=self.current_codec(), crf=self.crf.value(), extension=self.extension(),
+                            folder=self.folder.text().strip())

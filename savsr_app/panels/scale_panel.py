@@ -5,10 +5,13 @@ spin boxes show them rounded. The pixel fields and the factors follow each other
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from engine.errors import SavsrError
 from engine.render.job import MAX_SCALE, MIN_SCALE
 
 from ..qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
-                 QToolButton, QVBoxLayout, QWidget, Signal, icon)
+                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
 
 PRESETS = (  # label, tooltip, kind, values
     ("2x", "Twice the width and height", "factors", (2.0, 2.0)),
@@ -153,6 +156,25 @@ class ScalePanel(QWidget):
         self.output_label.setText(text)
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))
+
+    def show_plan(self, state):
+        """The output line for the job ``state`` (an AppState) would queue now: size, frames, and
+        the engine's notes (rounding below, all of them in the tooltip) or why it would refuse."""
+        if state.clip is None:
+            return
+        from engine.render.plan import plan
+        w, h = state.clip.display_size
+        try:
+            p = plan(state.job(str(Path(state.clip.path).with_suffix(".out" + state.output.extension))),
+                     state.clip, check_output=False)
+        except SavsrError as exc:
+            ow, oh = state.output_size()
+            self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h})", str(exc))
+            return
+        ow, oh = p.display_out_size
+        sizes = [n for n in p.notes if "rounded to" in n]
+        self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h}), {p.frame_count} frames", "; ".join(sizes))
+        self.output_label.setToolTip("\n".join(p.notes) or "No adjustments needed")
 
     # ---- edits -------------------------------------------------------------------------------
     def _factor_edited(self, which: str, value: float):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .preview_pane import ImagePane
 from ..qt import (QButtonGroup, QComboBox, QHBoxLayout, QImage, QLabel, QPointF, QRect, QSize, QStackedWidget, Qt,
-                 QToolButton, QVBoxLayout, QWidget, Signal, icon)
+                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
 from .viewport import PreviewImages, Viewport
 
 

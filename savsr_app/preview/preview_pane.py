@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..qt import (QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget,
-                 Signal)
+                  Signal)
 from .viewport import PreviewImages, Viewport
 
 WHEEL_STEP = 1.25

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QToolButton,
-                 QVBoxLayout, QWidget, Signal, icon)
+                  QVBoxLayout, QWidget, Signal, icon)
 
 
 def timecode(seconds: float) -> str:

@@ -79,6 +79,25 @@ class QueueEntry:
         self.state, self.done = QUEUED, kept or 0
 
 
+def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset()) -> Path:
+    """``folder/stem.ext``, or ``stem_2.ext``, ``stem_3.ext``... if that exists, is already queued or
+    has an interrupted render's work folder."""
+    candidate = folder / f"{stem}{ext}"
+    n = 2
+    while candidate.exists() or str(candidate) in taken or workdir.work_path(candidate).exists():
+        candidate = folder / f"{stem}_{n}{ext}"
+        n += 1
+    return candidate
+
+
+def default_output(input_path: str, size: tuple[int, int], folder: str, ext: str, taken: set[str]) -> Path:
+    """``<clip>_savsr_<W>x<H><ext>`` in ``folder`` (``""``: next to the input), colliding with no
+    file, no path in ``taken`` (queued jobs' outputs) and no work folder."""
+    src = Path(input_path)
+    where = Path(folder).expanduser() if folder else src.parent
+    return unique_output(where, f"{src.stem}_savsr_{size[0]}x{size[1]}", ext, taken)
+
+
 def kept_frames(job: RenderJob) -> int | None:
     """Frames in the finished segments of ``job``'s work folder (``None``: no work folder).
 

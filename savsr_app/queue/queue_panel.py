@@ -7,8 +7,8 @@ from pathlib import Path
 from .jobs import ACTIVE, DONE, PAUSED, QUEUED, RETRYABLE, RUNNING
 from .queue_model import PROGRESS_COLUMN, EntryRole, QueueModel
 from ..qt import (QAbstractItemView, QAction, QApplication, QDesktopServices, QHeaderView, QMenu, QStyle,
-                 QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl, QVBoxLayout,
-                 QWidget, Signal, icon)
+                  QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl, QVBoxLayout,
+                  QWidget, Signal, icon)
 
 
 class ProgressDelegate(QStyledItemDelegate):

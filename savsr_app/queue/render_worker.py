@@ -1,9 +1,10 @@
 """Renders queued jobs on a background ``QThread`` through ``engine.render.renderer.render``.
 
-:class:`RenderWorker` turns the engine's callbacks into signals (progress throttled to
-~10 Hz). :class:`QueueRunner` (UI side) starts the next queued job when the worker is idle,
-holds each running job's :class:`~engine.render.control.RenderControl` by job id, and writes what
-happens into the :class:`~savsr_app.queue.queue_model.QueueModel`.
+:class:`RenderWorker` turns the engine's callbacks into signals (progress through the app's
+:class:`~savsr_app.throttle.Throttle`: about 10 Hz, the last frame always). :class:`QueueRunner`
+(UI side) starts the next queued job when the worker is idle, holds each running job's
+:class:`~engine.render.control.RenderControl` by job id, and writes what happens into the
+:class:`~savsr_app.queue.queue_model.QueueModel`.
 
 Every render runs with ``resume=True``: the queue owns its jobs' work folders, so a job stopped
 when the app closed, killed with it, or failed (a full disk) continues from its last finished
@@ -11,16 +12,13 @@ segment. Closing the app *stops* the render (segments kept); Cancel throws the w
 """
 from __future__ import annotations
 
-import time
-
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.errors import SavsrError
 
 from .jobs import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, discard_work_folder,
                    kept_frames)
 from ..qt import QObject, QThread, Signal, Slot
-
-PROGRESS_INTERVAL = 0.1
+from ..throttle import Throttle
 
 
 class RenderWorker(QObject):
@@ -34,17 +32,15 @@ class RenderWorker(QObject):
     @Slot(str, object, object)
     def run(self, job_id: str, job, control: RenderControl):
         from engine.render.renderer import render
-        last = [0.0]
 
-        def on_progress(p):
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL or p.done == p.total:
-                last[0] = now
-                self.progress.emit(job_id, p.done, p.total, p.fps, p.eta_seconds)
+        def send(batch):
+            p = batch[-1]       # only the newest count matters
+            self.progress.emit(job_id, p.done, p.total, p.fps, p.eta_seconds)
 
+        throttle = Throttle(send)
         try:
-            result = render(job, progress=on_progress, control=control, log=lambda m: self.logged.emit(job_id, m),
-                            resume=True)
+            result = render(job, progress=lambda p: throttle.add(p, now=p.done == p.total), control=control,
+                            log=lambda m: self.logged.emit(job_id, m), resume=True)
         except RenderStopped:
             self.cancelled.emit(job_id, True)
         except RenderCancelled:

@@ -51,7 +51,7 @@ def make_window(qtbot, settings):
 
     def make():
         w = MainWindow()
-        w.confirm_stop_render = lambda: True
+        w.confirm_close = lambda _question: True
         qtbot.addWidget(w)
         w.show()
         windows.append(w)

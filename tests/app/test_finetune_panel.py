@@ -160,8 +160,8 @@ def test_library_renames_and_deletes_with_the_active_model_followed(qtbot, tmp_p
 
 def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, window, clip, tiny_base):
     import shutil
-    from savsr_app.finetune.finetune_mount import library_dir, mount_finetune_panel
-    panel = mount_finetune_panel(window)
+    from savsr_app.finetune.finetune_mount import library_dir
+    panel = window.finetune_panel                   # mounted by the window
     window.advanced_dock.toggleViewAction().trigger()
     assert window.advanced_dock.isVisible() and window.advanced_dock.widget() is panel and panel.isVisible()
     window.scale_panel.link.setChecked(False)
@@ -186,9 +186,8 @@ def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, windo
 
 
 def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resume(qtbot, make_window, clip):
-    from savsr_app.finetune.finetune_mount import mount_finetune_panel
     first = make_window()
-    panel = mount_finetune_panel(first)
+    panel = first.finetune_panel
     add_footage(qtbot, panel, clip)
     tiny_recipe(panel, steps=500)
     assert panel.form.base_path() == first.settings.model          # the active model is the default base
@@ -197,7 +196,7 @@ def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resu
     first.close()
     assert not first.isVisible() and not panel.runner.busy and panel.runner.thread is None
     second = make_window()
-    again = mount_finetune_panel(second)
+    again = second.finetune_panel
     assert again.resume_combo.count() == 1
     assert again.resume_combo.itemText(0).startswith("basketball fine-tune")
     assert again.form.budget()[1] < 500                            # the rest of the budget is offered

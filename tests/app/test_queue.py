@@ -198,7 +198,7 @@ def test_closing_during_a_render_keeps_its_segments_and_the_next_start_resumes_i
     window = make_window()
     open_clip(qtbot, window, long_clip)
     asked = []
-    window.confirm_stop_render = lambda: asked.append(True) or True
+    window.confirm_close = lambda question: asked.append(question) or True
     # lossless, so that the frames can be compared exactly with an uninterrupted render
     window.output_panel.codec.setCurrentIndex(window.output_panel.codec.findData("ffv1"))
     window.transport.set_frame(2)                         # frames 2..13: segments start at the in point
@@ -210,7 +210,7 @@ def test_closing_during_a_render_keeps_its_segments_and_the_next_start_resumes_i
     assert entry.job.codec == "ffv1" and entry.frames == RANGE_FRAMES
     qtbot.waitUntil(lambda: bool(kept_segments(out)), timeout=RENDER_TIMEOUT)
     window.close()
-    assert asked == [True]
+    assert len(asked) == 1 and entry.name in asked[0]
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=RENDER_TIMEOUT)
     assert not window.runner.thread.isRunning() and not window.controller.thread.isRunning()
     kept = sum(s["frames"] for s in kept_segments(out))
@@ -286,7 +286,7 @@ def test_removing_or_cancelling_an_interrupted_job_deletes_its_segments(
 
 def test_declining_to_close_keeps_rendering(qtbot, window, long_clip):
     open_clip(qtbot, window, long_clip)
-    window.confirm_stop_render = lambda: False
+    window.confirm_close = lambda _question: False
     entry = window.add_to_queue()
     wait_progress(qtbot, window, entry.id)
     window.close()
@@ -298,7 +298,7 @@ def test_declining_to_close_keeps_rendering(qtbot, window, long_clip):
 def test_a_failing_job_shows_the_engines_message(qtbot, window, clip, tmp_path, small_model_file):
     import shutil
     model = shutil.copy(small_model_file, tmp_path / "moved-later.safetensors")
-    window.settings.model = str(model)
+    window.set_model(str(model))
     open_clip(qtbot, window, clip)
     window.queue_panel.run_action.trigger()         # hold the queue
     entry = window.add_to_queue()
