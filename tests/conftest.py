@@ -59,6 +59,17 @@ def parity_fixture():
 
 
 @pytest.fixture(scope="session")
+def parity_nf24():
+    """The authors' outputs at num_feat 24 (see tests/fixtures/make_parity_nf24.py), in the same form
+    as ``parity_fixture``: the stored int8 codes times their powers of two give the float32 weights."""
+    import torch
+    raw = torch.load(FIXTURES / "parity_nf24.pt", weights_only=True)
+    codes, exponents = raw.pop("weight_codes"), raw.pop("weight_exponents")
+    raw["state_dict"] = {k: v.float() * 2.0 ** exponents[k] if k in exponents else v for k, v in codes.items()}
+    return raw
+
+
+@pytest.fixture(scope="session")
 def small_model_file(parity_fixture, tmp_path_factory):
     """The parity fixture's small SAVSR (num_feat 16), saved in the project's format.
 
