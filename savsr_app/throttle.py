@@ -19,8 +19,8 @@ class Throttle:
     or on :meth:`flush`. The first item goes out at once."""
 
     def __init__(self, send: Callable[[list], None], interval: float = PROGRESS_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic):
-        self.send, self.interval, self.clock = send, interval, clock
+                 clock: Callable[[], float] | None = None):
+        self.send, self.interval, self.clock = send, interval, clock or time.monotonic
         self._items: list = []
         self._last = float("-inf")
 

@@ -1,4 +1,5 @@
-"""Helpers for the app tests: tiny real clips and waiting for the window to open one."""
+"""Helpers for the app tests: tiny real clips, waiting for the window to open one, a fine-tune set up
+to be short."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -6,12 +7,21 @@ from pathlib import Path
 
 CLIP_SIZE = (96, 64)       # w, h
 CLIP_FRAMES = 10
+RENDER_TIMEOUT = 180_000
+SEGMENT = 3                # frames per segment where a test asks for small ones (the default is ~2 s of video)
 
 
 def _read_image(path: Path):
     import av
     with av.open(str(path)) as c:
         return next(c.decode(video=0))
+
+
+def kept_segments(output) -> list[dict]:
+    """The finished segments recorded in ``output``'s work folder."""
+    from engine.render.workdir import WorkFolder
+    manifest = WorkFolder(Path(output)).read()
+    return manifest["segments"] if manifest else []
 
 
 def encode_clip(frames_dir: Path, out: Path, size=CLIP_SIZE, count=CLIP_FRAMES, fps=25) -> Path:
@@ -37,3 +47,19 @@ def open_clip(qtbot, window, path):
     with qtbot.waitSignal(window.clipOpened, timeout=30000) as blocker:
         window.open_path(str(path))
     return blocker.args[0]
+
+
+def tiny_recipe(panel, steps: int):
+    """Small patches and batches and a budget of ``steps`` in a fine-tune panel's form."""
+    f = panel.form
+    f.expert_button.setChecked(True)
+    f.patch.setValue(12)
+    f.batch.setValue(2)
+    f.budget_kind.setCurrentIndex(f.budget_kind.findData("steps"))
+    f.steps.setValue(steps)
+
+
+def add_footage(qtbot, panel, path):
+    """Add ``path`` to a fine-tune panel's footage and wait until it is read."""
+    panel.footage.add_paths([str(path)])
+    qtbot.waitUntil(lambda: not panel.footage.pending, timeout=30000)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app_clips import encode_clip
+from app_clips import SEGMENT, encode_clip
+
 
 @pytest.fixture(scope="session")
 def clip_dir(data_dir, tmp_path_factory) -> Path:
@@ -66,3 +67,10 @@ def make_window(qtbot, settings):
 @pytest.fixture
 def window(make_window):
     return make_window()
+
+
+@pytest.fixture
+def small_segments(monkeypatch):
+    """Segments of ``SEGMENT`` frames, so that a 24-frame clip has several."""
+    import engine.render.renderer
+    monkeypatch.setattr(engine.render.renderer, "default_segment_frames", lambda fps: SEGMENT)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from app_clips import encode_clip, open_clip
+from app_clips import add_footage, encode_clip, open_clip, tiny_recipe
 from savsr_app.qt import QObject, Signal
 
 TINY = dict(num_feat=16, w1_num_block=1, w2_num_block=1, n_resgroups=1, n_resblocks=1)
@@ -58,20 +58,6 @@ def make_panel(qtbot, tmp_path, base, runner=None, confirm=None):
     qtbot.addWidget(panel)
     panel.show()
     return panel
-
-
-def tiny_recipe(panel, steps: int):
-    f = panel.form
-    f.expert_button.setChecked(True)
-    f.patch.setValue(12)
-    f.batch.setValue(2)
-    f.budget_kind.setCurrentIndex(f.budget_kind.findData("steps"))
-    f.steps.setValue(steps)
-
-
-def add_footage(qtbot, panel, path):
-    panel.footage.add_paths([str(path)])
-    qtbot.waitUntil(lambda: not panel.footage.pending, timeout=30000)
 
 
 def test_finetune_waits_for_a_render_stops_resumes_and_saves_a_usable_model(qtbot, tmp_path, court, tiny_base):

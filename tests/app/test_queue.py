@@ -5,16 +5,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from app_clips import CLIP_FRAMES, open_clip
+from app_clips import CLIP_FRAMES, RENDER_TIMEOUT, SEGMENT, kept_segments, open_clip
 from engine.render.control import RenderControl
-from engine.render.workdir import WorkFolder, work_path
+from engine.render.workdir import work_path
 from savsr_app.queue.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
 from savsr_app.qt import QTimer
 
-RENDER_TIMEOUT = 180_000
 LONG_FRAMES = 24                   # the long_clip fixture
 RANGE_FRAMES = 12                  # the range rendered in the resume test
-SEGMENT = 3                        # frames per segment in the resume tests (the default is ~2 s of video)
 STATE_COLUMN = 5
 pytestmark = pytest.mark.slow      # each test renders real frames through the network
 
@@ -38,23 +36,10 @@ def row_text(window, job_id, column=STATE_COLUMN) -> str:
     return model.index(model.row_of(job_id), column).data()
 
 
-def kept_segments(output) -> list[dict]:
-    """The finished segments recorded in ``output``'s work folder."""
-    manifest = WorkFolder(Path(output)).read()
-    return manifest["segments"] if manifest else []
-
-
 def frame_hashes(path) -> list[str]:
     import av
     with av.open(str(path)) as c:
         return [hashlib.sha256(f.to_ndarray().tobytes()).hexdigest() for f in c.decode(video=0)]
-
-
-@pytest.fixture
-def small_segments(monkeypatch):
-    """Segments of ``SEGMENT`` frames, so that a 24-frame clip has several."""
-    import engine.render.renderer
-    monkeypatch.setattr(engine.render.renderer, "default_segment_frames", lambda fps: SEGMENT)
 
 
 class StopAfterFirstSegment(RenderControl):
