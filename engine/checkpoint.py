@@ -135,27 +135,48 @@ def read_checkpoint(path) -> tuple[dict, SAVSRConfig, dict]:
 
 
 def model_file(path=None) -> Path:
-    """``path``, or the bundled default model's file for ``None``."""
+    """``path`` as a file: a bundled model's name (``clean``, ``compressed``; ``auto`` without a
+    clip means ``clean``) or a path; ``None`` is the bundled default (clean) model."""
     if path is None:
         path = default_model_path()
         if path is None:
             raise CheckpointError("no default model installed yet: pass a model file (for example the "
                                   "authors' savsr_best.pth) with --model / Import model")
+        return Path(path)
+    from .model_choice import MODEL_CHOICES, choose_model
+    if isinstance(path, str) and path.lower() in MODEL_CHOICES:
+        return choose_model(path).path
     return Path(path)
 
 
-def load_model(path=None, device="cpu", fast: bool = True) -> SAVSR:
+def load_model(path=None, device="cpu", fast: bool = True, clip=None) -> SAVSR:
     """A ready SAVSR model in eval mode on ``device``.
 
-    ``path=None`` loads the bundled default model. The model's ``metadata`` attribute
-    holds what the file says about itself (name, training data, validation figures).
+    ``path``: a model file, a bundled model's name (``clean``, ``compressed``) or ``auto``, which
+    looks at ``clip`` (a video path or :class:`engine.video.ClipInfo`; see
+    :mod:`engine.model_choice`); ``None`` is the bundled clean model. The model's ``metadata``
+    attribute holds what the file says about itself (name, training data, validation figures) and,
+    for a model chosen by name, ``choice``: which and why.
     """
+    choice = None
+    if isinstance(path, str) and path.lower() == "auto" and clip is not None:
+        from .model_choice import choose_model
+        from .video import ClipInfo, probe
+        choice = choose_model("auto", clip if isinstance(clip, ClipInfo) else probe(clip))
+        path = choice.path
+    elif isinstance(path, str):
+        from .model_choice import MODEL_CHOICES, choose_model
+        if path.lower() in MODEL_CHOICES:
+            choice = choose_model(path)
+            path = choice.path
     path = model_file(path)
     sd, config, meta = read_checkpoint(path)
     model = SAVSR(**config.to_dict())
     _check_keys(model, sd, path.name)
     model.load_state_dict(sd, strict=True)
     model.metadata = {"name": meta.get("name", path.stem), "path": str(path), **meta}
+    if choice is not None:
+        model.metadata["choice"] = choice.describe()
     model.use_fast_path(fast)
     return model.to(device).eval()
 

@@ -18,7 +18,12 @@ def register(sub):
     p.add_argument("frames", help="folder of frames, or a folder of clip folders")
     p.add_argument("--scales", nargs="+", default=["2", "3", "4"], metavar="S",
                    help="factors: S for both axes, or WxH for width and height, e.g. 2 4 1.5x4 (default 2 3 4)")
-    p.add_argument("--model", help="model file; default: the bundled model")
+    p.add_argument("--model", default="clean", metavar="clean|compressed|FILE",
+                   help="a bundled model by name or a model file (default: clean)")
+    p.add_argument("--degrade", default="none", metavar="none|h264:CRF|h265:CRF",
+                   help="encode the LR clip with this codec first (e.g. h264:28); adds temporal PSNR and the "
+                        "deblock-filter-then-clean-model baseline")
+    p.add_argument("--no-baseline", action="store_true", help="with --degrade: skip the deblock baseline")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda:N")
     p.add_argument("--max-frames", type=int, help="use the first N frames of each clip")
     p.add_argument("--crop", metavar="WxH", help="centre-crop the ground truth (faster on a CPU)")
@@ -50,7 +55,7 @@ def _crop(text):
         raise SavsrError(f"--crop must look like 256x256, got {text!r}") from None
 
 
-def _upscaler(args):
+def _upscaler(args, model_spec=None):
     from ..checkpoint import load_model
     from ..devices import resolve_device
     from ..render.inference import Upscaler
@@ -58,7 +63,7 @@ def _upscaler(args):
         device = resolve_device(args.device)
     except ValueError as exc:
         raise SavsrError(str(exc)) from None
-    model = load_model(args.model, device)
+    model = load_model(model_spec or args.model, device)
     cache = {}
 
     def upscale(window, scale, out_hw):
@@ -71,10 +76,22 @@ def _upscaler(args):
 
 
 def table(results) -> list[str]:
-    out = [f"{'scale (w x h)':<16}{'model PSNR':>11}{'SSIM':>8}{'bicubic PSNR':>14}{'SSIM':>8}{'gain':>9}"]
+    degraded = any(r.model_tpsnr is not None for r in results)
+    baseline = any(r.baseline_psnr is not None for r in results)
+    head = f"{'scale (w x h)':<16}{'model PSNR':>11}{'SSIM':>8}{'bicubic PSNR':>14}{'SSIM':>8}{'gain':>12}"
+    if baseline:
+        head += f"{'deblock+clean':>15}"
+    if degraded:
+        head += f"{'tPSNR model':>13}{'bicubic':>9}"
+    out = [head]
     for r in results:
-        out.append(f"x{r.scale_w:g} x x{r.scale_h:g}".ljust(16) + f"{r.model_psnr:11.2f}{r.model_ssim:8.4f}"
-                   f"{r.bicubic_psnr:14.2f}{r.bicubic_ssim:8.4f}{r.model_psnr - r.bicubic_psnr:+8.2f} dB")
+        line = (f"x{r.scale_w:g} x x{r.scale_h:g}".ljust(16) + f"{r.model_psnr:11.2f}{r.model_ssim:8.4f}"
+                f"{r.bicubic_psnr:14.2f}{r.bicubic_ssim:8.4f}{r.model_psnr - r.bicubic_psnr:+9.2f} dB")
+        if baseline:
+            line += f"{r.baseline_psnr:15.2f}"
+        if degraded:
+            line += f"{r.model_tpsnr:13.2f}{r.bicubic_tpsnr:9.2f}"
+        out.append(line)
     return out
 
 
@@ -85,12 +102,15 @@ def run(args) -> int:
     root = Path(args.frames)
     clips = {(f.relative_to(root).as_posix() if f != root else f.name): load_clip(f, args.max_frames, _crop(args.crop))
              for f in folders}
+    from ..train.degrade import CodecSpec
+    degrade = CodecSpec.parse(args.degrade)
     model, upscale = _upscaler(args)
+    baseline = _upscaler(args, "clean")[1] if degrade is not None and not args.no_baseline else None
     total = sum(c.shape[0] for c in clips.values()) * len(scales)
     bar = None if args.json else ProgressBar("eval ")
     meter = ProgressMeter(total, bar)
     try:
-        results = evaluate(clips, scales, upscale, meter.step)
+        results = evaluate(clips, scales, upscale, meter.step, degrade, baseline)
     finally:
         if bar:
             bar.close()
@@ -102,6 +122,7 @@ def run(args) -> int:
                           "results": [dataclasses.asdict(r) for r in results]}, indent=2))
     else:
         frames = sum(int(v.shape[0]) for v in clips.values())
-        print(f"model {name}; {len(clips)} clip(s), {frames} frames")
+        lr = f"; LR through {degrade}" if degrade else ""
+        print(f"model {name}; {len(clips)} clip(s), {frames} frames{lr}")
         print("\n".join(table(results)))
     return 0

@@ -14,7 +14,11 @@ def register(sub):
     p = sub.add_parser("finetune", help="adapt a model to your own footage (the bundled model by default)")
     p.add_argument("footage", nargs="+", metavar="CLIP_OR_FOLDER", help="video files or frame folders")
     p.add_argument("-o", "--output", required=True, help="fine-tuned model file (.safetensors or .pt)")
-    p.add_argument("--base", help="model to start from (default: the bundled model)")
+    p.add_argument("--base", metavar="auto|clean|compressed|FILE",
+                   help="model to start from (default auto: the bundled model auto picks for the footage)")
+    p.add_argument("--degrade", default="match", metavar="match|none|h264:CRF|h265:CRF",
+                   help="how training LR is made: match (default: re-encoded with the clip's own codec at its own "
+                        "bits per pixel), none (clean), or a fixed codec")
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget (default 5)")
     p.add_argument("--steps", type=int, help="stop after this many steps")
     p.add_argument("--scales", nargs="+", default=["2"],
@@ -46,7 +50,7 @@ def run(args) -> int:
     scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                bn_eval=args.freeze_batchnorm)
+                                bn_eval=args.freeze_batchnorm, degrade=args.degrade)
     try:
         res = finetune(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
                        settings=settings, device=args.device, progress=training_printer(args.quiet), resume=args.resume)
@@ -63,7 +67,7 @@ def run(args) -> int:
 def finetune_argv(args) -> list[str]:
     """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
     out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
-           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout)]
+           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout), "--degrade", args.degrade]
     if args.minutes is not None:
         out += ["--minutes", repr(args.minutes)]
     if args.steps is not None:

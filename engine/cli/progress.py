@@ -91,6 +91,8 @@ def training_printer(quiet: bool):
             s = event["summary"]
             print(f"validation @ {event['step']}: model {s['psnr']:.2f} dB, bicubic {s['bicubic']:.2f} dB, "
                   f"gain {s['gain']:+.2f} dB (worst scale {s['min_gain']:+.2f})", flush=True)
+        elif kind == "note":
+            print(event["text"], flush=True)
         elif kind == "checkpoint":
             print(f"checkpoint @ {event['step']}: {event['path']}", flush=True)
     return show

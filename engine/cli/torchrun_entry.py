@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = FinetuneSettings(scales=[[h, w] for w, h in map(parse_scale, args.scales)],
                                     scale_range=tuple(args.scale_range) if args.scale_range else None,
                                     lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                    bn_eval=args.freeze_batchnorm)
+                                    bn_eval=args.freeze_batchnorm, degrade=args.degrade)
         res = finetune_ddp(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
                            settings=settings, progress=training_printer(args.quiet), asked=asked, resume=args.resume)
     except SavsrError as exc:

@@ -178,8 +178,10 @@ class BatchSampler:
             raise DataError("no training clips")
         self.clips, self.scales, self.degradation = clips, scales, degradation
         self.patch, self.batch, self.num_frame, self.max_stride = patch, batch, num_frame, max_stride
-        # degraded samples are encoded as a region of 2x2 patches, of which one quadrant is trained on
-        need = math.ceil(patch * scales.high) * (2 if degradation else 1)
+        # degraded samples are encoded as a region of 2x2 patches (one quadrant is trained on) where the
+        # frames are large enough, else as the patch alone
+        need = math.ceil(patch * scales.high)
+        self.region = 2 if degradation and all(min(c.size) >= 2 * need for c in clips) else 1
         small = [c.name for c in clips if min(c.size) < need]
         if small:
             raise DataError(f"frames of {', '.join(small[:3])} are smaller than {need} pixels, the crop needed "
@@ -232,13 +234,14 @@ class BatchSampler:
     def degraded_sample(self, gt_size: tuple[int, int], scale, gen: torch.Generator):
         """One ``(lr (7, 3, p, p), gt (3, *gt_size))`` pair whose LR went through a drawn codec.
 
-        The codec sees a ``2p x 2p`` LR region (macroblocks and motion search need room); one of
-        its quadrants is kept. A quadrant's LR offset ``p`` maps to the GT offset ``gt_size`` exactly,
+        The codec sees a ``2p x 2p`` LR region (macroblocks and motion search need room) where the
+        clips allow it, and one of its quadrants is kept. A quadrant's LR offset ``p`` maps to the GT offset ``gt_size`` exactly,
         since the scale is ``gt_size / p``.
         """
-        region = self.sample((2 * gt_size[0], 2 * gt_size[1]), gen)
+        k = self.region
+        region = self.sample((k * gt_size[0], k * gt_size[1]), gen)
         lr = self.degradation.apply(downsample(region, scale).clamp(0, 1), gen)
-        qy, qx = torch.randint(2, (2,), generator=gen).tolist()
+        qy, qx = torch.randint(k, (2,), generator=gen).tolist()
         p, (gh, gw) = self.patch, gt_size
         lr = lr[:, :, qy * p:(qy + 1) * p, qx * p:(qx + 1) * p]
         gt = region[self.num_frame // 2, :, qy * gh:(qy + 1) * gh, qx * gw:(qx + 1) * gw]

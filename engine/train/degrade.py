@@ -57,11 +57,8 @@ class CodecSpec:
         return f"{self.codec}:{self.crf:g}"
 
 
-def codec_round_trip(frames: np.ndarray, spec: CodecSpec, pix_fmt: str = "yuv420p") -> np.ndarray:
-    """Encode ``(t, h, w, 3)`` uint8 RGB frames with ``spec`` and decode them again (same shape).
-
-    ``h`` and ``w`` must be even (4:2:0). The frames are one short clip: an I frame, then P/B frames.
-    """
+def encode(frames: np.ndarray, spec: CodecSpec, pix_fmt: str = "yuv420p") -> list:
+    """``(t, h, w, 3)`` uint8 RGB frames encoded with ``spec`` as one short clip: packets."""
     t, h, w, _ = frames.shape
     if h % 2 or w % 2:
         raise ValueError(f"codec round trip needs even frame sizes, got {w}x{h}")
@@ -81,6 +78,16 @@ def codec_round_trip(frames: np.ndarray, spec: CodecSpec, pix_fmt: str = "yuv420
         frame.pts = i
         packets += enc.encode(frame)
     packets += enc.encode(None)
+    return packets
+
+
+def codec_round_trip(frames: np.ndarray, spec: CodecSpec, pix_fmt: str = "yuv420p") -> np.ndarray:
+    """Encode ``(t, h, w, 3)`` uint8 RGB frames with ``spec`` and decode them again (same shape).
+
+    ``h`` and ``w`` must be even (4:2:0). The frames are one short clip: an I frame, then P/B frames.
+    """
+    t = frames.shape[0]
+    packets = encode(frames, spec, pix_fmt)
     dec = av.CodecContext.create(DECODERS[spec.codec], "r")
     dec.thread_count = 1
     out = []
@@ -91,6 +98,21 @@ def codec_round_trip(frames: np.ndarray, spec: CodecSpec, pix_fmt: str = "yuv420
         raise RuntimeError(f"{spec.codec} round trip gave {len(out)} frames for {t}")
     out.sort(key=lambda f: f.pts)
     return np.stack([f.to_ndarray(format="rgb24") for f in out])
+
+
+def crf_for_bits(frames: np.ndarray, codec: str, bpp: float, pix_fmt: str = "yuv420p") -> int:
+    """The integer CRF at which ``codec`` spends about ``bpp`` bits per pixel on ``frames``."""
+    h, w = frames.shape[1:3]
+
+    def bits(crf: int) -> float:
+        size = sum(p.size for p in encode(frames, CodecSpec(codec, float(crf)), pix_fmt))
+        return size * 8 / (len(frames) * h * w)
+
+    low, high = 0, 51               # bits fall as the CRF rises
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if bits(mid) > bpp else (low, mid)
+    return high
 
 
 @dataclass
@@ -110,6 +132,7 @@ class Degradation:
     presets: list = field(default_factory=lambda: list(PRESETS))
     noise: float = 0.3
     noise_sigma: float = 2.0
+    pix_fmt: str = "yuv420p"
 
     def __post_init__(self):
         if not 0 <= self.clean <= 1:
@@ -141,16 +164,36 @@ class Degradation:
         if sigma > 0:
             x = x + sigma * torch.randn(x.shape, generator=gen)
         frames = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
-        out = codec_round_trip(frames, spec)
+        out = degrade_frames(frames, spec, self.pix_fmt)
         return torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255.0
 
 
-def degrade_frames(frames: np.ndarray, spec: CodecSpec | None) -> np.ndarray:
-    """Evaluation: ``(t, h, w, 3)`` uint8 through ``spec`` (None: unchanged); odd sizes are padded
-    by edge replication for the encode and cropped back."""
+def degrade_frames(frames: np.ndarray, spec: CodecSpec | None, pix_fmt: str = "yuv420p") -> np.ndarray:
+    """``(t, h, w, 3)`` uint8 through ``spec`` (None: unchanged); odd sizes are padded by edge
+    replication for the encode and cropped back."""
     if spec is None:
         return frames
     t, h, w, _ = frames.shape
     ph, pw = h % 2, w % 2
     padded = np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="edge") if ph or pw else frames
-    return codec_round_trip(padded, spec)[:, :h, :w]
+    return codec_round_trip(padded, spec, pix_fmt)[:, :h, :w]
+
+
+def deblock_frames(frames: np.ndarray) -> np.ndarray:
+    """``(t, h, w, 3)`` uint8 RGB through FFmpeg's ``deblock`` filter (strong, 8-pixel blocks) in
+    YUV 4:4:4: the first remedy an engineer would try on blocky footage."""
+    t, h, w, _ = frames.shape
+    graph = av.filter.Graph()
+    src = graph.add_buffer(width=w, height=h, format="yuv444p", time_base=Fraction(1, 25))
+    filt = graph.add("deblock", "filter=strong:block=8")
+    sink = graph.add("buffersink")
+    src.link_to(filt)
+    filt.link_to(sink)
+    graph.configure()
+    out = []
+    for i, rgb in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv444p")
+        frame.pts = i
+        graph.push(frame)
+        out.append(graph.pull().to_ndarray(format="rgb24"))
+    return np.stack(out)

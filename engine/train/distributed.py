@@ -26,9 +26,9 @@ import torch.distributed as dist
 
 from ..checkpoint import read_checkpoint, save_model
 from ..errors import SavsrError
-from .config import TrainConfig
 from .data import find_clips
-from .finetune import FinetuneSettings, base_and_output, train_state_path
+from .degrade import CodecSpec
+from .finetune import FinetuneSettings, base_and_output, finetune_config, match, train_state_path
 from .loop import Trainer
 from .validate import summary, validate
 
@@ -68,16 +68,6 @@ class DDPTrainer(Trainer):
         return flags[2].item() / dist.get_world_size()      # the mean loss over ranks
 
 
-def _config(model_config, footage, s: FinetuneSettings) -> TrainConfig:
-    low, high = s.range()
-    return TrainConfig(model=model_config.to_dict(), data=[str(p) for p in footage], exclude=[],
-                       max_frames=s.max_frames, patch=s.patch, batch=s.batch, scale_low=low, scale_high=high,
-                       lr=s.lr, warmup=s.warmup, total_steps=10 ** 7, ema_decay=s.ema_decay, bn_eval=s.bn_eval,
-                       zero_tail=False, seed=s.seed, checkpoint_every_s=s.checkpoint_every_s, val_every=0,
-                       val_scales=[list(map(float, x)) for x in s.scales], val_frames=s.val_frames,
-                       val_crop=s.val_crop)
-
-
 def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps: int | None = None,
                  settings: FinetuneSettings | None = None, progress=None, asked: threading.Event | None = None,
                  resume: bool = False) -> dict | None:
@@ -91,7 +81,7 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     s = settings or FinetuneSettings()
-    base_path, out = base_and_output(base, out)
+    base_path, out = base_and_output(base, out, footage)
     sd, model_config, base_meta = read_checkpoint(base_path)
     pairs = [clip.split(s.holdout) for clip in find_clips(footage, max_frames=s.max_frames)]
     train_clips, held_out = [a for a, _ in pairs], [b for _, b in pairs]
@@ -99,10 +89,14 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
     if resume and ckpt.is_file():
         trainer = DDPTrainer.resume(ckpt, train_clips, held_out, device=device, log=log, rank=rank)
     else:
-        trainer = DDPTrainer(_config(model_config, footage, s), train_clips, held_out, device=device, weights=sd,
-                             checkpoint=ckpt, log=log, rank=rank)
+        matched = match(footage, s)
+        trainer = DDPTrainer(finetune_config(model_config, footage, s, matched, 0), train_clips, held_out,
+                             device=device, weights=sd, checkpoint=ckpt, log=log, rank=rank)
         if rank == 0:
-            before = validate(trainer.model, held_out, trainer.config.val_scales, s.val_frames, s.val_crop, device)
+            if progress:
+                progress({"kind": "note", "text": matched.note})
+            before = validate(trainer.model, held_out, trainer.config.val_scales, s.val_frames, s.val_crop, device,
+                              degrade=CodecSpec.parse(trainer.config.val_degrade[0]))
             trainer.log({"kind": "val", "step": 0, "elapsed_s": 0.0, "summary": summary(before), "results": before,
                          "note": "base model"})
     dist.barrier()

@@ -18,7 +18,9 @@ from ..checkpoint import read_checkpoint, save_model
 from ..errors import SavsrError
 from ..resources import default_model_path
 from .config import TrainConfig
-from .data import find_clips
+from .data import VIDEO_SUFFIXES, find_clips
+from .degrade import CodecSpec
+from .matching import Matched, match_footage
 from .loop import Trainer
 from .validate import summary, validate
 
@@ -40,6 +42,7 @@ class FinetuneSettings:
     val_crop: int = 256
     checkpoint_every_s: float = 60.0
     seed: int = 0
+    degrade: str = "match"             # match the clip's codec and bits per pixel, none, or e.g. h264:28
 
     def range(self) -> tuple[float, float]:
         if self.scale_range is not None:
@@ -53,16 +56,51 @@ def train_state_path(out) -> Path:
     return out.with_name(out.name + ".train.pt")
 
 
-def base_and_output(base, out) -> tuple[Path, Path]:
-    """The base model's path (the bundled model if ``base`` is None) and the resolved output path;
-    refuses an output that would overwrite the base or the bundled model."""
-    base_path = Path(base) if base else default_model_path()
-    if base_path is None:
-        raise SavsrError("no bundled model to fine-tune: pass a base model file")
+def base_and_output(base, out, footage=()) -> tuple[Path, Path]:
+    """The base model's path and the resolved output path; refuses an output that would overwrite
+    the base or a bundled model. ``base``: a file, ``clean``/``compressed``, or ``None``/``auto``:
+    the bundled model that ``auto`` picks for the first video file of ``footage`` (clean for
+    frame folders)."""
+    from ..model_choice import MODELS, bundled_model, choose_model
+    spec = base or "auto"
+    info = None
+    if spec == "auto":
+        video = next((Path(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES),
+                     None)
+        if video is not None:
+            from ..video import probe
+            info = probe(video)
+    if base is None or base in ("auto", *MODELS):
+        choice = choose_model(spec, info)
+        base_path = default_model_path() if choice.name == "clean" else choice.path
+    else:
+        base_path = Path(base)
+    if base_path is None or not base_path.is_file():
+        raise SavsrError(f"base model not found: {base_path}")
     out = Path(out).resolve()
-    if out == base_path.resolve() or (default_model_path() and out == default_model_path().resolve()):
-        raise SavsrError("the fine-tuned model must not overwrite its base or the bundled model: choose another output")
+    bundled = {p.resolve() for p in map(bundled_model, MODELS) if p is not None}
+    if default_model_path():
+        bundled.add(default_model_path().resolve())
+    if out == base_path.resolve() or out in bundled:
+        raise SavsrError("the fine-tuned model must not overwrite its base or a bundled model: choose another output")
     return base_path, out
+
+
+def finetune_config(model_config, footage, s: "FinetuneSettings", matched: Matched, val_every: int) -> TrainConfig:
+    """The training settings of a fine-tune (single process and distributed)."""
+    low, high = s.range()
+    return TrainConfig(model=model_config.to_dict(), data=[str(p) for p in footage], exclude=[],
+                       max_frames=s.max_frames, patch=s.patch, batch=s.batch, scale_low=low, scale_high=high,
+                       lr=s.lr, warmup=s.warmup, total_steps=10 ** 7, ema_decay=s.ema_decay, bn_eval=s.bn_eval,
+                       zero_tail=False, seed=s.seed, checkpoint_every_s=s.checkpoint_every_s, val_every=val_every,
+                       val_scales=[list(map(float, x)) for x in s.scales], val_frames=s.val_frames,
+                       val_crop=s.val_crop, degradation=matched.degradation, val_degrade=[matched.validation])
+
+
+def match(footage, s: "FinetuneSettings") -> Matched:
+    """The fine-tune's degradation for ``footage`` at the middle of its scale range."""
+    low, high = s.range()
+    return match_footage(footage, (low + high) / 2, s.degrade)
 
 
 def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int | None = None,
@@ -75,7 +113,7 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     mean change of the model's PSNR there.
     """
     s = settings or FinetuneSettings()
-    base_path, out = base_and_output(base, out)
+    base_path, out = base_and_output(base, out, footage)
     sd, model_config, base_meta = read_checkpoint(base_path)
 
     train_clips, held_out = [], []
@@ -86,13 +124,11 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
         train_clips.append(a)
         held_out.append(b)
 
-    low, high = s.range()
-    config = TrainConfig(model=model_config.to_dict(), data=[str(p) for p in footage], exclude=[],
-                         max_frames=s.max_frames, patch=s.patch, batch=s.batch, scale_low=low, scale_high=high,
-                         lr=s.lr, warmup=s.warmup, total_steps=10 ** 7, ema_decay=s.ema_decay,
-                         bn_eval=s.bn_eval, zero_tail=False, seed=s.seed, checkpoint_every_s=s.checkpoint_every_s,
-                         val_every=s.val_every, val_scales=[list(map(float, x)) for x in s.scales],
-                         val_frames=s.val_frames, val_crop=s.val_crop)
+    matched = match(footage, s)
+    if progress:
+        progress({"kind": "note", "text": matched.note})
+    config = finetune_config(model_config, footage, s, matched, s.val_every)
+    low, high = config.scale_low, config.scale_high
     ckpt = train_state_path(out)
     log = out.with_name(out.name + ".log.jsonl")
     if resume and ckpt.is_file():
@@ -100,7 +136,8 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
         before = None
     else:
         trainer = Trainer(config, train_clips, held_out, device=device, weights=sd, checkpoint=ckpt, log=log)
-        before = validate(trainer.model, held_out, config.val_scales, s.val_frames, s.val_crop, trainer.device, cancel)
+        before = validate(trainer.model, held_out, config.val_scales, s.val_frames, s.val_crop, trainer.device, cancel,
+                          degrade=CodecSpec.parse(config.val_degrade[0]))
         trainer.log({"kind": "val", "step": 0, "elapsed_s": 0.0, "summary": summary(before), "results": before,
                      "note": "base model"})
         if progress:
@@ -113,7 +150,7 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     gain = summary(after).get("psnr", 0.0) - summary(before).get("psnr", 0.0) if before and after else None
     meta = {"name": out.stem, "base_model": base_meta.get("name", base_path.stem), "base_path": str(base_path),
             "footage": [Path(p).name for p in footage], "scales": config.val_scales, "scale_range": [low, high],
-            "steps": trainer.step, "bn_eval": s.bn_eval, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "steps": trainer.step, "bn_eval": s.bn_eval, "degradation": matched.note, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "psnr_before": summary(before), "psnr_after": summary(after),
             "gain_db": None if gain is None else round(gain, 4)}
     save_model(trainer.eval_model, out, meta)

@@ -1,0 +1,129 @@
+"""Compressed sources: the codec round trip of training, `savsr eval --degrade`, and fine-tuning that
+re-encodes like the user's clip. Real footage: the bundled sample's frames."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from clipmaker import footage, make_clip
+
+from engine.cli import main as cli_main
+from engine.errors import SavsrError
+from engine.metrics import psnr_y
+from engine.train.data import BatchSampler, Clip, ScaleRange
+from engine.train.degrade import CodecSpec, Degradation, codec_round_trip, deblock_frames, degrade_frames
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def real_frames(width=128, height=72, count=7) -> np.ndarray:
+    return np.stack(footage(width, height, count))
+
+
+def as_float(frames: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255.0
+
+
+def test_codec_round_trip_leaves_real_artifacts_that_grow_with_the_crf():
+    clean = real_frames()
+    scores = {crf: psnr_y(as_float(codec_round_trip(clean, CodecSpec("h264", crf))), as_float(clean))
+              for crf in (12.0, 28.0, 38.0)}
+    assert scores[12.0] > scores[28.0] > scores[38.0]
+    assert 24 < scores[28.0] < 42           # visibly degraded, still the same pictures
+    h265 = codec_round_trip(clean, CodecSpec("h265", 28.0, "fast"))
+    assert h265.shape == clean.shape and not np.array_equal(h265, clean)
+
+
+def test_degradation_is_drawn_from_the_seed():
+    lr = as_float(real_frames(64, 64))
+    deg = Degradation(clean=0.0)
+    a = deg.apply(lr, torch.Generator().manual_seed(5))
+    b = deg.apply(lr, torch.Generator().manual_seed(5))
+    assert torch.equal(a, b) and not torch.equal(a, lr)
+    assert torch.equal(Degradation(clean=1.0).apply(lr, torch.Generator().manual_seed(5)), lr)
+
+
+def test_sampler_trains_on_one_quadrant_of_an_encoded_region():
+    clip = Clip("sample", torch.from_numpy(real_frames(320, 180, 12)).permute(0, 3, 1, 2).contiguous())
+    sampler = BatchSampler([clip], ScaleRange(1.0, 2.5), patch=16, batch=3, degradation=Degradation(clean=0.0))
+    lr, gt, scale = sampler.draw(0, torch.Generator().manual_seed(1))
+    assert lr.shape == (3, 7, 3, 16, 16)
+    assert gt.shape == (3, 3, round(16 * scale[0]), round(16 * scale[1]))
+    lr2, gt2, _ = sampler.draw(0, torch.Generator().manual_seed(1))
+    assert torch.equal(lr, lr2) and torch.equal(gt, gt2)
+    assert sampler.describe()["degradation"]["clean"] == 0.0
+
+
+@pytest.mark.parametrize("text, message", [("h264:abc", "must be a number"), ("vp9:30", "unknown degradation"),
+                                           ("h264:60", "between 0 and 51"), ("h264:28:warp", "unknown preset")])
+def test_codec_spec_errors_are_one_sentence(text, message):
+    with pytest.raises(SavsrError, match=message):
+        CodecSpec.parse(text)
+
+
+def test_deblock_filter_smooths_block_edges():
+    frames = degrade_frames(real_frames(), CodecSpec("h264", 36.0))
+    smoothed = deblock_frames(frames)
+    assert smoothed.shape == frames.shape and not np.array_equal(smoothed, frames)
+
+
+@pytest.fixture(scope="module")
+def septuplet(tmp_path_factory):
+    import av
+    folder = tmp_path_factory.mktemp("frames") / "bunny"
+    folder.mkdir()
+    for i, frame in enumerate(footage(192, 108, 7), 1):
+        with av.open(str(folder / f"im{i}.png"), "w", format="image2") as out:
+            s = out.add_stream("png")
+            s.width, s.height, s.pix_fmt = 192, 108, "rgb24"
+            out.mux(s.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            out.mux(s.encode(None))
+    return folder
+
+
+def eval_json(args, capsys) -> dict:
+    assert cli_main(["eval", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_eval_degrade_scores_codec_input_with_flicker_and_the_deblock_baseline(septuplet, small_model_file, capsys):
+    clean = eval_json([str(septuplet), "--model", str(small_model_file), "--scales", "2"], capsys)["results"][0]
+    coded = eval_json([str(septuplet), "--model", str(small_model_file), "--scales", "2", "--degrade", "h264:33"],
+                      capsys)["results"][0]
+    assert clean["degrade"] == "none" and clean["model_tpsnr"] is None
+    assert coded["degrade"] == "h264:33"
+    assert coded["bicubic_psnr"] < clean["bicubic_psnr"] - 0.5      # the codec costs bicubic too
+    assert 10 < coded["model_tpsnr"] < 60 and 10 < coded["bicubic_tpsnr"] < 60
+    assert 10 < coded["baseline_psnr"] < 60                          # deblock filter, then the clean model
+
+
+def test_eval_degrade_flag_error_is_one_line(septuplet, capsys):
+    assert cli_main(["eval", str(septuplet), "--degrade", "h264:high"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "CRF must be a number" in err[0]
+
+
+def test_finetune_degradation_matches_the_clips_codec_and_bits(tmp_path):
+    from engine.train.matching import match_footage
+    clip = make_clip(tmp_path / "phone.mp4", count=12, size=(320, 180), audio=None)
+    matched = match_footage([clip], scale=2.0)
+    assert matched.degradation["codecs"] == ["h264"]
+    low, high = matched.degradation["crf"]
+    assert high - low == 4 and 0 <= low < high <= 51
+    assert matched.validation.startswith("h264:") and "bits per pixel" in matched.note
+    assert match_footage([tmp_path], setting="match").degradation is None      # a folder: clean
+    assert match_footage([clip], setting="none").degradation is None
+    assert match_footage([clip], setting="h265:30").validation == "h265:30"
+
+
+def test_finetune_command_reports_and_stores_the_matched_codec(tmp_path, small_model_file, capsys):
+    from engine import load_model
+    clip = make_clip(tmp_path / "phone.mp4", count=12, size=(96, 64), audio=None)
+    out = tmp_path / "tuned.safetensors"
+    code = cli_main(["finetune", str(clip), "-o", str(out), "--base", str(small_model_file), "--steps", "2",
+                     "--minutes", "5", "--patch", "12", "--batch", "2", "--quiet"])
+    assert code == 0
+    meta = load_model(out).metadata
+    assert "LR re-encoded like phone.mp4: h264" in meta["degradation"]
