@@ -1,20 +1,29 @@
-"""One frame through the network: device, precision, tiling and out-of-memory retries."""
+"""One frame through the network: backend, device, precision, tiling and out-of-memory retries."""
 from __future__ import annotations
 
-import contextlib
+import time
 from typing import Callable
 
 import torch
 
+from ..backends import Accelerated
 from ..errors import SavsrError
 from .memory import free_memory
-from .tiling import OVERLAP, auto_tile, upscale_tiled
+from .tiling import OVERLAP, auto_tile, spans, tile_steps, upscale_tiled
 
 MIN_RETRY_TILE = 64
 
 
 class OutOfMemory(SavsrError, MemoryError):
     """Even the smallest tiles do not fit in the device's memory."""
+
+
+def preparation_note(scale, done, seconds: float) -> str:
+    """``preparing the network for 2.5 x 1.75 (openvino, 2 tile shapes): 12.0 s, once``."""
+    shapes = f"{len(done)} tile shapes" if len(done) > 1 else "1 tile shape"
+    how = "from the cache" if all(d.cached for d in done) else "once"
+    return (f"preparing the network for {scale[1]:g} x {scale[0]:g} ({done[0].backend}, {shapes}): "
+            f"{seconds:.1f} s, {how}")
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -28,16 +37,33 @@ class Upscaler:
 
     ``tile=0`` picks the tile from free memory before the first frame. On CUDA an
     out-of-memory error halves the tile and retries the same frame, down to
-    ``MIN_RETRY_TILE``; the smaller tile is kept for the rest of the clip.
+    ``MIN_RETRY_TILE``; the smaller tile is kept for the rest of the clip. The network runs behind
+    ``backend`` (:mod:`engine.backends`): ``prepare`` readies every tile shape before the first frame.
     """
 
     def __init__(self, model, device: torch.device, dtype: torch.dtype | None, scale, out_hw,
-                 tile: int = 0, log: Callable[[str], None] | None = None):
+                 tile: int = 0, log: Callable[[str], None] | None = None, backend: str = "torch"):
         self.model, self.device, self.dtype = model, device, dtype
         self.scale, self.out_hw = scale, out_hw
         self.tile, self.auto = tile, tile == 0
         self.log = log or (lambda _msg: None)
+        precision = {None: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
+        self.net = Accelerated(model, backend, device, precision, note=self.log)
         self._sized = False
+
+    def prepare(self, h: int, w: int) -> float:
+        """Size the tiles for ``h x w`` frames and ready the backend for every tile shape; seconds spent."""
+        t0 = time.monotonic()
+        if not self._sized:
+            self._size_tiles(h, w)
+        steps = tile_steps(self.scale)
+        shapes = {(p1 - p0, q1 - q0) for *_, p0, p1 in spans(h, self.tile, OVERLAP, steps[0])
+                  for *_, q0, q1 in spans(w, self.tile, OVERLAP, steps[1])}
+        done = [d for d in (self.net.prepare(th, tw) for th, tw in sorted(shapes, reverse=True)) if d]
+        seconds = time.monotonic() - t0
+        if done:
+            self.log(preparation_note(self.scale, done, seconds))
+        return seconds
 
     def _size_tiles(self, h: int, w: int):
         if self.auto:
@@ -48,11 +74,6 @@ class Upscaler:
                          f"the {'GPU' if self.device.type == 'cuda' else 'system'} memory")
         self._sized = True
 
-    def _autocast(self):
-        if self.dtype is None or self.device.type != "cuda":
-            return contextlib.nullcontext()
-        return torch.autocast("cuda", dtype=self.dtype)
-
     @torch.no_grad()
     def __call__(self, window: torch.Tensor) -> torch.Tensor:
         """``window (1, 7, 3, h, w)`` on any device -> ``(3, H, W)`` float32 in [0, 1], on the device."""
@@ -61,8 +82,7 @@ class Upscaler:
             self._size_tiles(*window.shape[-2:])
         while True:
             try:
-                with self._autocast():
-                    out = upscale_tiled(self.model, window, self.scale, self.out_hw, self.tile)
+                out = upscale_tiled(self.net, window, self.scale, self.out_hw, self.tile)
                 return out.float().clamp_(0, 1)
             except RuntimeError as exc:
                 if not _is_oom(exc):

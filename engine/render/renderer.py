@@ -80,8 +80,10 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         if kept:
             note(f"resuming: {work.frames_done} of {p.frame_count} frames were already rendered")
         upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
-                            (p.out_size[1], p.out_size[0]), job.tile, note)
+                            (p.out_size[1], p.out_size[0]), job.tile, note, job.backend)
         meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
+        meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)
+        upscaler.prepare(p.in_size[1], p.in_size[0])
         meter.report("starting", force=True)
         control.checkpoint()
         first = kept[-1]["stop"] if kept else p.first

@@ -64,7 +64,7 @@ def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_h
     if tile <= 0 or (tile >= h and tile >= w):
         return _fit(model(window, scale)[0], H, W)
     out = torch.empty(3, H, W, device=window.device, dtype=torch.float32)
-    steps = (_step(scale[0]), _step(scale[1]))
+    steps = tile_steps(scale)
     for cy0, cy1, py0, py1 in spans(h, tile, overlap, steps[0]):
         for cx0, cx1, px0, px1 in spans(w, tile, overlap, steps[1]):
             part = model(window[..., py0:py1, px0:px1], scale)[0].float()
@@ -73,6 +73,11 @@ def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_h
             oy, ox = math.floor(py0 * scale[0] + 0.5), math.floor(px0 * scale[1] + 0.5)
             out[:, Y0:Y1, X0:X1] = _fit(part[:, Y0 - oy:, X0 - ox:], Y1 - Y0, X1 - X0)
     return out
+
+
+def tile_steps(scale: tuple[float, float]) -> tuple[int, int]:
+    """Multiples of LR pixels that tile origins keep to, per axis (1 where the step is impractical)."""
+    return _step(scale[0]), _step(scale[1])
 
 
 def _step(s: float) -> int:

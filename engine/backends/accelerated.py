@@ -1,0 +1,204 @@
+"""``Accelerated``: the network behind a backend, called like the model itself.
+
+``Accelerated(model, "auto", device)(lr, scale)`` computes ``model(lr, scale)``. With a compiled
+backend, the LR stage (:mod:`engine.backends.graph`) is exported to ONNX once per tile shape and run
+by a runtime; the scale is a graph input, so a new factor costs nothing. Preparing a shape (export,
+compile, accuracy check) is cached on disk; any failure falls back to ``torch`` with a note, never
+an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..errors import SavsrError
+from . import cache
+from .graph import LRStage, hr_stage, scale_tensor
+from .runtimes import RUNTIMES
+
+BACKENDS = ("auto", "torch", *RUNTIMES)
+AUTO_ORDER = {"cpu": ("openvino", "onnxruntime"), "cuda": ("onnxruntime",)}  # fastest first, measured
+TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from torch's
+
+
+class BackendError(SavsrError, ValueError):
+    """A backend name that does not exist or is not installed."""
+
+
+def check_backend(name: str) -> str:
+    """``name`` lower-cased if it is a known, installed backend; else a one-line :class:`BackendError`."""
+    key = (name or "auto").strip().lower()
+    if key not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r}: use {', '.join(BACKENDS)}")
+    if key in RUNTIMES and not RUNTIMES[key].installed():
+        raise BackendError(f"backend {key} is not installed: pip install \"savsr-studio[fast]\" (or {key})")
+    return key
+
+
+def installed_backends() -> list[str]:
+    return ["torch", *(n for n, r in RUNTIMES.items() if r.installed())]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One tile shape made ready: how long it took and whether the disk cache had it."""
+    backend: str
+    shape: tuple[int, int, int]
+    seconds: float
+    cached: bool
+    max_diff: float = 0.0
+
+
+class Accelerated:
+    """``model`` behind ``backend``; ``self(lr (b, t, 3, h, w), scale) -> (b, 3, H, W)``.
+
+    ``note(msg)`` receives fallbacks and one line per prepared shape. ``precision`` other than fp32
+    is for CUDA: the LR stage runs under autocast, the HR stage (every coordinate) in fp32.
+    """
+
+    def __init__(self, model, backend: str = "auto", device: torch.device | str = "cpu", precision: str = "fp32",
+                 note: Callable[[str], None] | None = None):
+        self.model = model
+        self.device = torch.device(device)
+        self.precision = precision
+        self.requested = check_backend(backend)
+        self.note = note or (lambda _msg: None)
+        self.config, self.num_frame = getattr(model, "config", None), getattr(model, "num_frame", 7)
+        self._runners: dict[tuple, tuple[str, Callable]] = {}
+        self._digest: str | None = None
+        self._last = "torch" if self.requested == "torch" else ""
+        self.prepared: list[Prepared] = []
+
+    # ---- the call -----------------------------------------------------------------------
+    def __call__(self, lr: torch.Tensor, scale) -> torch.Tensor:
+        s = (float(scale), float(scale)) if isinstance(scale, (int, float)) else tuple(map(float, scale))
+        if lr.shape[0] != 1:
+            return torch.cat([self(lr[i:i + 1], s) for i in range(lr.shape[0])])
+        name, run = self.runner(tuple(lr.shape[1:2]) + tuple(lr.shape[-2:]))
+        if name == "torch" and self._autocast() is None:
+            return self.model(lr, s)
+        with torch.no_grad():
+            feat, aligned, st = run(lr, s)
+            return hr_stage(self.model, lr, s, feat, aligned, st)
+
+    @property
+    def backend(self) -> str:
+        """The backend of the last shape prepared (``torch`` after a fallback; ``""`` before any)."""
+        return self._last
+
+    def runner(self, shape: tuple[int, int, int]) -> tuple[str, Callable]:
+        """``(backend, run(lr, scale) -> (feat, aligned, st))`` for ``shape = (t, h, w)``, prepared on first use."""
+        if shape not in self._runners:
+            self._runners[shape] = self._prepare(shape)
+            self._last = self._runners[shape][0]
+        return self._runners[shape]
+
+    def prepare(self, h: int, w: int) -> Prepared | None:
+        """Make the ``h x w`` shape ready now (export, compile, check); ``None`` for the torch backend."""
+        before = len(self.prepared)
+        self.runner((self.num_frame, h, w))
+        return self.prepared[-1] if len(self.prepared) > before else None
+
+    # ---- preparing a shape --------------------------------------------------------------
+    def _candidates(self) -> list[str]:
+        if self.requested == "torch":
+            return []
+        if self.requested != "auto":
+            return [self.requested]
+        order = AUTO_ORDER.get(self.device.type, ())
+        return [n for n in order if RUNTIMES[n].installed() and RUNTIMES[n].supports(self.device)]
+
+    def _prepare(self, shape):
+        reasons = []
+        if self.precision != "fp32" and self.requested not in ("auto", "torch"):
+            reasons.append(f"{self.requested}: only fp32 graphs are built; {self.precision} runs on torch")
+        elif self.precision == "fp32":
+            for name in self._candidates():
+                try:
+                    return name, self._compiled(name, shape)
+                except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
+                    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    reasons.append(f"{name}: {text[:200]}")
+        if reasons:
+            self.note("using the torch backend (" + "; ".join(reasons) + ")")
+        return "torch", self._torch_stage
+
+    def _torch_stage(self, lr, scale):
+        with self._autocast() or contextlib.nullcontext():
+            return LRStage(self.model)(lr, scale_tensor(scale).to(lr.device))
+
+    def _autocast(self):
+        if self.precision == "fp32" or self.device.type != "cuda":
+            return None
+        return torch.autocast("cuda", dtype=torch.float16 if self.precision == "fp16" else torch.bfloat16)
+
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = cache.model_digest(self.model)
+        return self._digest
+
+    def _compiled(self, name: str, shape):
+        runtime = RUNTIMES[name]
+        if not runtime.supports(self.device):
+            raise SavsrError(f"does not run on {self.device}")
+        t0 = time.monotonic()
+        folder = cache.graph_dir(self.digest(), shape)
+        onnx_path = folder / "lr_stage.onnx"
+        exported = onnx_path.is_file()
+        if not exported:
+            export_lr_stage(self.model, shape, onnx_path)
+        blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
+        run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
+        meta = cache.read_json(blob_dir / "check.json")
+        diff = meta.get("max_diff")
+        if not (exported and isinstance(diff, float)):
+            diff = self._check(run, shape)
+            cache.write_json(blob_dir / "check.json", {"max_diff": diff, "tolerance": TOLERANCE["fp32"]})
+        if not diff <= TOLERANCE["fp32"]:
+            raise SavsrError(f"differs from torch by {diff:.2g} (more than {TOLERANCE['fp32']:g})")
+        seconds = time.monotonic() - t0
+        done = Prepared(name, shape, seconds, exported, diff)
+        self.prepared.append(done)
+
+        def call(lr: torch.Tensor, scale):
+            x = lr.detach().float().cpu().numpy()
+            outs = run(x, scale_tensor(scale).numpy())
+            return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
+        return call
+
+    def _check(self, run, shape) -> float:
+        """Max abs difference of the compiled LR stage from torch's on a random window at 2 x 1.5."""
+        gen = torch.Generator().manual_seed(0)
+        lr = torch.rand((1, *shape[:1], 3, *shape[1:]), generator=gen)
+        code = scale_tensor((2.0, 1.5))
+        with torch.no_grad():
+            ref = LRStage(self.model.cpu() if self.device.type == "cpu" else self.model)(lr.to(self.device), code.to(self.device))
+        outs = run(lr.numpy(), code.numpy())
+        return float(max((torch.from_numpy(np.asarray(o)) - r.cpu()).abs().max() for o, r in zip(outs, ref)))
+
+
+def export_lr_stage(model, shape, path):
+    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file (atomic: written, then renamed)."""
+    import os
+    t, h, w = shape
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    lr = torch.zeros(1, t, 3, h, w, device=next(model.parameters()).device)
+    code = scale_tensor((2.0, 2.0)).to(lr.device)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(LRStage(model), (lr, code), str(tmp), input_names=["lr", "code"],
+                              output_names=["feat", "aligned", "st"], opset_version=17, dynamo=False)
+        os.replace(tmp, path)
+    finally:
+        model.train(was_training)
+        tmp.unlink(missing_ok=True)

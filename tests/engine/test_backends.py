@@ -1,0 +1,147 @@
+"""Backends: every compiled backend computes what torch computes (fp32 within 1e-4), its graphs are
+cached on disk and never reused for another model, and any failure falls back to torch with a note."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine import SAVSR, load_model, save_model
+from engine.backends import Accelerated, BackendError, accelerate, check_backend
+from engine.backends import accelerated as acc_module
+from engine.backends.runtimes import RUNTIMES
+from engine.resources import default_model_path
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "shared_cache")
+
+TOL = 1e-4
+
+
+def compiled(name: str):
+    """A parameter for one compiled backend, skipped with the reason when its runtime is missing."""
+    reason = f"{name} is not installed (pip install \"savsr-studio[fast]\")"
+    return pytest.param(name, marks=pytest.mark.skipif(not RUNTIMES[name].installed(), reason=reason))
+
+
+COMPILED = [compiled(n) for n in RUNTIMES]
+
+
+@pytest.fixture(scope="module")
+def module_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("graphs")
+
+
+@pytest.fixture
+def shared_cache(module_cache, monkeypatch):
+    """One cache folder for the module: the runtimes share the exported graphs, as they do for a user."""
+    monkeypatch.setenv("SAVSR_CACHE_DIR", str(module_cache))
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAVSR_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def parity_model(parity_fixture):
+    model = SAVSR(**parity_fixture["config"])
+    model.load_state_dict(parity_fixture["state_dict"])
+    return model.eval()
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_parity_fixture_through_the_backend(backend, parity_model, parity_fixture):
+    net = Accelerated(parity_model, backend)
+    worst = 0.0
+    for case in parity_fixture["cases"]:
+        with torch.no_grad():
+            out = net(parity_fixture["inputs"][case["input"]], case["scale"])
+        worst = max(worst, float((out - case["output"]).abs().max()))
+    assert net.backend == backend
+    assert worst <= TOL, f"{backend} is {worst:.2g} from the authors' outputs"
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_bundled_model_matches_torch(backend):
+    model = load_model(default_model_path(), torch.device("cpu")).eval()
+    lr = torch.rand(1, 7, 3, 37, 50, generator=torch.Generator().manual_seed(3))
+    f = accelerate(model, (2.5, 1.75), lr.shape, backend)
+    with torch.no_grad():
+        ref = model(lr, (2.5, 1.75))
+    out = f(lr)
+    assert f.backend == backend and out.shape == ref.shape == (1, 3, 92, 88)
+    assert float((out - ref).abs().max()) <= TOL
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_a_new_scale_reuses_the_graph(backend, parity_model, parity_fixture):
+    net = Accelerated(parity_model, backend)
+    lr = parity_fixture["inputs"]["bikes_even"]
+    for scale in ((2.0, 2.0), (3.5, 1.25), (1.0, 4.0)):
+        with torch.no_grad():
+            assert float((net(lr, scale) - parity_model(lr, scale)).abs().max()) <= TOL
+    assert len(net.prepared) == 1
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_cache_hit_on_a_second_run_and_miss_after_the_model_file_changes(backend, small_model_file, tmp_path,
+                                                                         fresh_cache):
+    first = Accelerated(load_model(small_model_file, torch.device("cpu")), backend).prepare(24, 32)
+    second = Accelerated(load_model(small_model_file, torch.device("cpu")), backend).prepare(24, 32)
+    assert (first.cached, second.cached) == (False, True)
+    assert second.seconds < first.seconds
+
+    model = load_model(small_model_file, torch.device("cpu"))
+    with torch.no_grad():
+        model.conv_last.bias.add_(0.01)
+    changed = save_model(model, tmp_path / "changed.safetensors", {"name": "changed"})
+    third = Accelerated(load_model(changed, torch.device("cpu")), backend).prepare(24, 32)
+    assert third.cached is False
+
+
+def test_a_backend_that_fails_to_export_falls_back_to_torch_with_a_note(parity_model, parity_fixture, monkeypatch,
+                                                                         fresh_cache):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("exporter exploded")
+    monkeypatch.setattr(acc_module, "export_lr_stage", broken)
+    monkeypatch.setattr(acc_module, "AUTO_ORDER", {"cpu": tuple(RUNTIMES)})
+    monkeypatch.setattr(RUNTIMES["onnxruntime"], "installed", lambda: True)  # so auto tries even without it
+    monkeypatch.setattr(RUNTIMES["openvino"], "installed", lambda: True)
+    notes = []
+    net = Accelerated(parity_model, "auto", note=notes.append)
+    case = parity_fixture["cases"][0]
+    with torch.no_grad():
+        out = net(parity_fixture["inputs"][case["input"]], case["scale"])
+    assert float((out - case["output"]).abs().max()) <= TOL
+    assert len(notes) == 1 and notes[0].startswith("using the torch backend")
+    assert "exporter exploded" in notes[0]
+
+
+def test_a_graph_that_differs_from_torch_is_refused(parity_model, parity_fixture, monkeypatch):
+    monkeypatch.setattr(acc_module, "TOLERANCE", {"fp32": -1.0})  # nothing can pass
+    backend = next((n for n, r in RUNTIMES.items() if r.installed()), None)
+    if backend is None:
+        pytest.skip("no compiled backend installed (pip install \"savsr-studio[fast]\")")
+    notes = []
+    net = Accelerated(parity_model, backend, note=notes.append)
+    net.prepare(*parity_fixture["inputs"]["bikes_even"].shape[-2:])  # exported by the parity test already
+    assert net.backend == "torch" and "differs from torch" in notes[0]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("tensorrt", "unknown backend 'tensorrt': use auto, torch, openvino, onnxruntime"),
+    ("", None),
+])
+def test_check_backend_names(name, message):
+    if message is None:
+        assert check_backend(name) == "auto"
+        return
+    with pytest.raises(BackendError) as err:
+        check_backend(name)
+    assert str(err.value) == message
+
+
+def test_a_backend_that_is_not_installed_is_one_line(monkeypatch):
+    monkeypatch.setattr(RUNTIMES["openvino"], "installed", lambda: False)
+    with pytest.raises(BackendError) as err:
+        check_backend("OpenVINO")
+    assert "\n" not in str(err.value) and "not installed" in str(err.value)
