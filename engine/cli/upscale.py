@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 from ..backends import BACKEND_HELP, check_backend
-from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError
 from ..render.job import CODECS, DEINTERLACE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
@@ -35,7 +34,6 @@ def register(sub):
                         "compressed (camera, phone and web video) or a model file (.safetensors/.pth)")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda:N (default auto)")
     p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="fp16/bf16 need CUDA (default fp32)")
-    p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--codec", default="h264", choices=CODECS, help="output codec (default h264)")
     p.add_argument("--crf", type=int, default=18, help="H.264/H.265 quality, 0-51, lower is better (default 18)")

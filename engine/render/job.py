@@ -47,7 +47,6 @@ class RenderJob:
     device: str = "auto"
     precision: str = "fp32"
     backend: str = "auto"          # engine.backends: auto, torch, openvino, onnxruntime
-    backend: str = "auto"          # engine.backends: auto, torch, openvino, onnxruntime
     tile: int = 0
     overwrite: bool = True
     deinterlace: str = "auto"
