@@ -16,7 +16,8 @@ from typing import Callable
 import av
 import torch
 
-from ..checkpoint import load_model, model_file
+from ..checkpoint import load_model
+from ..model_choice import choose_model
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
@@ -67,7 +68,10 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     for msg in p.notes:
         note(msg)
     device = resolve_device(job.device)
-    path = model_file(job.model)
+    choice = choose_model(job.model, p.info)
+    if choice.reason or job.model in (None, "clean", "compressed"):
+        note(f"model: {choice.describe()}")
+    path = choice.path
     model = load_model(path, device)
     check_memory(p, model, device)
     work = open_work(p, path, resume, segment_frames or default_segment_frames(p.info.fps), note)
