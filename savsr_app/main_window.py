@@ -60,7 +60,8 @@ class MainWindow(QMainWindow):
         self._show_model(self.state.model)
         self._restore()
         self.finetune_panel = mount_finetune_panel(self)
-        self.close_guard = CloseGuard(self.runner, self.finetune_panel, lambda q: self.confirm_close(q), self)
+        self.close_guard = CloseGuard(self.runner, self.finetune_panel, lambda question: self.confirm_close(question),
+                                      self)
         self.close_guard.readyToClose.connect(self.close)
         self.close_guard.stopping.connect(self._stopping)
         for e in self.queue_store.resumed:     # jobs interrupted by a close, a crash or a kill
