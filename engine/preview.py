@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .backends import Accelerated
 from .errors import SavsrError
 from .frame_windows import window_indices
 from .scale import scale_step
@@ -97,6 +98,24 @@ def lr_box(region: Region, scale: tuple[float, float], lr_hw: tuple[int, int],
     return y0, y1, x0, x1
 
 
+BUCKET = 32        # LR pixels: a compiled backend sees crops rounded up to this, so panning and
+                   # zooming meet a few graph shapes instead of a new one per position
+
+
+def bucketed(lo: int, hi: int, n: int, step: int, bucket: int = BUCKET) -> tuple[int, int]:
+    """``lo..hi`` grown to a multiple of ``bucket`` inside ``0..n``, ``lo`` kept on a multiple of ``step``."""
+    want = min(n, -(-(hi - lo) // bucket) * bucket)
+    if lo + want <= n:
+        return lo, lo + want
+    return max(0, (n - want) // step * step), n
+
+
+def preview_network(model, backend: str = "auto", device: torch.device | str = "cpu",
+                    note: Callable[[str], None] | None = None) -> Accelerated:
+    """``model`` behind ``backend`` for :func:`upscale_region`; keep one per model and reuse it."""
+    return Accelerated(model, backend, device, note=note)
+
+
 @contextlib.contextmanager
 def cancellable(model: torch.nn.Module, cancelled: Callable[[], bool] | None):
     """While active, every layer of ``model`` first checks ``cancelled()`` and stops the forward
@@ -109,7 +128,9 @@ def cancellable(model: torch.nn.Module, cancelled: Callable[[], bool] | None):
         if cancelled():
             raise PreviewCancelled("preview superseded by a newer request")
 
-    handles = [m.register_forward_pre_hook(check) for m in model.modules()]
+    net = model.model if isinstance(model, Accelerated) else model  # a compiled graph: checked around it
+    check(net, ())
+    handles = [m.register_forward_pre_hook(check) for m in net.modules()]
     try:
         yield
     finally:
@@ -125,7 +146,8 @@ def upscale_region(model, window: list[np.ndarray] | np.ndarray, scale: tuple[fl
 
     ``window``: 7 frames ``(h, w, 3)`` float32 in [0, 1]; ``scale = (s_h, s_w)``. Returns
     ``uint8 (region.h, region.w, 3)``. Raises :class:`PreviewCancelled` when ``cancelled()``
-    turns true during the computation.
+    turns true during the computation. ``model`` may be a :func:`preview_network`: with a compiled
+    backend the crop grows to a multiple of :data:`BUCKET` (within the frame).
     """
     frames = np.stack(list(window)) if not isinstance(window, np.ndarray) else window
     t, h, w, _ = frames.shape
@@ -134,10 +156,14 @@ def upscale_region(model, window: list[np.ndarray] | np.ndarray, scale: tuple[fl
     if region.empty:
         raise ValueError(f"region {region} lies outside the {W}x{H} output")
     y0, y1, x0, x1 = lr_box(region, scale, (h, w), margin)
+    if isinstance(model, Accelerated) and model.requested != "torch":
+        (y0, y1), (x0, x1) = bucketed(y0, y1, h, scale_step(scale[0])), bucketed(x0, x1, w, scale_step(scale[1]))
     crop = torch.from_numpy(np.ascontiguousarray(frames[:, y0:y1, x0:x1])).permute(0, 3, 1, 2)
     crop = crop.unsqueeze(0).to(device)
     with cancellable(model, cancelled):
         out = model(crop, scale)[0]
+        if cancelled is not None and cancelled():
+            raise PreviewCancelled("preview superseded by a newer request")
     oy, ox = round(y0 * scale[0]), round(x0 * scale[1])
     part = out[:, region.y - oy:region.y - oy + region.h, region.x - ox:region.x - ox + region.w]
     short_h, short_w = region.h - part.shape[1], region.w - part.shape[2]

@@ -1,7 +1,8 @@
 """``savsr-app --selftest``: prove an installation works, with no display and no network.
 
 The self-test renders the first few frames of the bundled sample clip at an asymmetric scale
-with the bundled model on the CPU into a temporary folder, then checks what was written the
+with the bundled model on the CPU (through the ``auto`` backend, so a frozen build proves its
+compiled runtime works, or says why it fell back to torch) into a temporary folder, then checks what was written the
 way a user would: the file exists, it decodes, it has the expected number of frames at the
 expected size, the picture is close to a bicubic upscale of the input (so the weights are
 not garbage), and the audio is still there if the sample has audio. It prints exactly one
@@ -82,14 +83,25 @@ def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> st
     with tempfile.TemporaryDirectory(prefix="savsr-selftest-") as tmp:
         job = RenderJob(input=str(sample_path), output=str(Path(tmp) / "selftest.mp4"), scale_w=scale[0],
                         scale_h=scale[1], end=end, codec="h264", preset="veryfast", crf=18,
-                        model=str(model_path), device="cpu", precision="fp32")
+                        model=str(model_path), device="cpu", precision="fp32", backend="auto")
         expected = plan(job, info)
         result = render(job)
         checks = _check_output(result.output, info, expected, count)
+    backend = _backend_used(result.notes)
     w, h = info.display_size
     ow, oh = expected.display_out_size
     return (f"{count} frames of {sample_path.name} {w}x{h} -> {ow}x{oh} (x{scale[0]:g} w, x{scale[1]:g} h) "
-            f"with {model_path.stem} on CPU; {checks}")
+            f"with {model_path.stem} on CPU ({backend}); {checks}")
+
+
+def _backend_used(notes) -> str:
+    """What the render's notes say about the backend: ``openvino``, or ``torch`` and why."""
+    for note in notes:
+        if note.startswith("preparing the network"):
+            return note[note.index("(") + 1:note.index(",", note.index("("))]
+        if note.startswith("using the torch backend"):
+            return note
+    return "torch backend"
 
 
 def _check_output(path: Path, src, expected, count: int) -> str:

@@ -14,7 +14,22 @@ from .accelerated import (AUTO_ORDER, BACKENDS, Accelerated, BackendError, Prepa
                           installed_backends)
 
 __all__ = ["AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "Accelerated", "BackendError", "Prepared", "accelerate",
-           "check_backend", "installed_backends"]
+           "check_backend", "default_backend", "installed_backends", "set_default_backend"]
+
+_default = "torch"
+
+
+def default_backend() -> str:
+    """The backend of code that takes no backend argument (the fine-tune's validation): ``torch``
+    unless ``savsr finetune --backend`` set another. Each validation sees new weights, so a compiled
+    backend exports anew every time: worth it only for long validations."""
+    return _default
+
+
+def set_default_backend(name: str) -> str:
+    global _default
+    _default = check_backend(name)
+    return _default
 
 BACKEND_HELP = (f"{', '.join(BACKENDS)}: how the network is computed; auto = the fastest installed backend "
                 "that matches torch on this machine, else torch (default auto)")

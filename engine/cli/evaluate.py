@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from ..render.control import ProgressMeter
+from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError
 from ..render.job import MAX_SCALE, MIN_SCALE
 from .progress import ProgressBar
@@ -25,6 +27,7 @@ def register(sub):
                         "deblock-filter-then-clean-model baseline")
     p.add_argument("--no-baseline", action="store_true", help="with --degrade: skip the deblock baseline")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda:N")
+    p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--max-frames", type=int, help="use the first N frames of each clip")
     p.add_argument("--crop", metavar="WxH", help="centre-crop the ground truth (faster on a CPU)")
     p.add_argument("--tile", type=int, default=0, help="LR tile size; 0 = from free memory")
@@ -58,19 +61,21 @@ def _crop(text):
 def _upscaler(args, model_spec=None):
     from ..checkpoint import load_model
     from ..devices import resolve_device
+    from ..backends import Accelerated
     from ..render.inference import Upscaler
     try:
         device = resolve_device(args.device)
     except ValueError as exc:
         raise SavsrError(str(exc)) from None
     model = load_model(model_spec or args.model, device)
+    net = Accelerated(model, check_backend(args.backend), device, note=lambda m: print(f"note: {m}", file=sys.stderr))
     cache = {}
 
     def upscale(window, scale, out_hw):
         key = (scale, out_hw)
         if key not in cache:
             cache.clear()
-            cache[key] = Upscaler(model, device, None, scale, out_hw, args.tile)
+            cache[key] = Upscaler(net, device, None, scale, out_hw, args.tile)
         return cache[key](window)
     return model, upscale
 
@@ -97,6 +102,7 @@ def table(results) -> list[str]:
 
 def run(args) -> int:
     from ..evaluation import evaluate, find_clips, load_clip
+    check_backend(args.backend)
     scales = [parse_scale(s) for s in args.scales]
     folders = find_clips(args.frames)
     root = Path(args.frames)

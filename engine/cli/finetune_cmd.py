@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..backends import BACKEND_HELP
 from .evaluate import parse_scale
 from .progress import set_threads, training_printer
 
@@ -33,6 +34,8 @@ def register(sub):
     p.add_argument("--resume", action="store_true", help="continue an interrupted fine-tune writing to OUT")
     p.add_argument("--nproc", type=int, default=1, help="processes, one per GPU, started with torchrun (see docs/finetune.md)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--backend", default="torch", help="backend of the validations: " + BACKEND_HELP.replace(
+        "(default auto)", "(default torch: every validation sees new weights, a compiled backend exports anew)"))
     p.add_argument("--threads", type=int)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
@@ -41,12 +44,14 @@ def register(sub):
 def run(args) -> int:
     from ..errors import SavsrError
     from ..train.finetune import FinetuneSettings, finetune
+    from ..backends import set_default_backend
     from ..train.validate import summary
     if args.nproc < 1:
         raise SavsrError(f"--nproc must be at least 1, got {args.nproc}")
     if args.nproc != 1:
         return launch(finetune_argv(args), args.nproc)
     set_threads(args.threads)
+    set_default_backend(args.backend)
     scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
@@ -67,7 +72,8 @@ def run(args) -> int:
 def finetune_argv(args) -> list[str]:
     """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
     out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
-           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout), "--degrade", args.degrade]
+           str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout), "--degrade", args.degrade,
+           "--backend", args.backend]
     if args.minutes is not None:
         out += ["--minutes", repr(args.minutes)]
     if args.steps is not None:

@@ -48,7 +48,10 @@ class Upscaler:
         self.tile, self.auto = tile, tile == 0
         self.log = log or (lambda _msg: None)
         precision = {None: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
-        self.net = Accelerated(model, backend, device, precision, note=self.log)
+        if isinstance(model, Accelerated):  # shared between upscalers (one per scale in ``savsr eval``)
+            self.model, self.net = model.model, model
+        else:
+            self.net = Accelerated(model, backend, device, precision, note=self.log)
         self._sized = False
 
     def prepare(self, h: int, w: int) -> float:

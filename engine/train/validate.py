@@ -14,6 +14,7 @@ import torch
 
 from ..frame_windows import window_indices
 from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
+from ..backends import Accelerated, default_backend
 from ..render.tiling import upscale_tiled
 from .data import Clip
 from .degrade import CodecSpec, degrade_frames
@@ -45,14 +46,16 @@ def _centre_crop(x: torch.Tensor, crop: int) -> torch.Tensor:
 
 @torch.no_grad()
 def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int = 0,
-             device="cpu", cancel=None, degrade: CodecSpec | None = None) -> list[dict]:
+             device="cpu", cancel=None, degrade: CodecSpec | None = None, backend: str | None = None) -> list[dict]:
     """``[{'scale': [s_h, s_w], 'psnr': model dB, 'bicubic': dB, 'gain': dB, 'frames': n}, ...]``.
 
     ``degrade``: the LR window goes through that codec (as 8-bit frames) before model and bicubic
-    see it; the results then carry ``'degrade': 'h264:28'``.
+    see it; the results then carry ``'degrade': 'h264:28'``. ``backend``: :mod:`engine.backends`
+    (default :func:`~engine.backends.default_backend`).
     """
     was_training = model.training
     model.eval()
+    net = Accelerated(model, backend or default_backend(), torch.device(device))
     num_frame = model.config.num_frame
     results = []
     try:
@@ -70,7 +73,7 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                     lr = degraded(downsample(gt, scale), degrade)  # clean: not clamped, the protocol's float LR
                     centre = gt[num_frame // 2].unsqueeze(0)
                     # the output is fitted to the GT size (a pixel off where h/s is not whole, e.g. 854 / 2.5)
-                    sr = upscale_tiled(model, lr.unsqueeze(0).to(device), scale, centre.shape[-2:], 0).cpu()[None]
+                    sr = upscale_tiled(net, lr.unsqueeze(0).to(device), scale, centre.shape[-2:], 0).cpu()[None]
                     pm.append(psnr_y(sr, centre))
                     pb.append(psnr_y(bicubic_upsample(lr[num_frame // 2].unsqueeze(0), centre.shape[-2:]), centre))
                 per_clip_model.append(sum(pm) / len(pm))
