@@ -5,9 +5,9 @@ import argparse
 import sys
 
 from ..errors import SavsrError
-from . import evaluate, finetune_cmd, info, models, train, upscale
+from . import conform, evaluate, finetune_cmd, info, models, train, upscale
 
-COMMANDS = [models, upscale, info, evaluate, train, finetune_cmd]  # modules with ``register(subparsers)``; each sets ``func(args) -> int``
+COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd]  # modules with ``register(subparsers)``; each sets ``func(args) -> int``
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ import json
 
 def register(sub):
     p = sub.add_parser("info", help="describe a video file")
-    p.add_argument("input", help="video file")
+    p.add_argument("input", nargs="?", help="video file")
+    p.add_argument("--sample", action="store_true", help="describe the bundled sample clip")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -21,6 +22,8 @@ def as_dict(info) -> dict:
     d["display_size"] = list(info.display_size)
     d["rgb_matrix"], d["rgb_range"] = info.rgb_matrix, info.rgb_range
     d["cut_short"] = info.cut_short
+    d["sample_aspect"] = str(info.sample_aspect)
+    d["display_aspect"] = str(info.display_aspect)
     return d
 
 
@@ -29,6 +32,17 @@ def _colour(info) -> str:
     if info.matrix in ("unknown",) or info.range == "unknown":
         tags += f"  (read as {info.rgb_matrix}, {info.rgb_range} range)"
     return tags
+
+
+def _field_order(info) -> str:
+    return {"tff": " (top field first)", "bff": " (bottom field first)"}.get(info.field_order, "")
+
+
+def _pixel_aspect(info) -> str:
+    if info.sample_aspect == 1:
+        return ""
+    from ..video.aspect import picture, ratio
+    return f", pixel aspect {ratio(info.sample_aspect)} ({picture(info.display_aspect)} picture)"
 
 
 def lines(info) -> list[str]:
@@ -40,14 +54,15 @@ def lines(info) -> list[str]:
     out = [f"file       {info.path}",
            f"container  {info.container}",
            f"video      #{info.video_index} {info.codec}, {info.pix_fmt} ({info.bit_depth}-bit)"
-           + (", interlaced" if info.interlaced else ""),
-           f"size       {size}",
+           + (", interlaced" if info.interlaced else "") + _field_order(info),
+           f"size       {size}" + _pixel_aspect(info),
            f"rate       {rate}",
            f"frames     {info.frame_count}",
            f"duration   {info.duration:.3f} s"
            + (f" (the header says {info.declared_duration:.3f} s: cut short?)" if info.cut_short else ""),
            f"colour     {_colour(info)}",
-           f"rotation   {info.rotation} degrees" if info.rotation else "rotation   none"]
+           f"rotation   {info.rotation} degrees" if info.rotation else "rotation   none",
+           f"timecode   {info.timecode or 'none'}"]
     for a in info.audio:
         dur = f", {a.duration:.3f} s" if a.duration else ""
         out.append(f"audio      #{a.index} {a.codec}, {a.sample_rate} Hz, {a.layout or a.channels} "
@@ -61,7 +76,8 @@ def lines(info) -> list[str]:
 
 def run(args) -> int:
     from ..video import probe
-    info = probe(args.input)
+    from .upscale import _input
+    info = probe(_input(args))
     if args.json:
         print(json.dumps(as_dict(info), indent=2, default=str))
     else:

@@ -258,3 +258,12 @@ def make_tagged_clip(path, count: int = 3, size=(72, 48), fps: int = 25, sample_
         out.mux(v.encode(None))
     return path
 
+
+
+def make_long_clip(path, seconds: float, size=(32, 24), fps: int = 10, timecode: str | None = None) -> Path:
+    """A clip of ``seconds``: the sample's real frames played forward and back as often as needed."""
+    frames = footage(size[0], size[1], 75)
+    cycle = list(frames) + list(frames[-2:0:-1])
+    count = round(seconds * fps)
+    return make_tagged_clip(path, size=size, fps=fps, timecode=timecode,
+                            frames=[cycle[k % len(cycle)] for k in range(count)])
