@@ -1,0 +1,243 @@
+"""Backends side by side, in one run: torch (the reference) against each compiled backend.
+
+1. Whole renders through ``savsr upscale`` (a subprocess each, model loading included): the bundled
+   model on 8 frames of real footage at 480x270 -> x2; ``--backend torch``, then the default backend
+   with an empty graph cache (export and compile included), again with the cache, then torch again
+   (the machine is shared: the two torch runs bracket the others). Y-PSNR of the decoded frames
+   against torch's, and the fp32 max abs difference before 8-bit rounding (first window).
+2. The authors' default config (18.9 M parameters, random weights): 90x160 -> x2 and 180x320 -> x4.
+3. The parity fixture through every fp32 backend.
+4. The preview of an 800x450 viewport at 2x of an 854x480 frame, and the first frame at a new factor.
+5. fp16 coordinates at 3840x2160 output (emulated on the CPU): the sampling grid's error.
+
+    .venv/bin/python benchmarks/backend_speed.py [--threads 1] [--frames 8] [--skip render,default,...]
+
+Prints Markdown tables for docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+
+
+def cpu_name() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        return next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def real_clip(path: Path, frames: int, size=(480, 270)) -> Path:
+    """``frames`` frames of DAVIS ``blackswan`` resized to ``size`` (antialiased bicubic), H.264 CRF 12."""
+    import av
+    import numpy as np
+    import torch
+    from torch.nn import functional as F
+    from engine.evaluation import read_image
+    names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:frames]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = {"crf": "12"}
+        for name in names:
+            x = torch.from_numpy(read_image(name)).permute(2, 0, 1)[None].float() / 255
+            y = F.interpolate(x, size=size[::-1], mode="bicubic", antialias=True, align_corners=False)
+            img = (y[0].clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).numpy()
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def y_psnr(a: Path, b: Path) -> float:
+    import av
+    import numpy as np
+    errs = []
+    with av.open(str(a)) as ca, av.open(str(b)) as cb:
+        for fa, fb in zip(ca.decode(video=0), cb.decode(video=0)):
+            ya = fa.to_ndarray()[:fa.height].astype(float)
+            yb = fb.to_ndarray()[:fb.height].astype(float)
+            errs.append(((ya - yb) ** 2).mean())
+    mse = sum(errs) / len(errs)
+    return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+
+
+def renders(args, tmp: Path) -> list[str]:
+    clip = real_clip(tmp / "blackswan_480x270.mp4", args.frames)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), SAVSR_CACHE_DIR=str(tmp / "graphs"))
+    runs = [("torch", "torch"), ("auto, empty cache", "auto"), ("auto, cached", "auto"), ("torch again", "torch")]
+    times, outs, notes = {}, {}, {}
+    for label, backend in runs:
+        out = tmp / f"{backend}.mkv"
+        cmd = [str(ROOT / ".venv" / "bin" / "savsr"), "upscale", str(clip), "--scale", "2", "-o", str(out), "-y",
+               "--codec", "ffv1", "--device", "cpu", "--backend", backend,
+               "--model", str(ROOT / "resources" / "models" / "savsr_studio_default.safetensors")]
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        times[label] = time.perf_counter() - t0
+        if done.returncode:
+            raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1]}")
+        outs[backend] = out
+        notes[label] = next((l for l in done.stderr.splitlines() if "preparing the network" in l
+                             or "using the torch" in l), "")
+        print(f"  {label}: {times[label]:.1f} s  {notes[label]}", flush=True)
+    torch_s = statistics.mean([times["torch"], times["torch again"]])
+    rows = ["| render (8 frames, 480x270 -> x2, whole process) | seconds | vs torch |", "| --- | ---: | ---: |"]
+    for label, _ in runs:
+        rows.append(f"| {label} | {times[label]:.1f} | {torch_s / times[label]:.2f}x |")
+    rows.append(f"\nDecoded Y-PSNR of the default backend's render against torch's: "
+                f"{y_psnr(outs['auto'], outs['torch']):.1f} dB. {notes['auto, empty cache'].strip()}")
+    rows.append(f"fp32 max abs difference before 8-bit rounding (first window): {window_diff(clip):.1e}")
+    return rows
+
+
+def window_diff(clip: Path) -> float:
+    import torch
+    from engine import load_model
+    from engine.backends import accelerate
+    from engine.video import probe, read_frames
+    model = load_model(ROOT / "resources" / "models" / "savsr_studio_default.safetensors", torch.device("cpu"))
+    frames = read_frames(probe(clip), [3, 2, 1, 0, 1, 2, 3])
+    lr = torch.stack([torch.from_numpy(f).permute(2, 0, 1) for f in frames])[None]
+    f = accelerate(model, 2.0, lr.shape)
+    with torch.no_grad():
+        return float((f(lr) - model(lr, 2.0)).abs().max())
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def default_config(args) -> list[str]:
+    import torch
+    from engine import SAVSR
+    from engine.backends import Accelerated, installed_backends
+    torch.manual_seed(0)
+    model = SAVSR().eval()
+    rows = ["| authors' default config (18.9 M) | torch | " + " | ".join(
+        f"{b} (prepare / frame / vs torch / max diff)" for b in installed_backends()[1:]) + " |",
+        "| --- | ---: |" + " ---: |" * (len(installed_backends()) - 1)]
+    for (h, w), s in (((90, 160), 2.0), ((180, 320), 4.0)):
+        lr = torch.rand(1, 7, 3, h, w)
+        nets = {b: Accelerated(model, b) for b in installed_backends()[1:]}
+        prep = {}
+        for b, net in nets.items():
+            t0 = time.perf_counter()
+            net.prepare(h, w)
+            prep[b] = time.perf_counter() - t0
+        with torch.no_grad():
+            ref = model(lr, s)
+            t = {"torch": [], **{b: [] for b in nets}}
+            for _ in range(args.repeat):  # interleaved: a busy moment hits every backend alike
+                t["torch"].append(timed(lambda: model(lr, s), 1))
+                for b, net in nets.items():
+                    t[b].append(timed(lambda: net(lr, s), 1))
+            diffs = {b: float((net(lr, s) - ref).abs().max()) for b, net in nets.items()}
+        tt = min(t["torch"])
+        cells = [f"{prep[b]:.0f} s / {min(t[b]):.2f} s / {tt / min(t[b]):.2f}x / {diffs[b]:.0e}" for b in nets]
+        rows.append(f"| {h}x{w} -> x{s:g} | {tt:.2f} s | " + " | ".join(cells) + " |")
+        print("  " + rows[-1], flush=True)
+    return rows
+
+
+def parity(args) -> list[str]:
+    import torch
+    from engine import SAVSR
+    from engine.backends import Accelerated, installed_backends
+    fixture = ROOT / "tests" / "fixtures" / "parity_small.pt"
+    if not fixture.is_file():
+        fixture = ROOT.parent / "shared" / "savsr" / "parity_small.pt"
+    d = torch.load(fixture, weights_only=True)
+    model = SAVSR(**d["config"])
+    model.load_state_dict(d["state_dict"])
+    model.eval()
+    rows = ["| backend | parity fixture, max abs diff over 10 cases (fp32, limit 1e-4) |", "| --- | ---: |"]
+    for b in installed_backends():
+        net = Accelerated(model, b)
+        with torch.no_grad():
+            worst = max(float((net(d["inputs"][c["input"]], c["scale"]) - c["output"]).abs().max())
+                        for c in d["cases"])
+        rows.append(f"| {b} | {worst:.1e} |")
+    return rows
+
+
+def preview(args) -> list[str]:
+    import torch
+    from engine import load_model
+    from engine.backends import installed_backends
+    from engine.evaluation import read_image
+    from engine.preview import Region, preview_network, upscale_region
+    model = load_model(ROOT / "resources" / "models" / "savsr_studio_default.safetensors", torch.device("cpu"))
+    names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:7]
+    window = [read_image(n).astype("float32") / 255 for n in names]
+    region = lambda s: Region(round(427 * s - 400), round(240 * s - 225), 800, 450)  # noqa: E731  centred
+    rows = ["| preview 800x450 at 2x (854x480 frame) | first (prepare) | again | panned 40 px | new factor 2.5: first | 2.5 again |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for b in installed_backends():
+        net = preview_network(model, b)
+        cells = []
+        for s, dx in ((2.0, 0), (2.0, 0), (2.0, 40), (2.5, 0), (2.5, 0)):
+            r = region(s)
+            t0 = time.perf_counter()
+            upscale_region(net, window, (s, s), Region(r.x + dx, r.y, r.w, r.h))
+            cells.append(time.perf_counter() - t0)
+        rows.append(f"| {b} | " + " | ".join(f"{c:.2f} s" for c in cells) + " |")
+        print("  " + rows[-1], flush=True)
+    return rows
+
+
+def fp16_coordinates(args) -> list[str]:
+    from engine.backends.precision import grid_error
+    rows = ["| 1920x1080 -> 3840x2160 (x2) | max sampling error, output px |", "| --- | ---: |"]
+    for label, dtype in (("grid in fp16 (the model under fp16 autocast)", "fp16"),
+                         ("grid in bf16", "bf16"), ("backends: grid in fp32 (features may be fp16)", "fp32")):
+        rows.append(f"| {label} | {grid_error((1080, 1920), (2.0, 2.0), dtype):.3f} |")
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--frames", type=int, default=8)
+    p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--skip", default="", help="comma-separated: render, default, parity, preview, fp16")
+    args = p.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault("SAVSR_CACHE_DIR", tempfile.mkdtemp(prefix="savsr-bench-graphs-"))
+    from engine.backends import installed_backends
+    print(f"CPU: {cpu_name()}; torch {torch.__version__}; {args.threads} thread(s); backends: "
+          f"{', '.join(installed_backends())}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    skip = set(filter(None, args.skip.split(",")))
+    sections = [("render", renders), ("default", default_config), ("parity", parity), ("preview", preview),
+                ("fp16", fp16_coordinates)]
+    with tempfile.TemporaryDirectory(prefix="savsr-bench-") as tmp:
+        for name, fn in sections:
+            if name in skip:
+                continue
+            print(f"## {name}", flush=True)
+            rows = fn(args, Path(tmp)) if name == "render" else fn(args)
+            print("\n".join(rows) + "\n", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
