@@ -81,6 +81,18 @@ class _ToAac:
         return tail + self.out.encode(None)
 
 
+class _ToPcm(_ToAac):
+    """Audio for MXF, which holds only PCM: 48 kHz 16-bit, mono or stereo."""
+
+    def __init__(self, src, container):
+        cc = src.codec_context
+        layout = "mono" if (cc.channels or 2) == 1 else "stereo"
+        self.src, self.rate = src, 48000
+        self.out = container.add_stream("pcm_s16le", rate=self.rate, layout=layout)
+        self.resampler = av.AudioResampler(format="s16", layout=layout, rate=self.rate)
+        self.samples, self.started = 0, False
+
+
 SEEK_MARGIN = 2.0  # seconds before a range's start where demuxing begins
 TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _ASS_HEADER = ("[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
@@ -145,6 +157,9 @@ class StreamCopier:
             out = container.add_stream_from_template(src)
             out.codec_context.codec_tag = "\0\0\0\0"  # let the muxer pick its own tag
             return _Copy(src, out)
+        if src.type == "audio" and fmt == "mxf":
+            log(f"audio stream {src.index} ({name}) written as 48 kHz 16-bit PCM (MXF holds only PCM)")
+            return _ToPcm(src, container)
         if src.type == "audio":
             log(f"audio stream {src.index} ({name}) cannot be copied into {fmt}: transcoded to AAC")
             return _ToAac(src, container)

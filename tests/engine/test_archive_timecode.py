@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from clipmaker import make_tagged_clip
+from clipmaker import audio_duration, make_clip, make_tagged_clip
 from engine.cli import main
 from engine.video import probe
 from engine.video import timecode as tc
@@ -83,3 +83,12 @@ def test_mxf_refuses_an_odd_frame_rate(small_model_file, tmp_path, capsys):
     assert main(["upscale", str(src), "-o", str(tmp_path / "o.mxf"), "--codec", "dnxhr-hq", "--size", "256x144",
                  "--model", str(small_model_file)]) == 1
     assert "MXF holds only the broadcast frame rates" in capsys.readouterr().err
+
+
+def test_mxf_gets_its_audio_as_pcm(small_model_file, tmp_path, capsys):
+    src = make_clip(tmp_path / "with tone.mov", count=3, size=(128, 72))
+    out = tmp_path / "o.mxf"
+    assert _upscale(src, out, small_model_file, "--codec", "dnxhr-sq") == 0, capsys.readouterr().err
+    info = probe(out)
+    assert info.frame_count == 3 and [(a.codec, a.sample_rate) for a in info.audio] == [("pcm_s16le", 48000)]
+    assert audio_duration(out) == pytest.approx(audio_duration(src), abs=0.025)
