@@ -189,17 +189,24 @@ def preview(args) -> list[str]:
     names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:7]
     window = [read_image(n).astype("float32") / 255 for n in names]
     region = lambda s: Region(round(427 * s - 400), round(240 * s - 225), 800, 450)  # noqa: E731  centred
-    rows = ["| preview 800x450 at 2x (854x480 frame) | first (prepare) | again | panned 40 px | new factor 2.5: first | 2.5 again |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    rows = ["| preview 800x450 at 2x (854x480 frame) | first (torch while preparing) | prepared in | again "
+            "| panned 40 px | new factor 2.5: first | 2.5 prepared in | 2.5 again |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for b in installed_backends():
         net = preview_network(model, b)
         cells = []
-        for s, dx in ((2.0, 0), (2.0, 0), (2.0, 40), (2.5, 0), (2.5, 0)):
+        for s, dx, wait in ((2.0, 0, True), (2.0, 0, False), (2.0, 40, False), (2.5, 0, True), (2.5, 0, False)):
             r = region(s)
             t0 = time.perf_counter()
             upscale_region(net, window, (s, s), Region(r.x + dx, r.y, r.w, r.h))
-            cells.append(time.perf_counter() - t0)
-        rows.append(f"| {b} | " + " | ".join(f"{c:.2f} s" for c in cells) + " |")
+            cells.append(f"{time.perf_counter() - t0:.2f} s")
+            if wait and b != "torch":
+                t0 = time.perf_counter()
+                net.wait()
+                cells.append(f"+{time.perf_counter() - t0:.1f} s")
+            elif wait:
+                cells.append("-")
+        rows.append(f"| {b} | " + " | ".join(cells) + " |")
         print("  " + rows[-1], flush=True)
     return rows
 

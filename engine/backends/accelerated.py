@@ -9,6 +9,7 @@ an error.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -58,12 +59,14 @@ class Prepared:
 class Accelerated:
     """``model`` behind ``backend``; ``self(lr (b, t, 3, h, w), scale) -> (b, 3, H, W)``.
 
-    ``note(msg)`` receives fallbacks and one line per prepared shape. ``precision`` other than fp32
-    is for CUDA: the LR stage runs under autocast, the HR stage (every coordinate) in fp32.
+    ``note(msg)`` receives fallbacks. ``precision`` other than fp32 is for CUDA: the LR stage runs
+    under autocast, the HR stage (every coordinate) in fp32. ``background=True`` (the preview): a
+    shape not prepared yet runs on torch while a thread prepares it, so a new scale factor or
+    viewport never waits for an export.
     """
 
     def __init__(self, model, backend: str = "auto", device: torch.device | str = "cpu", precision: str = "fp32",
-                 note: Callable[[str], None] | None = None):
+                 note: Callable[[str], None] | None = None, background: bool = False):
         self.model = model
         self.device = torch.device(device)
         self.precision = precision
@@ -74,6 +77,9 @@ class Accelerated:
         self._digest: str | None = None
         self._last = "torch" if self.requested == "torch" else ""
         self.prepared: list[Prepared] = []
+        self.background = background
+        self._lock = threading.Lock()
+        self._pending: dict[tuple, threading.Thread] = {}
 
     # ---- the call -----------------------------------------------------------------------
     def __call__(self, lr: torch.Tensor, scale) -> torch.Tensor:
@@ -94,16 +100,43 @@ class Accelerated:
 
     def runner(self, shape: tuple[int, int, int]) -> tuple[str, Callable]:
         """``(backend, run(lr, scale) -> (feat, aligned, st))`` for ``shape = (t, h, w)``, prepared on first use."""
-        if shape not in self._runners:
-            self._runners[shape] = self._prepare(shape)
-            self._last = self._runners[shape][0]
-        return self._runners[shape]
+        with self._lock:
+            if shape in self._runners:
+                return self._runners[shape]
+        if self.background and self.precision == "fp32" and self._candidates():
+            self._prepare_in_background(shape)
+            return "torch", self._torch_stage
+        return self._store(shape, self._prepare(shape))
+
+    def _store(self, shape, result):
+        with self._lock:
+            self._runners[shape] = result
+            self._last = result[0]
+            self._pending.pop(shape, None)
+        return result
+
+    def _prepare_in_background(self, shape):
+        with self._lock:
+            if shape in self._pending:
+                return
+            thread = threading.Thread(target=lambda: self._store(shape, self._prepare(shape)), daemon=True,
+                                      name=f"savsr-prepare-{shape[1]}x{shape[2]}")
+            self._pending[shape] = thread
+        thread.start()
+
+    def wait(self, timeout: float | None = None):
+        """Wait for background preparations (tests, benchmarks)."""
+        for thread in list(self._pending.values()):
+            thread.join(timeout)
 
     def prepare(self, h: int, w: int) -> Prepared | None:
         """Make the ``h x w`` shape ready now (export, compile, check); ``None`` for the torch backend."""
-        before = len(self.prepared)
-        self.runner((self.num_frame, h, w))
-        return self.prepared[-1] if len(self.prepared) > before else None
+        shape = (self.num_frame, h, w)
+        with self._lock:
+            if shape in self._runners:
+                return None
+        self._store(shape, self._prepare(shape))
+        return next((d for d in reversed(self.prepared) if d.shape == shape), None)
 
     # ---- preparing a shape --------------------------------------------------------------
     def _candidates(self) -> list[str]:
