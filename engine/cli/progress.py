@@ -5,11 +5,17 @@ import sys
 import time
 
 
-def format_speed(fps: float) -> str:
-    """``12.3 fps``, or ``45 s/frame`` when slower than one frame in ten seconds."""
+def speed_unit(fps: float) -> str:
+    """``fps``, or ``s/frame`` when slower than one frame in ten seconds."""
+    return "fps" if fps >= 0.1 else "s/frame"
+
+
+def format_speed(fps: float, unit: str | None = None) -> str:
+    """``12.3 fps`` or ``45 s/frame`` (``unit``: that one, else :func:`speed_unit`'s)."""
+    unit = unit or speed_unit(fps or 1.0)
     if not fps:
-        return "-- fps"
-    return f"{fps:.2f} fps" if fps >= 0.1 else f"{1 / fps:.0f} s/frame"
+        return f"-- {unit}"
+    return f"{fps:.2f} fps" if unit == "fps" else f"{1 / fps:.1f} s/frame"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -29,13 +35,16 @@ class ProgressBar:
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.label, self.width = label, width
         self._last_decile, self._drawn = -1, False
+        self.unit: str | None = None     # chosen at the first measured speed, then kept for the render
         self._start = time.monotonic()
 
     def line(self, p) -> str:
         frac = p.done / p.total if p.total else 0.0
         filled = int(frac * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        fps = format_speed(p.fps)
+        if self.unit is None and p.fps:
+            self.unit = speed_unit(p.fps)
+        fps = format_speed(p.fps, self.unit)
         return (f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  "
                 f"ETA {format_duration(p.eta_seconds)}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError
-from ..render.job import CODECS, DEINTERLACE, PRECISIONS, RenderJob
+from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
 from .progress import ProgressBar, format_duration, format_speed, parse_time
 
@@ -24,9 +24,9 @@ def register(sub):
     p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv/.mxf) or folder for --codec png; "
                                           "default: <input>_savsr_<W>x<H> next to the input")
     scale = p.add_argument_group("scale (factors between 1 and 4; give one form)")
-    scale.add_argument("--scale", type=float, metavar="S", help="same factor for width and height")
-    scale.add_argument("--width-scale", type=float, metavar="SW", help="width factor (height: --height-scale or 1)")
-    scale.add_argument("--height-scale", type=float, metavar="SH", help="height factor (width: --width-scale or 1)")
+    scale.add_argument("--scale", metavar="S", help="same factor for width and height")
+    scale.add_argument("--width-scale", metavar="SW", help="width factor (height: --height-scale or 1)")
+    scale.add_argument("--height-scale", metavar="SH", help="height factor (width: --width-scale or 1)")
     scale.add_argument("--size", metavar="WxH", help="target size, e.g. 1920x1080; the factors follow")
     add_archive_options(p)
     p.add_argument("--model", default="auto", metavar="auto|clean|compressed|FILE",
@@ -109,9 +109,21 @@ def _scale(args) -> dict:
     if args.size is not None:
         return dict(target_size=_size(args.size), scale_w=None, scale_h=None)
     if args.scale is not None:
-        return dict(scale_w=args.scale, scale_h=args.scale)
-    return dict(scale_w=args.width_scale if args.width_scale is not None else 1.0,
-                scale_h=args.height_scale if args.height_scale is not None else 1.0)
+        s = _factor(args.scale, "--scale")
+        return dict(scale_w=s, scale_h=s)
+    return dict(scale_w=_factor(args.width_scale, "--width-scale") if args.width_scale is not None else 1.0,
+                scale_h=_factor(args.height_scale, "--height-scale") if args.height_scale is not None else 1.0)
+
+
+def _factor(text: str, flag: str) -> float:
+    """A factor option as the user typed it: a number from 1 to 4, or a one-line error naming ``flag``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise SavsrError(f"{flag} must be a number from {MIN_SCALE:g} to {MAX_SCALE:g}, got {text!r}") from None
+    if not MIN_SCALE <= value <= MAX_SCALE:
+        raise SavsrError(f"{flag} {text} is out of range: give a factor from {MIN_SCALE:g} to {MAX_SCALE:g}")
+    return value
 
 
 def _time(text: str | None, flag: str) -> float | None:
@@ -230,5 +242,5 @@ def run(args) -> int:
         console.close()
     w, h = result.size
     print(f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, {job.codec}) in "
-          f"{format_duration(result.seconds)} ({format_speed(result.fps)})")
+          f"{format_duration(result.seconds)} ({format_speed(result.fps, console.bar and console.bar.unit)})")
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
+from ..model_choice import MODEL_CHOICES
 from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video import ClipInfo, probe
 from ..video import formats
@@ -109,7 +110,7 @@ def _check_settings(job: RenderJob):
             raise PlanError(f"CRF {job.crf} is out of range: use 0 (lossless) to 51 (smallest); 18 is visually lossless")
         if job.preset not in formats.X26X_PRESETS:
             raise PlanError(f"unknown preset {job.preset!r}: use one of {', '.join(formats.X26X_PRESETS)}")
-    if job.model is not None and not Path(job.model).is_file():
+    if job.model is not None and job.model.lower() not in MODEL_CHOICES and not Path(job.model).is_file():
         raise PlanError(f"model file not found: {job.model}")
 
 
@@ -183,6 +184,15 @@ def _pix_fmt(job: RenderJob, info: ClipInfo, notes: list[str]) -> str:
     return pix_fmt
 
 
+def _beyond(ratio: float) -> str:
+    """A factor outside the limits, with the digits that show it is outside (4.003, not 4)."""
+    for digits in range(3, 8):
+        text = f"{ratio:.{digits}g}"
+        if float(text) not in (MIN_SCALE, MAX_SCALE):
+            return text
+    return text
+
+
 def _factors(job: RenderJob, info: ClipInfo) -> tuple[float, float, int | None, int | None]:
     """``(s_w, s_h, target_w, target_h)`` in display orientation."""
     dw, dh = info.display_size
@@ -190,7 +200,7 @@ def _factors(job: RenderJob, info: ClipInfo) -> tuple[float, float, int | None, 
         tw, th = (int(v) for v in job.target_size)
         for label, t, n in (("width", tw, dw), ("height", th, dh)):
             if not MIN_SCALE * n <= t <= MAX_SCALE * n:
-                raise PlanError(f"target {label} {t} is {t / n:.3g}x the input {label} {n}: factors must be "
+                raise PlanError(f"target {label} {t} is {_beyond(t / n)}x the input {label} {n}: factors must be "
                                 f"between {MIN_SCALE:g} and {MAX_SCALE:g} (a {label} of {n} to {int(MAX_SCALE * n)})")
         return tw / dw, th / dh, tw, th
     if job.scale_w is None or job.scale_h is None:

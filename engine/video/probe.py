@@ -22,6 +22,7 @@ from . import colour
 IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "tiff_pipe", "webp_pipe", "gif",
                  "psd_pipe", "qoi_pipe", "pgm_pipe", "ppm_pipe", "dpx_pipe", "exr_pipe", "j2k_pipe",
                  "jpegxl_pipe", "svg_pipe", "pgmyuv_pipe", "sgi_pipe", "xbm_pipe", "webp", "apng"}
+ANIMATED_FORMATS = {"gif", "apng"}   # image formats that may hold a clip: one with two frames or more is a video
 
 
 class InputError(SavsrError, ValueError):
@@ -162,10 +163,25 @@ def video_stream(container, path):
             raise InputError(f"{Path(path).name} has no video frames (it holds no streams at all: "
                              "an empty or unfinished recording?)")
         raise InputError(f"{Path(path).name} has no video stream (it holds only {kinds})")
+    if container.format.name in ANIMATED_FORMATS:
+        return streams[0]       # probe() refuses one with a single frame
     if container.format.name in IMAGE_FORMATS or streams[0].codec_context.name in ("png", "mjpeg", "bmp", "tiff", "webp") \
             and container.format.name.endswith("_pipe"):
+        if _animated_webp(path):
+            raise InputError(f"{Path(path).name} is an animated WebP, which FFmpeg cannot decode: "
+                             "convert it to a GIF or a video file first")
         raise InputError(f"{Path(path).name} is a still image, not a video")
     return streams[0]
+
+
+def _animated_webp(path) -> bool:
+    """Whether ``path`` is a WebP file whose extended header has the animation flag."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(21)
+    except OSError:
+        return False
+    return len(head) == 21 and head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and bool(head[20] & 0x02)
 
 
 def _scan(container, stream) -> tuple[list[int], int, dict[int, float], bool]:
@@ -301,6 +317,8 @@ def probe(path) -> ClipInfo:
         field_order = FIELD_ORDERS.get(cc.field_order or 0, "unknown")
     if not pts:
         raise InputError(f"{path.name} has a video stream but no frames")
+    if fmt_name in ANIMATED_FORMATS and len(pts) < 2:
+        raise InputError(f"{path.name} is a still image, not a video")
     frame = _first_frame(path, index)
     if frame is None:
         raise InputError(f"{path.name}: no frame of the video stream could be decoded (corrupt or empty)")
