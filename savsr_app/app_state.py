@@ -8,9 +8,13 @@ window wires panels and state together. A queued job is this state frozen: :meth
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from engine.model_choice import MODELS
 from engine.render.job import RenderJob
+from engine.scale import Scale
 
+from .estimate import Calibration, Estimate, calibration_key, work_units
 from .qt import QObject, Signal
 
 
@@ -27,13 +31,28 @@ class OutputChoice:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The network and where it runs. ``path=""`` is the bundled model; ``tile=0`` lets the
-    engine choose tiles."""
+    """The network and where it runs. ``path``: ``""`` (auto: the clip chooses between the bundled
+    models), ``"clean"``, ``"compressed"`` or a model file; ``tile=0`` lets the engine choose tiles;
+    ``backend``: auto, torch, openvino or onnxruntime (:mod:`engine.backends`)."""
 
     path: str = ""
     device: str = "auto"
     precision: str = "fp32"
     tile: int = 0
+    backend: str = "auto"
+
+    @property
+    def spec(self) -> str:
+        """What a job's ``model`` field takes: auto, clean, compressed or a path."""
+        return self.path or "auto"
+
+    def label(self, auto=None) -> str:
+        """The model as the status bar, the queue and the log name it: ``compressed (auto: h264 at
+        0.14 bits per pixel)``, ``clean``, ``my_tuned.safetensors``; ``auto`` is the engine's choice
+        for the open clip, if known."""
+        if not self.path:
+            return auto.describe() if auto is not None else "auto"
+        return self.path if self.path in MODELS else Path(self.path).name
 
 
 class AppState(QObject):
@@ -45,6 +64,7 @@ class AppState(QObject):
     rangeChanged = Signal(object, object)   # start, end seconds (None: the clip's start / end)
     outputChanged = Signal(object)          # OutputChoice
     modelChanged = Signal(object)           # ModelChoice
+    autoModelChanged = Signal(object)       # engine.model_choice.ModelChoice for the open clip, or None
     jobChanged = Signal()
 
     def __init__(self, parent=None):
@@ -54,12 +74,15 @@ class AppState(QObject):
         self.range: tuple[float | None, float | None] = (None, None)
         self.output = OutputChoice()
         self.model = ModelChoice()
+        self.auto_model = None                  # what ``auto`` picked for the open clip (found off the UI thread)
+        self.calibration = Calibration()        # measured throughput (the window keeps it in the settings)
+        self.device_name = "this CPU"           # where the chosen device runs, in words
 
     # ---- writing -----------------------------------------------------------------------------
     def set_clip(self, info) -> None:
         """A newly opened clip (always a change: opening the same file again starts afresh); the
         render range goes back to the whole clip."""
-        self.clip, self.range = info, (None, None)
+        self.clip, self.range, self.auto_model = info, (None, None), None
         self.clipChanged.emit(info)
         self.jobChanged.emit()
 
@@ -87,7 +110,57 @@ class AppState(QObject):
             self.modelChanged.emit(choice)
             self.jobChanged.emit()
 
+    def set_auto_model(self, choice) -> None:
+        """What ``auto`` chose for the open clip (an engine ``ModelChoice``)."""
+        self.auto_model = choice
+        self.autoModelChanged.emit(choice)
+        self.jobChanged.emit()
+
+    def calibrated(self) -> None:
+        """The calibration learnt something: estimates change."""
+        self.jobChanged.emit()
+
     # ---- reading -----------------------------------------------------------------------------
+    @property
+    def model_label(self) -> str:
+        return self.model.label(self.auto_model)
+
+    @property
+    def model_name(self) -> str:
+        """The model's short name for calibration: clean, compressed or the file's stem."""
+        if not self.model.path:
+            return self.auto_model.name if self.auto_model is not None else "clean"
+        return self.model.path if self.model.path in MODELS else Path(self.model.path).stem
+
+    def cost_key(self, device: str) -> str:
+        """The calibration key of the current model and backend on ``device`` (resolved: cpu, cuda:0)."""
+        return calibration_key(self.model_name, self.model.backend, device)
+
+    def estimate(self, device: str, scale: tuple[float, float] | None = None,
+                 frames: int | None = None) -> Estimate | None:
+        """How long the job would take on ``device`` (resolved), at ``scale`` and over ``frames``
+        (default: the current ones); ``None`` without a clip."""
+        if self.clip is None:
+            return None
+        frames = frames if frames is not None else self.frame_count()
+        units = work_units((self.clip.width, self.clip.height), scale or self.scale, frames)
+        return self.calibration.estimate(self.cost_key(device), units, self.device_name)
+
+    def cost_text(self) -> str:
+        """``about 2 h 10 min on this CPU`` for the job as it stands ("" without a clip)."""
+        from .costs import resolved_device
+        est = self.estimate(resolved_device(self.device))
+        return est.text() if est is not None else ""
+
+    def frame_count(self) -> int:
+        """Frames in the render range."""
+        if self.clip is None:
+            return 0
+        start, end = self.range
+        first = self.clip.index_at(start) if start is not None else 0
+        stop = self.clip.index_at(end) if end is not None else self.clip.frame_count
+        return max(0, stop - first)
+
     @property
     def device(self) -> str:
         return self.model.device
@@ -102,11 +175,12 @@ class AppState(QObject):
         if self.clip is None:
             return None
         w, h = self.clip.display_size
-        return round(w * self.scale[0]), round(h * self.scale[1])
+        H, W = Scale(*self.scale).output_size(h, w)
+        return W, H
 
     def job(self, output: str) -> RenderJob:
         """Everything frozen into a render job writing ``output`` (a clip must be open)."""
         (s_w, s_h), (start, end), o, m = self.scale, self.range, self.output, self.model
         return RenderJob(input=self.clip.path, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
-                         codec=o.codec, crf=o.crf, model=m.path or None, device=m.device, precision=m.precision,
-                         tile=m.tile)
+                         codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
+                         tile=m.tile, backend=m.backend)

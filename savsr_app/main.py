@@ -23,7 +23,9 @@ def start(argv=None):
 
     from .main_window import MainWindow
     from .qt import QApplication, QIcon
+    from .theme import apply_theme
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)                        # dark until the settings say otherwise (the window applies them)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -41,6 +43,11 @@ def main(argv=None) -> int:
     if parse_args(argv).selftest:  # headless: no QApplication on this path
         from engine.selftest import run_selftest
         return 0 if run_selftest() else 1
+    from .platform_check import xcb_problem
+    problem = xcb_problem()
+    if problem:                             # Qt's own message is a paragraph about plugins
+        print(f"savsr-app: {problem}", file=sys.stderr)
+        return 1
     window = start(argv)
     from .qt import QApplication
     code = QApplication.instance().exec()

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import APP_NAME, menus
 from .app_state import AppState, ModelChoice
 from .closing import CloseGuard
+from .costs import AutoModel, CostTracker, device_words, resolved_device
 from .finetune.finetune_mount import mount_finetune_panel
 from .notify import Notifier
 from .panels.clip_panel import ClipPanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = menus.build(self)
         self._wire()
         self._wire_state()
+        self._wire_costs()
         self._show_model(self.state.model)
         self._restore()
         self.finetune_panel = mount_finetune_panel(self)
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         add_row = QVBoxLayout()
         add_row.setContentsMargins(12, 0, 12, 0)
         add_row.addWidget(self.output_panel.add_button)
+        add_row.addWidget(self.output_panel.estimate_label)
         right_lay.addLayout(add_row)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -135,7 +138,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.queue_dock, self.log_dock)
         self.queue_dock.raise_()
         self.log_dock.hide()
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.advanced_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.advanced_dock)
+        self.tabifyDockWidget(self.log_dock, self.advanced_dock)     # tabs: the preview keeps its width at 1280x800
         self.advanced_dock.hide()
         self.resizeDocks([self.queue_dock], [190], Qt.Orientation.Vertical)
 
@@ -182,6 +186,38 @@ class MainWindow(QMainWindow):
         s.scaleChanged.connect(lambda s_w, s_h: c.set_scale(s_h, s_w))
         s.modelChanged.connect(self._show_model)
         s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
+
+    def _wire_costs(self):
+        """Auto's model for each clip, and render-time estimates calibrated on this machine."""
+        s = self.state
+        self.auto_model = AutoModel(s, self.background, self)
+        self.auto_model.logged.connect(self.log_dock.append)
+        self.costs = CostTracker(s, self.runner, self.queue_model, self)
+        self.costs.changed.connect(self._save_calibration)
+        self.controller.afterTime.connect(
+            lambda seconds: self.costs.preview_done(self.controller.region, self.controller.scale, seconds))
+        self.queue_actions.costs = self.costs
+        self.queue_actions.confirm = self.confirm_long_render
+        s.autoModelChanged.connect(lambda _c: self._show_model(s.model))
+        s.jobChanged.connect(self._show_cost)
+        self.queue_panel.failed.connect(lambda text: self.notify(text, "error"))
+
+    def _show_cost(self):
+        est = self.costs.estimate()
+        tip = "Freeze these settings into a render job (Ctrl+Enter)"
+        self.output_panel.add_button.setToolTip(f"{tip}\nEstimated: {est.text()}" if est else tip)
+        self.actions_by_name["add"].setStatusTip(f"Add to queue: {est.text()}" if est else "Add to queue")
+        self.output_panel.set_estimate(est)
+
+    def _save_calibration(self):
+        self.settings.calibration = self.state.calibration.to_dict()
+        self.save_settings()
+
+    def confirm_long_render(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "A long render", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     # ---- opening clips -----------------------------------------------------------------------
     def open_dialog(self):
@@ -275,8 +311,7 @@ class MainWindow(QMainWindow):
         self.log_dock.append(f"preview ({which}): {message}")
 
     def _model_loaded(self, name: str):
-        self.status.set_model(name)
-        self.log_dock.append(f"model loaded: {name}")
+        self.log_dock.append(f"preview model loaded: {self.state.model_label} ({name})")
 
     # ---- settings and the model --------------------------------------------------------------
     def open_settings(self):
@@ -292,7 +327,14 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.output_panel.apply_defaults(s.codec, s.crf, s.container, s.output_dir)
         self.state.set_output(self.output_panel.choice())
-        self.state.set_model(ModelChoice(path=s.model, device=s.device, precision=s.precision, tile=s.tile))
+        from .theme import apply_theme
+        from .qt import QApplication
+        apply_theme(QApplication.instance(), s.theme)
+        self.state.calibration.table = dict(s.calibration)
+        self.state.device_name = device_words(resolved_device(s.device))
+        self.state.set_model(ModelChoice(path=s.model, device=s.device, precision=s.precision, tile=s.tile,
+                                         backend=s.backend))
+        self._show_cost()
 
     def set_model(self, path: str, note: str | None = None):
         """Make ``path`` the active model (``""``: the bundled one), saved; ``note`` is told to the user."""
@@ -304,20 +346,25 @@ class MainWindow(QMainWindow):
             self.log_dock.append(note)
 
     def _show_model(self, choice: ModelChoice):
-        from engine.devices import list_devices, resolve_device
-        self.controller.set_model(choice.path or None, choice.device)
-        try:
-            dev = str(resolve_device(choice.device))
-        except ValueError:
-            dev = "cpu"
-        self.status.set_device(dev, dict(list_devices()).get(dev, dev))
-        self.status.set_model(Path(choice.path).stem if choice.path else "bundled")
+        from engine.model_choice import MODELS, bundled_model
+        auto = self.state.auto_model
+        if not choice.path:
+            path = str(auto.path) if auto is not None else None       # None: the engine's default until auto answers
+        else:
+            path = str(bundled_model(choice.path) or "") or None if choice.path in MODELS else choice.path
+        self.controller.set_model(path, choice.device)
+        dev = resolved_device(choice.device)
+        self.status.set_device(dev, device_words(dev))
+        self.status.set_model(self.state.model_label)
 
     def save_settings(self):
         self.settings_store.save(self.settings)
 
     def notify(self, text: str, kind: str = "info"):
+        """A notification; errors are written to the log as well (never only on stderr)."""
         self.notifier.show_message(text, kind)
+        if kind == "error" and not self.log_dock.has_recent(text):
+            self.log_dock.append(text)
 
     def _advanced_visibility(self, visible: bool):
         if self.isVisible() and visible != self.settings.show_advanced:

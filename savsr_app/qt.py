@@ -8,9 +8,9 @@ from PySide6.QtGui import (QAction, QActionGroup, QColor, QDesktopServices, QDra
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+                               QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QProxyStyle, QPushButton,
                                QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedWidget,
-                               QStatusBar, QStyle,
+                               QStatusBar, QStyle, QStyleFactory,
                                QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionSlider, QTableView, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 import qtawesome as qta

@@ -7,18 +7,22 @@ from pathlib import Path
 
 from .storage import StoredFile, config_dir
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 MAX_RECENT = 10
 
 
 @dataclass
 class AppSettings:
-    """Everything the app remembers between runs. ``model=""`` means the bundled model;
-    ``output_dir=""`` means next to the input clip."""
+    """Everything the app remembers between runs. ``model``: ``""`` (auto: the clip chooses between
+    the bundled models), ``"clean"``, ``"compressed"`` or a model file; ``output_dir=""`` means next
+    to the input clip (or the Videos folder for the bundled sample). ``calibration``: measured render
+    throughput (:class:`~savsr_app.estimate.Calibration`)."""
 
     device: str = "auto"
     precision: str = "fp32"
     tile: int = 0
+    backend: str = "auto"
+    theme: str = "dark"
     codec: str = "h264"
     crf: int = 18
     container: str = "mp4"
@@ -29,6 +33,7 @@ class AppSettings:
     preview_mode: str = "side"
     window_state: str = ""
     window_geometry: str = ""
+    calibration: dict = field(default_factory=dict)
 
     def add_recent(self, path: str) -> None:
         path = str(Path(path).resolve())
@@ -36,11 +41,21 @@ class AppSettings:
 
     @property
     def model_path(self) -> str | None:
+        """The model file (``None``: auto, or a bundled model that is not installed)."""
+        from engine.model_choice import MODELS, bundled_model
+        if self.model in MODELS:
+            path = bundled_model(self.model)
+            return str(path) if path else None
         return self.model or None
 
 
 def _migrate(doc: dict) -> dict:
-    """Bring an older document up to :data:`SETTINGS_VERSION` (there is only version 1 so far)."""
+    """Bring an older document up to :data:`SETTINGS_VERSION`.
+
+    1 -> 2: ``model=""`` meant the one bundled model and now means auto (which picks between the
+    bundled clean and compressed models): kept as it is. New fields (theme, backend, calibration)
+    take their defaults.
+    """
     return doc
 
 

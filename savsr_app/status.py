@@ -52,7 +52,10 @@ class StatusBar(QStatusBar):
         self.device_label.setText(f"Device: {name}")
 
     def set_model(self, name: str):
-        self.model_label.setText(f"Model: {name}")
+        """``name`` as the queue and the log give it: ``compressed (auto: h264 at 0.14 bits per pixel)``."""
+        short = name.split(" (", 1)[0]
+        self.model_label.setText(f"Model: {short}" + (" (auto)" if "(auto" in name else ""))
+        self.model_label.setToolTip(f"Model: {name}")
 
     def refresh_memory(self):
         self.memory_label.setText(memory_text(self.device))
@@ -82,6 +85,12 @@ class LogDock(QDockWidget):
         self.setWidget(self.view)
         self.toggleViewAction().setIcon(icon("mdi6.text-box-outline"))
         self.toggleViewAction().setShortcut("Ctrl+L")
+
+    def has_recent(self, message: str, lines: int = 3) -> bool:
+        """Whether ``message`` is in one of the last ``lines`` lines (the caller already logged it)."""
+        doc = self.view.document()
+        last = [doc.findBlockByNumber(doc.blockCount() - 1 - k).text() for k in range(min(lines, doc.blockCount()))]
+        return any(message in line for line in last)
 
     def append(self, message: str):
         line = f"{time.strftime('%H:%M:%S')}  {message}"

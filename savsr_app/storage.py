@@ -37,6 +37,14 @@ def data_dir() -> Path:
     return path
 
 
+def videos_dir() -> Path:
+    """The user's Videos folder (platformdirs; under ``SAVSR_STUDIO_HOME`` when that is set)."""
+    home = os.environ.get("SAVSR_STUDIO_HOME")
+    path = Path(home) / "videos" if home else Path(_dirs().user_videos_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def models_dir() -> Path:
     """Imported and fine-tuned models live here (never the bundled one)."""
     path = data_dir() / "models"

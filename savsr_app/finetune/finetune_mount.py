@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..settings_dialog import available_models
+from ..settings_dialog import model_files
 from ..storage import data_dir, models_dir
 from .finetune_panel import FinetunePanel
 
@@ -29,9 +29,9 @@ def mount_finetune_panel(window) -> FinetunePanel:
     state = window.state
 
     def base_models():
-        out = available_models()
+        out = model_files()
         active = state.model.path
-        if active and all(path != active for _label, path in out):
+        if active and Path(active).is_file() and all(path != active for _label, path in out):
             out.append((f"{Path(active).stem} (active)", active))
         return out
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..app_state import OutputChoice
-from ..qt import (QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget,
-                  Signal, icon)
+from ..qt import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt, QToolButton, QVBoxLayout,
+                  QWidget, Signal, icon)
 from .codec_fields import CodecFields
 
 
@@ -31,6 +31,10 @@ class OutputPanel(QWidget):
         self.add_button.setToolTip("Freeze these settings into a render job (Ctrl+Enter)")
         self.add_button.setMinimumHeight(32)
         self.add_button.clicked.connect(self.addRequested)
+        self.estimate_label = QLabel()
+        self.estimate_label.setObjectName("addEstimate")
+        self.estimate_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.estimate_label.hide()
         self.folder.textChanged.connect(lambda _t: self.changed.emit())
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
@@ -43,6 +47,11 @@ class OutputPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
+
+    def set_estimate(self, estimate):
+        """Show what the next job would cost (an :class:`~savsr_app.estimate.Estimate`, or ``None``)."""
+        self.estimate_label.setText(f"Render time: {estimate.text()}" if estimate else "")
+        self.estimate_label.setVisible(estimate is not None)
 
     def apply_defaults(self, codec: str, crf: int, container: str, folder: str):
         """Start from the settings' defaults (the panel keeps the user's later changes)."""

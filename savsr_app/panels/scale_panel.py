@@ -173,7 +173,9 @@ class ScalePanel(QWidget):
             return
         ow, oh = p.display_out_size
         sizes = [n for n in p.notes if "rounded to" in n]
-        self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h}), {p.frame_count} frames", "; ".join(sizes))
+        cost = state.cost_text()
+        self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h}), {p.frame_count} frames"
+                             + (f", {cost}" if cost else ""), "; ".join(sizes))
         self.output_label.setToolTip("\n".join(p.notes) or "No adjustments needed")
 
     # ---- edits -------------------------------------------------------------------------------

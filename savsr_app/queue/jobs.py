@@ -14,7 +14,7 @@ from engine.render.job import RenderJob
 from engine.render import workdir
 from engine.render.workdir import ResumeError, WorkFolder
 
-from ..storage import StoredFile, data_dir
+from ..storage import StoredFile, data_dir, videos_dir
 
 QUEUE_VERSION = 1
 
@@ -38,6 +38,18 @@ class QueueEntry:
     fps: float = 0.0
     eta: float | None = None
     message: str = ""
+    model_note: str = ""            # the model as the app names it, with auto's choice and reason
+    estimate: float | None = None   # seconds the render was estimated at when queued
+    cost_key: str = ""              # the calibration key it was estimated with (estimate.calibration_key)
+    units_per_frame: float = 0.0    # work per frame (estimate.work_units), to calibrate from its speed
+
+    def remaining(self) -> float | None:
+        """Seconds left: the running render's own ETA, else the estimate for the frames not done."""
+        if self.state in ACTIVE and self.eta is not None:
+            return self.eta
+        if self.estimate is None or self.state not in (QUEUED, *ACTIVE):
+            return None
+        return self.estimate * (1.0 - self.fraction)
 
     @property
     def name(self) -> str:
@@ -52,7 +64,8 @@ class QueueEntry:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "job": self.job.to_dict(), "out_size": list(self.out_size), "frames": self.frames,
-                "state": self.state, "done": self.done, "message": self.message}
+                "state": self.state, "done": self.done, "message": self.message, "model_note": self.model_note,
+                "estimate": self.estimate, "cost_key": self.cost_key, "units_per_frame": self.units_per_frame}
 
     @classmethod
     def from_dict(cls, d: dict) -> "QueueEntry":
@@ -60,7 +73,9 @@ class QueueEntry:
         entry = cls(job=RenderJob.from_dict(d["job"]), out_size=tuple(d.get("out_size", (0, 0))),
                     frames=int(d.get("frames", 0)), id=str(d.get("id") or uuid.uuid4().hex[:12]),
                     state=state if state in STATES else QUEUED, done=int(d.get("done", 0)),
-                    message=str(d.get("message", "")))
+                    message=str(d.get("message", "")), model_note=str(d.get("model_note", "")),
+                    estimate=d.get("estimate") if isinstance(d.get("estimate"), (int, float)) else None,
+                    cost_key=str(d.get("cost_key", "")), units_per_frame=float(d.get("units_per_frame") or 0.0))
         if entry.state in (*ACTIVE, INTERRUPTED):   # the app was closed, crashed or was killed while it ran
             entry.requeue_interrupted()
         return entry
@@ -90,11 +105,21 @@ def unique_output(folder: Path, stem: str, ext: str, taken: set[str] = frozenset
     return candidate
 
 
+def default_folder(input_path: str) -> Path:
+    """Where a job writes when no folder is set: next to the input, or the user's Videos folder when
+    the input lies inside the application's own files (the bundled sample: a read-only install)."""
+    from engine.resources import resources_dir
+    src = Path(input_path).resolve()
+    if src.is_relative_to(resources_dir().resolve()):
+        return videos_dir()
+    return src.parent
+
+
 def default_output(input_path: str, size: tuple[int, int], folder: str, ext: str, taken: set[str]) -> Path:
-    """``<clip>_savsr_<W>x<H><ext>`` in ``folder`` (``""``: next to the input), colliding with no
-    file, no path in ``taken`` (queued jobs' outputs) and no work folder."""
+    """``<clip>_savsr_<W>x<H><ext>`` in ``folder`` (``""``: :func:`default_folder`), colliding with
+    no file, no path in ``taken`` (queued jobs' outputs) and no work folder."""
     src = Path(input_path)
-    where = Path(folder).expanduser() if folder else src.parent
+    where = Path(folder).expanduser() if folder else default_folder(input_path)
     return unique_output(where, f"{src.stem}_savsr_{size[0]}x{size[1]}", ext, taken)
 
 

@@ -24,6 +24,8 @@ class QueueActions(QObject):
     def __init__(self, state, model, store, runner, parent=None):
         super().__init__(parent)
         self.state, self.model, self.store, self.runner = state, model, store, runner
+        self.costs = None                   # a CostTracker: estimates for new jobs (set by the window)
+        self.confirm = lambda question: True    # asked before queueing a CPU render of over an hour
         runner.jobFailed.connect(lambda jid, msg: self.notice.emit(f"{self._name(jid)} failed: {msg}", "error"))
         runner.jobFinished.connect(self._finished)
         runner.progressed.connect(self._progress)
@@ -50,12 +52,27 @@ class QueueActions(QObject):
             p = plan(job, self.state.clip)
         except SavsrError as exc:
             self.notice.emit(f"Cannot queue this render: {exc}", "error")
+            self.logged.emit(f"refused to queue {Path(job.input).name}: {exc}")
             return None
-        entry = QueueEntry(job=job, out_size=p.display_out_size, frames=p.frame_count)
+        entry = QueueEntry(job=job, out_size=p.display_out_size, frames=p.frame_count,
+                           model_note=self.state.model_label)
+        cost = ""
+        if self.costs is not None:
+            question = self.costs.long_render_question()
+            if question and not self.confirm(question):
+                self.logged.emit(f"not queued: {entry.name} (estimated over an hour on this CPU)")
+                return None
+            est = self.costs.estimate()
+            entry.estimate, entry.units_per_frame = est.seconds, self.costs.units_per_frame()
+            from ..costs import resolved_device
+            entry.cost_key = self.state.cost_key(resolved_device(job.device))
+            cost = f", {est.text()}"
         self.model.add(entry)
         self.queued.emit(entry.id)
         self.logged.emit(f"queued {entry.name} → {job.output} ({entry.out_size[0]}x{entry.out_size[1]}, "
-                         f"{entry.frames} frames)")
+                         f"{entry.frames} frames, model {entry.model_note}{cost})")
+        if not self.runner.running:
+            self.notice.emit(f"Queued {entry.name}. The queue is stopped: press Run queue to render.", "info")
         self.runner.kick()
         return entry
 

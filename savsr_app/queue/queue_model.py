@@ -7,9 +7,10 @@ from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry
 from ..qt import QModelIndex, Qt, Signal, icon
 from ..table_model import ColumnTableModel
 from ..preview.transport import timecode
+from ..estimate import format_duration
 
-COLUMNS = ("Clip", "Output", "Progress", "Speed", "ETA", "State")
-PROGRESS_COLUMN = 2
+COLUMNS = ("Clip", "Size", "Progress", "Speed", "ETA", "State", "Output file")
+PROGRESS_COLUMN, STATE_COLUMN, OUTPUT_COLUMN = 2, 5, 6
 STATE_ICONS = {QUEUED: "mdi6.clock-outline", RUNNING: "mdi6.play-circle-outline", PAUSED: "mdi6.pause-circle-outline",
                DONE: "mdi6.check-circle-outline", FAILED: "mdi6.alert-circle-outline",
                "cancelled": "mdi6.close-circle-outline", INTERRUPTED: "mdi6.restart-alert"}
@@ -42,7 +43,7 @@ class QueueModel(ColumnTableModel):
             return self._text(e, col)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(e)
-        if role == Qt.ItemDataRole.DecorationRole and col == 5:
+        if role == Qt.ItemDataRole.DecorationRole and col == STATE_COLUMN:
             return icon(STATE_ICONS.get(e.state, "mdi6.help-circle-outline"))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 3, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -61,7 +62,11 @@ class QueueModel(ColumnTableModel):
                 return ""
             return f"{e.fps:.1f} fps" if e.fps >= 1 else f"{1 / e.fps:.1f} s/frame"
         if col == 4:
-            return timecode(e.eta).split(".")[0] if e.state == RUNNING and e.eta is not None else ""
+            if e.state == RUNNING and e.eta is not None:
+                return timecode(e.eta).split(".")[0]
+            return f"~{format_duration(e.remaining())}" if e.state == QUEUED and e.remaining() is not None else ""
+        if col == OUTPUT_COLUMN:
+            return e.job.output
         return e.state if not e.message else f"{e.state}: {e.message}"
 
     @staticmethod
@@ -72,7 +77,10 @@ class QueueModel(ColumnTableModel):
                  f"Frames: {e.frames}" + ("" if j.start is None and j.end is None else
                                           f" ({j.start or 0:.3f} s to {'end' if j.end is None else f'{j.end:.3f} s'})"),
                  f"Codec: {j.codec}" + (f", CRF {j.crf}" if j.codec in ('h264', 'h265') else ""),
-                 f"Model: {j.model or 'bundled'}; device {j.device}, {j.precision}"]
+                 f"Model: {e.model_note or j.model or 'auto'}; device {j.device}, {j.precision}, "
+                 f"backend {j.backend}"]
+        if e.estimate is not None:
+            lines.append(f"Estimated when queued: {format_duration(e.estimate)}")
         if e.message:
             lines.append(f"{e.state.capitalize()}: {e.message}")
         return "\n".join(lines)
@@ -87,6 +95,13 @@ class QueueModel(ColumnTableModel):
     def entry(self, job_id: str) -> QueueEntry | None:
         row = self.row_of(job_id)
         return self.entries[row] if row >= 0 else None
+
+    def remaining(self) -> tuple[float, int]:
+        """Seconds of rendering left in the queue (running and queued jobs with an estimate) and how
+        many jobs that covers."""
+        left = [e.remaining() for e in self.entries]
+        known = [t for t in left if t is not None]
+        return sum(known), len(known)
 
     def next_queued(self) -> QueueEntry | None:
         return next((e for e in self.entries if e.state == QUEUED), None)

@@ -5,10 +5,11 @@ import os
 from pathlib import Path
 
 from .jobs import ACTIVE, DONE, PAUSED, QUEUED, RETRYABLE, RUNNING
-from .queue_model import PROGRESS_COLUMN, EntryRole, QueueModel
-from ..qt import (QAbstractItemView, QAction, QApplication, QDesktopServices, QHeaderView, QMenu, QStyle,
-                  QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl, QVBoxLayout,
-                  QWidget, Signal, icon)
+from .queue_model import PROGRESS_COLUMN, STATE_COLUMN, EntryRole, QueueModel
+from ..estimate import format_duration
+from ..qt import (QAbstractItemView, QAction, QApplication, QDesktopServices, QHBoxLayout, QHeaderView, QLabel, QMenu,
+                  QSizePolicy, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl,
+                  QVBoxLayout, QWidget, Signal, icon)
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -35,6 +36,7 @@ class QueuePanel(QWidget):
     removeRequested = Signal(str)
     retryRequested = Signal(str)
     runToggled = Signal(bool)
+    failed = Signal(str)            # an action that could not be done, in words (log and notification)
 
     def __init__(self, model: QueueModel, parent=None):
         super().__init__(parent)
@@ -51,21 +53,34 @@ class QueuePanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(lambda _i: self.open_folder())
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)     # paths keep their file name
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for col, mode in enumerate((QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.ResizeToContents,
-                                    QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.ResizeToContents,
-                                    QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch)):
+        header.setMinimumSectionSize(64)
+        fit, fixed = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Interactive
+        for col, mode in enumerate((fit, fit, fixed, fit, fit, fixed, QHeaderView.ResizeMode.Stretch)):
             header.setSectionResizeMode(col, mode)
-        header.resizeSection(PROGRESS_COLUMN, 200)
+        header.resizeSection(PROGRESS_COLUMN, 150)
+        header.resizeSection(STATE_COLUMN, 150)
+        self.total_label = QLabel()
+        self.total_label.setObjectName("queueTotal")
+        self.total_label.setToolTip("Rendering time left for the running and queued jobs, from their estimates "
+                                    "and the running job's speed")
         self._actions()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 2)
         layout.setSpacing(0)
-        layout.addWidget(self.toolbar)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.toolbar, 1)
+        top.addWidget(self.total_label)
+        layout.addLayout(top)
         layout.addWidget(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         for sig in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.modelReset):
             sig.connect(lambda *_: self.update_actions())
+            sig.connect(lambda *_: self.update_total())
+        self.update_total()
         self.update_actions()
 
     def _action(self, name: str, text: str, icon_name: str, tip: str, slot, shortcut: str | None = None) -> QAction:
@@ -84,6 +99,8 @@ class QueuePanel(QWidget):
                                        lambda on: self.runToggled.emit(on))
         self.run_action.setCheckable(True)
         self.run_action.setChecked(True)
+        self.run_action.toggled.connect(self._show_running)
+        self._show_running(True)
         self.pause_action = self._action("pauseJob", "Pause", "mdi6.pause", "Pause or resume the running job",
                                          self._pause_resume, "Space")
         self.cancel_action = self._action("cancelJob", "Cancel", "mdi6.stop", "Cancel the job; no output is kept",
@@ -109,6 +126,22 @@ class QueuePanel(QWidget):
                   self.remove_action, self.folder_action):
             self.toolbar.addAction(a)
             self.table.addAction(a)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+
+    def _show_running(self, on: bool):
+        """The toggle says what the queue does now: running (click to hold) or held (click to run)."""
+        a = self.run_action
+        a.setText("Queue running" if on else "Queue stopped")
+        a.setIcon(icon("mdi6.play-circle", color="#3fb950") if on else icon("mdi6.pause-circle-outline"))
+        a.setToolTip("The queue renders its jobs one after another; click to hold it after the running job"
+                     if on else "The queue is held: added jobs wait; click to render them")
+
+    def update_total(self):
+        seconds, jobs = self.model.remaining()
+        self.total_label.setText(f"{jobs} job{'s' if jobs != 1 else ''} left, about {format_duration(seconds)}  "
+                                 if jobs else "")
 
     # ---- selection ---------------------------------------------------------------------------
     def selected(self):
@@ -143,8 +176,10 @@ class QueuePanel(QWidget):
             return
         out = Path(e.job.output)
         folder = out if e.job.codec == "png" and out.is_dir() else out.parent
-        if folder.is_dir():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(folder)))
+        if not folder.is_dir():
+            self.failed.emit(f"cannot open {folder}: the folder does not exist (any more)")
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(os.fspath(folder))):
+            self.failed.emit(f"cannot open {folder}: no file manager answered; the output is {out}")
 
     def update_actions(self):
         e = self.selected()

@@ -1,0 +1,54 @@
+"""Render-time estimates: calibrated from measured speed, shown before queueing, summed in the queue."""
+from __future__ import annotations
+
+import pytest
+
+from app_clips import open_clip
+from savsr_app.estimate import Calibration, format_duration, work_units
+
+
+def test_calibration_from_a_render_predicts_a_bigger_one():
+    cal = Calibration()
+    per_frame = work_units((128, 72), (2.0, 2.0), 1)
+    cal.record_render("clean|torch|cpu", per_frame, frames=10, fps=0.5, wall_seconds=23.0)   # 20 s + 3 s overhead
+    est = cal.estimate("clean|torch|cpu", work_units((128, 72), (2.0, 2.0), 40), "this CPU")
+    assert est.measured and est.seconds == pytest.approx(3.0 + 80.0)
+    assert est.text() == "about 1 min on this CPU"
+    assert not cal.estimate("clean|torch|cuda:0", per_frame, "GPU").measured
+
+
+def test_durations_read_as_people_say_them():
+    assert [format_duration(s) for s in (4, 59, 61, 3600, 7800)] == ["4 s", "59 s", "1 min", "1 h", "2 h 10 min"]
+
+
+def test_estimate_appears_and_follows_the_scale(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    window.scale_panel.set_factors(2.0, 2.0)
+    first = window.output_panel.estimate_label.text()
+    assert "on this CPU" in first and first.split("Render time: ")[1] in window.scale_panel.output_label.text()
+    window.state.calibration.record_render(window.state.cost_key("cpu"), 1.0, 10, 1.0, 10.0)   # 1 unit/s
+    window.state.calibrated()
+    at_2 = window.state.estimate("cpu").seconds
+    window.scale_panel.set_factors(4.0, 4.0)
+    assert window.state.estimate("cpu").seconds > at_2
+    assert window.output_panel.estimate_label.text() != first
+
+
+def test_adding_with_the_queue_stopped_does_not_start_it(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    window.runner.set_running(False)
+    assert window.queue_panel.run_action.text() == "Queue stopped"
+    entry = window.add_to_queue()
+    assert entry is not None and entry.state == "queued" and not window.runner.busy
+    assert entry.estimate is not None and "1 job left" in window.queue_panel.total_label.text()
+    assert "press Run queue" in window.notifier.text()
+
+
+def test_long_cpu_render_asks_first(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    window.runner.set_running(False)
+    window.state.calibration.record_render(window.state.cost_key("cpu"), 1e6, 10, 1e-6, 1e8)   # very slow
+    asked = []
+    window.queue_actions.confirm = lambda q: asked.append(q) or False
+    assert window.add_to_queue() is None and not window.queue_model.entries
+    assert "estimated at" in asked[0] and "Queue it anyway?" in asked[0]

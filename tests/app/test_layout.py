@@ -1,0 +1,54 @@
+"""The window fits 1280x800 with every dock open; the scrubber jumps to a click; xcb libraries are named."""
+from __future__ import annotations
+
+from savsr_app.platform_check import XCB_LIBRARIES, xcb_problem
+from savsr_app.theme import apply_theme
+from savsr_app.qt import QApplication, QLineEdit, QPoint, QSlider, QStyle, Qt, QWidget
+
+
+def squeezed(window) -> list[str]:
+    """Visible widgets narrower than their minimum size hint (outside scroll areas' hidden parts)."""
+    out = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisible() or w.width() <= 0 or w.minimumSizeHint().width() <= 0:
+            continue
+        if isinstance(w.parentWidget(), QLineEdit):     # Qt's own clear button, sized by the line edit
+            continue
+        if w.width() < w.minimumSizeHint().width() and w.minimumWidth() == 0 and not w.sizePolicy().horizontalPolicy() \
+                == w.sizePolicy().Policy.Ignored:
+            parent = w.parentWidget()
+            out.append(f"{type(w).__name__} {w.objectName() or w.toolTip()[:30]} in {type(parent).__name__} "
+                       f"{parent.objectName()}: {w.width()} < {w.minimumSizeHint().width()}")
+    return out
+
+
+def test_1280x800_with_the_advanced_dock_open(qtbot, window):
+    window.resize(1280, 800)
+    window.advanced_dock.show()
+    window.advanced_dock.raise_()
+    qtbot.waitUntil(lambda: window.advanced_dock.isVisible())
+    QApplication.processEvents()
+    assert window.preview.width() >= window.width() / 2
+    assert squeezed(window) == []
+
+
+def test_slider_click_jumps_to_the_click(qtbot):
+    apply_theme(QApplication.instance())
+    assert QApplication.style().styleHint(QStyle.StyleHint.SH_Slider_AbsoluteSetButtons) == Qt.MouseButton.LeftButton.value
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(0, 1000)
+    slider.resize(400, 24)
+    qtbot.addWidget(slider)
+    slider.show()
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(300, 12))
+    assert abs(slider.value() - 750) < 40
+
+
+def test_a_missing_xcb_library_is_one_sentence():
+    def load(name):
+        if name == "libxcb-cursor.so.0":
+            raise OSError(name)
+    text = xcb_problem({"DISPLAY": ":0"}, load)
+    assert text.count(". ") == 0 and "libxcb-cursor.so.0" in text and "apt install libxcb-cursor0" in text
+    assert xcb_problem({"QT_QPA_PLATFORM": "offscreen"}, load) is None
+    assert set(XCB_LIBRARIES.values()) >= {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1"}
