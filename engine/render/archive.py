@@ -11,7 +11,7 @@ import dataclasses
 from fractions import Fraction
 
 from ..errors import SavsrError
-from ..video import aspect, formats, interlace, timecode
+from ..video import aspect, deinterlace, formats, interlace, timecode
 from ..video.probe import ClipInfo
 from .job import DEINTERLACE, RenderJob
 
@@ -52,7 +52,7 @@ def _deinterlaced(job: RenderJob, info: ClipInfo, notes: list[str]) -> ClipInfo:
                              f"(measure {found.combing:.2f}): it is upscaled as progressive frames")
             return info
         mode = "frame"
-    view = interlace.view(info, mode, found.top_field_first)
+    view = deinterlace.view(info, mode, found.top_field_first)
     rate = _rate(view.frame_rate)
     why = ("" if job.deinterlace != "auto" else
            " (flagged interlaced and combed" if found.flagged else " (not flagged, but its frames are combed")

@@ -15,7 +15,7 @@ import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
-from . import colour, interlace
+from . import colour, deinterlace
 from .probe import ClipInfo, InputError, open_input, probe
 
 _FLAGS = Interpolation.BICUBIC | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
@@ -54,7 +54,7 @@ def iter_frames(info: ClipInfo, start: int = 0, stop: int | None = None) -> Iter
 
     Frames are numbered by their timestamp's position in ``info.pts``; a frame whose timestamp
     is unknown takes the next number. Raises :class:`DecodeError` if the stream is damaged.
-    A deinterlaced view (:func:`engine.video.interlace.view`) is decoded through its filter.
+    A deinterlaced view (:func:`engine.video.deinterlace.view`) is decoded through its filter.
     """
     stop = info.frame_count if stop is None else min(stop, info.frame_count)
     if start >= stop:
@@ -90,15 +90,15 @@ def _position(info: ClipInfo, pts: int | None, expected: int, table: tuple[int, 
 def _iter_deinterlaced(info: ClipInfo, start: int, stop: int) -> Iterator[DecodedFrame]:
     """Output frames ``start .. stop-1`` of a deinterlaced view. Decoding starts two input frames
     early, so every output frame has the fields around it that it would have in a whole-clip run."""
-    table, _tb = interlace.source_pts(info)
+    table, _tb = deinterlace.source_pts(info)
     per = 2 if info.deinterlace == "field" else 1
-    first = max(0, interlace.source_index(info, start) - 2)
+    first = max(0, deinterlace.source_index(info, start) - 2)
     with open_input(info.path) as container:
         stream = container.streams.video[info.video_index]
         stream.thread_type = "AUTO"
         if first > 0 and not info.synthetic_pts:
             container.seek(table[first], stream=stream, backward=True, any_frame=False)
-        deinterlacer = interlace.Deinterlacer(stream, info)
+        deinterlacer = deinterlace.Deinterlacer(stream, info)
         expected, index = first, None
         for frame in _decode(container, stream, info):
             source = _position(info, frame.pts, expected, table)

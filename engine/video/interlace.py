@@ -5,29 +5,23 @@ in a file that says nothing), so :func:`detect` reads the flag *and* measures co
 frames. :func:`combing` compares each line with the lines of the other field around it against
 the lines of its own field, block by block, and reports the most combed blocks (the 90th
 percentile): 0.6-0.8 on progressive footage, 1 to 3 where two moments are woven into one frame
-and something moves. :func:`view` describes the deinterlaced clip (one frame per field, or per
-frame) as a :class:`ClipInfo` whose timestamps are the output's; :class:`Deinterlacer` is the
-FFmpeg ``bwdif`` filter graph that :func:`engine.video.decode.iter_frames` runs for such a view.
+and something moves. The deinterlaced clip itself is :mod:`.deinterlace`.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
-import av
 import numpy as np
 
-from .probe import ClipInfo
+from .probe import ClipInfo, InputError
 
 COMBED = 1.2            # a clip not flagged interlaced combs above this (progressive: 0.6-0.8)
 FLAGGED_COMBED = 0.95   # the bar for a clip that is flagged interlaced
 SAMPLES = 8             # frames measured, spread over the clip
 BLOCK = 16              # pixels per side of a measured block
 PERCENTILE = 90
-MODES = ("field", "frame")
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
@@ -83,13 +77,29 @@ def detect(info: ClipInfo) -> Interlace:
     return _detect(info, st.st_size, st.st_mtime_ns)
 
 
-@lru_cache(maxsize=32)
-def _detect(info: ClipInfo, _size: int, _mtime_ns: int) -> Interlace:
-    from .decode import read_frames
+def _sample(info: ClipInfo) -> tuple[list[int], list[np.ndarray]]:
+    """Pairs of consecutive frames spread over the clip, as luma; for a damaged clip, the first
+    frames that decode (a render upscales what decodes, so the measure must not fail first)."""
+    from .decode import iter_frames, read_frames
     count = min(SAMPLES, info.frame_count)
     starts = sorted({round(k * (info.frame_count - 2) / max(1, count // 2 - 1)) for k in range(max(1, count // 2))})
     indices = sorted({i for s in starts for i in (s, s + 1) if 0 <= i < info.frame_count})
-    frames = [luma(rgb) for rgb in read_frames(info, indices)]
+    try:
+        return indices, [luma(rgb) for rgb in read_frames(info, indices)]
+    except InputError:
+        indices, frames = [], []
+        try:
+            for decoded in iter_frames(info, 0, count):
+                indices.append(decoded.index)
+                frames.append(luma(decoded.rgb))
+        except InputError:
+            pass
+        return indices, frames
+
+
+@lru_cache(maxsize=32)
+def _detect(info: ClipInfo, _size: int, _mtime_ns: int) -> Interlace:
+    indices, frames = _sample(info)
     scores = [combing(y) for y in frames]
     flagged = info.interlaced or info.field_order in ("tff", "bff")
     if info.field_order in ("tff", "bff"):
@@ -98,57 +108,3 @@ def _detect(info: ClipInfo, _size: int, _mtime_ns: int) -> Interlace:
         tff = top_field_first([(frames[k], frames[k + 1]) for k in range(len(indices) - 1)
                                if indices[k + 1] == indices[k] + 1])
     return Interlace(flagged, max(scores, default=0.0), tff)
-
-
-def view(info: ClipInfo, mode: str, tff: bool) -> ClipInfo:
-    """``info`` as the deinterlaced clip: ``frame`` keeps the frames and timestamps; ``field``
-    makes one frame per field, at twice the rate, each field half a frame after the one before."""
-    if mode == "frame":
-        return dataclasses.replace(info, interlaced=False, field_order="progressive", deinterlace="frame",
-                                   top_field_first=tff)
-    tb = info.time_base / 2
-    deltas = sorted(b - a for a, b in zip(info.pts, info.pts[1:]))
-    step = deltas[len(deltas) // 2] if deltas else max(1, round(1 / (info.frame_rate * info.time_base)))
-    ends = list(info.pts[1:]) + [info.pts[-1] + step]
-    pts = tuple(t for a, b in zip(info.pts, ends) for t in (2 * a, a + b))
-    return dataclasses.replace(info, interlaced=False, field_order="progressive", deinterlace="field",
-                               top_field_first=tff, time_base=tb, pts=pts, frame_count=len(pts),
-                               frame_rate=info.frame_rate * 2, fps=info.fps * 2)
-
-
-def source_index(info: ClipInfo, index: int) -> int:
-    """The input frame that output frame ``index`` of a view comes from."""
-    return index // 2 if info.deinterlace == "field" else index
-
-
-def source_pts(info: ClipInfo) -> tuple[tuple[int, ...], Fraction]:
-    """``(pts, time base)`` of the input frames behind a view."""
-    if info.deinterlace == "field":
-        return tuple(t // 2 for t in info.pts[0::2]), info.time_base * 2
-    return info.pts, info.time_base
-
-
-class Deinterlacer:
-    """FFmpeg's ``bwdif`` (yadif's successor: its interpolation also looks one field further on
-    each side) on the frames of one decoder; every input frame gives one or two output frames."""
-
-    def __init__(self, stream, info: ClipInfo):
-        self.graph = av.filter.Graph()
-        source = self.graph.add_buffer(template=stream)
-        mode = "send_field" if info.deinterlace == "field" else "send_frame"
-        parity = "tff" if info.top_field_first else "bff"
-        bwdif = self.graph.add("bwdif", f"mode={mode}:parity={parity}:deint=all")
-        sink = self.graph.add("buffersink")
-        source.link_to(bwdif)
-        bwdif.link_to(sink)
-        self.graph.configure()
-
-    def push(self, frame) -> list:
-        """Feed one decoded frame (``None`` at the end); the frames ready so far."""
-        self.graph.vpush(frame)
-        out = []
-        while True:
-            try:
-                out.append(self.graph.vpull())
-            except (av.BlockingIOError, av.error.EOFError):
-                return out

@@ -10,7 +10,7 @@ import pytest
 
 from clipmaker import MOTION, footage, make_clip, make_woven_clip, video_timestamps, weave
 from engine.cli import main
-from engine.video import interlace, probe
+from engine.video import deinterlace, interlace, probe
 from engine.video.decode import iter_frames
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -50,7 +50,7 @@ def test_progressive_footage_is_not_combed(tmp_path):
 
 def test_field_view_doubles_frames_and_rate(woven):
     info = probe(woven)
-    view = interlace.view(info, "field", True)
+    view = deinterlace.view(info, "field", True)
     frames = list(iter_frames(view))
     assert view.frame_count == len(frames) == 6 and view.frame_rate == 50
     assert [round(view.frame_time(d.index), 4) for d in frames] == [0.0, 0.02, 0.04, 0.06, 0.08, 0.1]
