@@ -137,3 +137,8 @@ def test_bad_pixel_aspect_is_one_line(args, says, small_model_file, tmp_path, ca
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err and "Traceback" not in err, err
     assert not out.exists()
+
+
+def test_info_shows_the_pixel_aspect(pal_wide, capsys):
+    assert main(["info", str(pal_wide)]) == 0
+    assert "size       180x144, pixel aspect 64:45 (16:9 picture)" in capsys.readouterr().out

@@ -88,3 +88,8 @@ def test_unknown_mode_is_one_line(woven, small_model_file, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["upscale", str(woven), "-o", str(tmp_path / "o.mp4"), "--scale", "1", "--deinterlace", "fields"])
     assert "invalid choice: 'fields'" in capsys.readouterr().err
+
+
+def test_info_shows_the_field_order(woven, capsys):
+    assert main(["info", str(woven)]) == 0
+    assert "(8-bit), interlaced (top field first)" in capsys.readouterr().out
