@@ -183,15 +183,15 @@ class Accelerated:
         t0 = time.monotonic()
         folder = cache.graph_dir(self.digest(), shape)
         onnx_path = folder / "lr_stage.onnx"
-        exported = onnx_path.is_file()
+        exported, ref = onnx_path.is_file(), None
         if not exported:
-            export_lr_stage(self.model, shape, onnx_path)
+            ref = export_lr_stage(self.model, shape, onnx_path)
         blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
         run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
         meta = cache.read_json(blob_dir / "check.json")
         diff = meta.get("max_diff")
         if not (exported and isinstance(diff, float)):
-            diff = self._check(run, shape)
+            diff = self._check(run, shape, ref)
             cache.write_json(blob_dir / "check.json", {"max_diff": diff, "tolerance": TOLERANCE["fp32"]})
         if not diff <= TOLERANCE["fp32"]:
             raise SavsrError(f"differs from torch by {diff:.2g} (more than {TOLERANCE['fp32']:g})")
@@ -205,33 +205,45 @@ class Accelerated:
             return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
         return call
 
-    def _check(self, run, shape) -> float:
-        """Max abs difference of the compiled LR stage from torch's on a random window at 2 x 1.5."""
-        gen = torch.Generator().manual_seed(0)
-        lr = torch.rand((1, *shape[:1], 3, *shape[1:]), generator=gen)
-        code = scale_tensor((2.0, 1.5))
-        with torch.no_grad():
-            ref = LRStage(self.model.cpu() if self.device.type == "cpu" else self.model)(lr.to(self.device), code.to(self.device))
+    def _check(self, run, shape, ref=None) -> float:
+        """Max abs difference of the compiled LR stage from torch's (``ref``, else computed) on the
+        check window."""
+        lr, code = check_inputs(shape)
+        if ref is None:
+            with torch.no_grad():
+                ref = LRStage(self.model)(lr.to(self.device), code.to(self.device))
         outs = run(lr.numpy(), code.numpy())
         return float(max((torch.from_numpy(np.asarray(o)) - r.cpu()).abs().max() for o, r in zip(outs, ref)))
 
 
+def check_inputs(shape) -> tuple[torch.Tensor, torch.Tensor]:
+    """The accuracy check's window (uniform noise, seed 0) for ``shape = (t, h, w)`` and scale 2 x 1.5."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.rand((1, shape[0], 3, *shape[1:]), generator=gen), scale_tensor((2.0, 1.5))
+
+
 def export_lr_stage(model, shape, path):
-    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file (atomic: written, then renamed)."""
+    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file (atomic: written, then renamed).
+
+    The trace runs on the accuracy check's window; its outputs are returned, so the check needs no
+    second torch run."""
     import os
-    t, h, w = shape
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    lr = torch.zeros(1, t, 3, h, w, device=next(model.parameters()).device)
-    code = scale_tensor((2.0, 2.0)).to(lr.device)
+    device = next(model.parameters()).device
+    lr, code = (x.to(device) for x in check_inputs(shape))
+    stage, outputs = LRStage(model), []
+    hook = stage.register_forward_hook(lambda _m, _i, out: outputs.append(tuple(o.detach().clone() for o in out)))
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(LRStage(model), (lr, code), str(tmp), input_names=["lr", "code"],
+            torch.onnx.export(stage, (lr, code), str(tmp), input_names=["lr", "code"],
                               output_names=["feat", "aligned", "st"], opset_version=17, dynamo=False)
         os.replace(tmp, path)
     finally:
+        hook.remove()
         model.train(was_training)
         tmp.unlink(missing_ok=True)
+    return outputs[-1] if outputs else None
