@@ -126,3 +126,29 @@ def test_output_folder_must_exist(media, tmp_path, capsys):
     edit = _timeline(tmp_path / "edit.otio", [("A", media[0], 0, 5, None)])
     assert main(["conform", str(edit), "-o", str(tmp_path / "nope"), "--scale", "2"]) == 1
     assert capsys.readouterr().err == f"savsr: error: output folder does not exist: {tmp_path / 'nope'}\n"
+
+
+def test_an_interrupted_conform_resumes_its_piece(media, small_model_file, tmp_path, capsys):
+    from engine.render import RenderControl, RenderJob, RenderStopped
+    from engine.render.renderer import render
+    from engine.timeline.conform import conform
+    edit = _timeline(tmp_path / "edit.otio", [("A", media[0], 20, 15, 3600 * FPS)])
+    out = tmp_path / "out"
+    out.mkdir()
+    template = RenderJob("", "", scale_w=1.0, scale_h=1.0, codec="h264", model=str(small_model_file),
+                         backend="torch", device="cpu", overwrite=False)
+
+    def stopped_after_ten(job, resume):  # segments of 10 frames at 5 fps: the first one is kept
+        control = RenderControl()
+        render(job, progress=lambda p: control.stop() if p.done >= 10 else None, control=control, resume=resume)
+
+    with pytest.raises(RenderStopped):
+        conform(edit, out, template, HANDLES, render=stopped_after_ten, ext=".mp4")
+    assert not (out / "edit_savsr.otio").exists()
+    capsys.readouterr()
+    assert main(["conform", str(edit), "-o", str(out), "--handles", str(HANDLES), "--scale", "1", "--codec", "h264",
+                 "--model", str(small_model_file), "--backend", "torch", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "savsr: note: resuming: 10 of 23 frames were already rendered" in err, err
+    piece = [p for p in out.iterdir() if p.suffix == ".mp4"]
+    assert len(piece) == 1 and probe(piece[0]).frame_count == 23
