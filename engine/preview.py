@@ -1,10 +1,17 @@
-"""Before/after previews for the app: bicubic of a whole frame, SAVSR of a visible region.
+"""Before/after previews for the app: bicubic of a whole frame, SAVSR of the visible tiles.
 
 The app shows a frame at output size and asks for the SAVSR result only where the user looks.
-:func:`upscale_region` crops the 7-frame window in LR space around that region (plus a margin
-of context), runs the network on the crop and cuts the region out of the result. Crops start on
-multiples of the scale's step, where the network's output grid lines up with the full frame's
-(see :mod:`engine.render.tiling`), so the region matches a full-frame render. Frames are
+:class:`PreviewGrid` is the render's own plan seen from the preview: the stored frame size, the
+output size after the codec's rounding, the exact factors the network runs at and the render's
+tile grid. :func:`upscale_tile` computes one tile of that grid exactly as the render does
+(OSConv's attention pools over its input, so only the same tiles give the same pixels) and
+turns it the way a player shows the clip; :class:`TileCache` keeps finished tiles.
+
+:func:`upscale_region` (the evaluations' and benchmarks' quick look) crops the 7-frame window
+in LR space around that region (plus a margin of context), runs the network on the crop and
+cuts the region out of the result. Crops start on multiples of the scale's step, where the
+network's output grid lines up with the full frame's (see :mod:`engine.render.tiling`), so the
+region matches a full-frame render. Frames are
 ``float32 (H, W, 3)`` RGB in [0, 1] as :func:`engine.video.read_frames` returns them. No Qt here.
 """
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -22,8 +31,9 @@ from torch.nn import functional as F
 from .backends import Accelerated
 from .errors import SavsrError
 from .frame_windows import window_indices
-from .scale import scale_step
-from .render.tiling import OVERLAP
+from .foreground import foreground
+from .scale import Scale, scale_step
+from .render.tiling import OVERLAP, Tile, auto_tile, run_tile, tile_grid
 
 MARGIN = OVERLAP   # LR pixels of context around the region: the renderer's tile overlap, so the
                    # preview shows what a tiled render produces (on the parity network, whose
@@ -53,8 +63,8 @@ class Region:
 
 
 def output_hw(h: int, w: int, scale: tuple[float, float]) -> tuple[int, int]:
-    """The network's output size for an ``h x w`` frame at ``(s_h, s_w)``."""
-    return round(h * scale[0]), round(w * scale[1])
+    """The output size for an ``h x w`` frame at ``scale`` (a :class:`Scale` or ``(s_h, s_w)``)."""
+    return Scale.of(scale).output_size(h, w)
 
 
 def to_display(frame: np.ndarray, rotation: int) -> np.ndarray:
@@ -169,7 +179,7 @@ def upscale_region(model, window: list[np.ndarray] | np.ndarray, scale: tuple[fl
         out = model(crop, scale)[0]
         if cancelled is not None and cancelled():
             raise PreviewCancelled("preview superseded by a newer request")
-    oy, ox = round(y0 * scale[0]), round(x0 * scale[1])
+    oy, ox = Scale.of(scale).output_size(y0, x0)
     part = out[:, region.y - oy:region.y - oy + region.h, region.x - ox:region.x - ox + region.w]
     short_h, short_w = region.h - part.shape[1], region.w - part.shape[2]
     if short_h or short_w:  # a rounding pixel at the frame's edge when y0 * s is not whole
@@ -210,3 +220,122 @@ class FrameCache:
             if total <= self.budget or len(self._frames) <= 7:
                 break
             total -= self._frames.pop(key).nbytes
+
+
+# ---- the render's tiles ----------------------------------------------------------------------
+
+GRID_TILE = 192    # LR pixels: the app's render tiles on the CPU when the tile is automatic, so the
+                   # preview can show the render's own pixels a tile at a time (a whole 1080p frame
+                   # takes many seconds there); costs the render about 30% in overlap
+
+
+def app_tile(tile: int, device: torch.device) -> int:
+    """The tile an app job runs with: its own, else :data:`GRID_TILE` on the CPU, else 0 (automatic)."""
+    return tile or (GRID_TILE if torch.device(device).type == "cpu" else 0)
+
+
+def render_tile(tile: int, in_hw: tuple[int, int], scale: tuple[float, float], num_feat: int,
+                device: torch.device) -> int:
+    """The tile the renderer will use for a job's ``tile`` (0: chosen from free memory, as it does)."""
+    if tile:
+        return tile
+    from .render.memory import free_memory
+    return auto_tile(in_hw[0], in_hw[1], scale, num_feat, free_memory(torch.device(device)))
+
+
+@dataclass(frozen=True)
+class PreviewGrid:
+    """What the render of a job does to each frame: stored ``in_hw`` -> stored ``out_hw`` at
+    ``scale = (s_h, s_w)`` in tiles of ``tile`` LR pixels; ``rotation`` turns it for display."""
+    in_hw: tuple[int, int]
+    out_hw: tuple[int, int]
+    scale: tuple[float, float]
+    tile: int
+    rotation: int = 0
+
+    @classmethod
+    def from_plan(cls, p, tile: int) -> "PreviewGrid":
+        """The grid of :func:`engine.render.plan.plan`'s result ``p`` with the render's ``tile``."""
+        return cls((p.in_size[1], p.in_size[0]), (p.out_size[1], p.out_size[0]), tuple(p.scale), tile,
+                   p.info.rotation)
+
+    @property
+    def turns(self) -> int:
+        return (self.rotation // 90) % 4
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """The output as shown, ``(w, h)``."""
+        H, W = self.out_hw
+        return (H, W) if self.turns % 2 else (W, H)
+
+    @cached_property
+    def tiles(self) -> list[Tile]:
+        return tile_grid(self.in_hw, self.scale, self.out_hw, self.tile)
+
+    def display_box(self, index: int) -> Region:
+        """Where tile ``index`` lies in the output as shown (output pixels)."""
+        Y0, Y1, X0, X1 = self.tiles[index].out
+        H, W = self.out_hw
+        return [Region(X0, Y0, X1 - X0, Y1 - Y0), Region(Y0, W - X1, Y1 - Y0, X1 - X0),
+                Region(W - X1, H - Y1, X1 - X0, Y1 - Y0), Region(H - Y1, X0, Y1 - Y0, X1 - X0)][self.turns]
+
+    def tiles_for(self, region: Region, focus: tuple[float, float] | None = None) -> list[int]:
+        """The tiles ``region`` (display output pixels) touches, nearest ``focus = (x, y)`` first
+        (default: the region's centre)."""
+        fx, fy = focus if focus is not None else (region.x + region.w / 2, region.y + region.h / 2)
+        hits = []
+        for i in range(len(self.tiles)):
+            b = self.display_box(i)
+            if b.x < region.x + region.w and region.x < b.x + b.w and b.y < region.y + region.h and region.y < b.y + b.h:
+                cx, cy = min(max(fx, b.x), b.x + b.w), min(max(fy, b.y), b.y + b.h)  # nearest point of the tile
+                hits.append(((cx - fx) ** 2 + (cy - fy) ** 2, abs(b.x + b.w / 2 - fx) + abs(b.y + b.h / 2 - fy), i))
+        return [i for *_, i in sorted(hits)]
+
+
+@torch.inference_mode()
+def upscale_tile(model, window: list[np.ndarray] | np.ndarray, grid: PreviewGrid, index: int,
+                 device: torch.device | str = "cpu", cancelled: Callable[[], bool] | None = None) -> np.ndarray:
+    """Tile ``index`` of ``grid`` for the centre frame of ``window`` (7 stored frames ``(h, w, 3)``
+    float32), as the render computes it, turned for display: ``uint8 (box.h, box.w, 3)``."""
+    frames = np.stack(list(window)) if not isinstance(window, np.ndarray) else window
+    # laid out as the render stacks its windows: the same memory layout gives the same float sums
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).contiguous().unsqueeze(0).to(device)
+    with foreground.active(), cancellable(model, cancelled):
+        out = run_tile(model, x, grid.scale, grid.tiles[index]).clamp_(0, 1)
+        if cancelled is not None and cancelled():
+            raise PreviewCancelled("preview superseded by a newer request")
+    return to_display(to_uint8(out), grid.rotation)
+
+
+class TileCache:
+    """Finished tiles (``uint8`` arrays) by key, least recently used dropped beyond ``budget_bytes``."""
+
+    def __init__(self, budget_bytes: int = 256 << 20):
+        self.budget = budget_bytes
+        self.bytes = 0
+        self._tiles: OrderedDict = OrderedDict()
+
+    def __contains__(self, key) -> bool:
+        return key in self._tiles
+
+    def __len__(self) -> int:
+        return len(self._tiles)
+
+    def get(self, key):
+        tile = self._tiles.get(key)
+        if tile is not None:
+            self._tiles.move_to_end(key)
+        return tile
+
+    def put(self, key, tile: np.ndarray):
+        if key in self._tiles:
+            self.bytes -= self._tiles.pop(key).nbytes
+        self._tiles[key] = tile
+        self.bytes += tile.nbytes
+        while self.bytes > self.budget and len(self._tiles) > 1:
+            self.bytes -= self._tiles.popitem(last=False)[1].nbytes
+
+    def clear(self):
+        self._tiles.clear()
+        self.bytes = 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..backends import BACKEND_HELP
+from ..scale import Scale
 from .evaluate import parse_scale
 from .progress import set_threads, training_printer
 
@@ -52,7 +53,7 @@ def run(args) -> int:
         return launch(finetune_argv(args), args.nproc)
     set_threads(args.threads)
     set_default_backend(args.backend)
-    scales = [[h, w] for w, h in map(parse_scale, args.scales)]  # the engine works in (s_h, s_w)
+    scales = [list(Scale(*wh).network) for wh in map(parse_scale, args.scales)]
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
                                 bn_eval=args.freeze_batchnorm, degrade=args.degrade)

@@ -21,6 +21,7 @@ from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video import ClipInfo, probe
 from ..video import formats
 from . import archive
+from ..scale import Scale
 
 MAX_OUTPUT_SIDE = 16384   # larger frames are refused (encoders and players give up before this)
 MIN_TILE = 32
@@ -210,17 +211,11 @@ def _factors(job: RenderJob, info: ClipInfo) -> tuple[float, float, int | None, 
             raise PlanError(f"{label} factor {s} is out of range: factors must be between {MIN_SCALE:g} and {MAX_SCALE:g}")
     if archive.squares(job, info):  # factors of the picture in square pixels
         pw, ph = archive.picture_size(info)
-        tw, th = math.floor(pw * job.scale_w + 0.5), math.floor(ph * job.scale_h + 0.5)
+        th, tw = Scale(job.scale_w, job.scale_h).output_size(ph, pw)
         for label, s, t, n in (("width", job.scale_w, tw, dw), ("height", job.scale_h, th, dh)):
             archive.check_factor(label, s, t, n, MIN_SCALE, MAX_SCALE)
         return tw / dw, th / dh, tw, th
     return float(job.scale_w), float(job.scale_h), None, None
-
-
-def _even(exact: float, n: int, lo: int, hi: int) -> int:
-    """The even size nearest ``exact`` within ``lo..hi`` (``n`` is the odd rounded size)."""
-    candidates = [c for c in (n - 1, n + 1) if lo <= c <= hi] or [n + 1]
-    return min(candidates, key=lambda c: (abs(c - exact), -c))
 
 
 def _sizes(job, info, pix_fmt, notes) -> tuple[int, int, tuple[float, float]]:
@@ -228,23 +223,22 @@ def _sizes(job, info, pix_fmt, notes) -> tuple[int, int, tuple[float, float]]:
         raise PlanError(f"frames of {info.width}x{info.height} pixels are too small to upscale (at least 2x2)")
     s_w, s_h, tw, th = _factors(job, info)
     dw, dh = info.display_size
-    out_w = tw if tw is not None else math.floor(dw * s_w + 0.5)
-    out_h = th if th is not None else math.floor(dh * s_h + 0.5)
+    scale = Scale(s_w, s_h)
+    rounded = scale.output_size(dh, dw)   # a target size gives factors that round to itself
     sub_w, sub_h = formats.chroma_subsampling(pix_fmt)
     rotated = info.rotation % 180 != 0
     need_w, need_h = (sub_h, sub_w) if rotated else (sub_w, sub_h)  # stored width is display height
-    for label, n, exact, size, need in (("width", out_w, dw * s_w, dw, need_w), ("height", out_h, dh * s_h, dh, need_h)):
-        if need == 2 and n % 2:
-            even = _even(exact, n, math.ceil(size * MIN_SCALE), math.floor(size * MAX_SCALE))
+    out_h, out_w = scale.output_size(dh, dw, (need_h == 2, need_w == 2), (MIN_SCALE, MAX_SCALE))
+    for label, n, even, size in (("width", rounded[1], out_w, dw), ("height", rounded[0], out_h, dh)):
+        if even != n:
             notes.append(f"{label} {n} rounded to {even}: {formats.LABELS[job.codec]} with {pix_fmt} needs even "
                          f"sizes ({label} factor {even / size:.4f})")
-            out_w, out_h = (even, out_h) if label == "width" else (out_w, even)
     if max(out_w, out_h) > MAX_OUTPUT_SIDE:
         raise PlanError(f"output {out_w}x{out_h} is too large: the limit is {MAX_OUTPUT_SIDE} pixels per side")
-    factors = (out_h / dh, out_w / dw)
+    network = Scale.exact((dh, dw), (out_h, out_w)).turned(info.rotation)
     if rotated:
-        return out_h, out_w, (factors[1], factors[0])
-    return out_w, out_h, factors
+        return out_h, out_w, network.network
+    return out_w, out_h, network.network
 
 
 def _range(job: RenderJob, info: ClipInfo) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from ..model_choice import choose_model
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
+from ..foreground import yield_to_foreground
 from .inference import Upscaler
 from .job import RenderJob
 from .memory import check_memory
@@ -140,7 +141,7 @@ def _render_frames(p, work, first, upscaler, num_frame, control, meter, note, de
     turns = (info.rotation // 90) % 4 if p.container is None else 0  # images have no rotation flag
     try:
         for i, pts, window in sliding_windows(frames, first, p.stop, info.frame_count, num_frame):
-            meter.paused(control.checkpoint())
+            meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
             out = upscaler(window)
             calls.submit(i, torch.rot90(out, turns, dims=(1, 2)) if turns else out, pts)
             meter.step()

@@ -9,10 +9,11 @@ step (see :func:`engine.metrics.scale_step`) whenever that step is small.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
-from ..scale import scale_step
+from ..scale import Scale, scale_step, scaled
 
 OVERLAP = 16            # LR pixels of context around each tile
 SAFETY = 1.6            # headroom over the measured activation size
@@ -22,7 +23,8 @@ BYTES_PER_LR_PIXEL, BYTES_PER_HR_PIXEL = 150, 48
 
 def estimate_bytes(h: int, w: int, scale: tuple[float, float], num_feat: int) -> int:
     """Peak activation memory of one forward pass on an ``h x w`` window, roughly."""
-    hr = round(h * scale[0]) * round(w * scale[1])
+    H, W = Scale.of(scale).output_size(h, w)
+    hr = H * W
     return int(SAFETY * num_feat * (BYTES_PER_LR_PIXEL * h * w + BYTES_PER_HR_PIXEL * hr))
 
 
@@ -53,7 +55,48 @@ def spans(n: int, tile: int, overlap: int, step: int) -> list[tuple[int, int, in
 
 
 def _out_index(y: int, s: float, n: int, size: int) -> int:
-    return size if y >= n else math.floor(y * s + 0.5)
+    return size if y >= n else scaled(y, s)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of the grid: the network runs on LR ``pad`` and its output fills ``out``.
+
+    ``pad = (y0, y1, x0, x1)`` in LR pixels (the core plus context); ``out = (Y0, Y1, X0, X1)``
+    in output pixels (the core's share of the frame); ``origin = (oy, ox)``: where the network's
+    output for ``pad`` starts in the frame.
+    """
+    pad: tuple[int, int, int, int]
+    out: tuple[int, int, int, int]
+    origin: tuple[int, int]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """``(y, x)``: the middle of ``out``."""
+        return (self.out[0] + self.out[1]) / 2, (self.out[2] + self.out[3]) / 2
+
+
+def tile_grid(hw: tuple[int, int], scale: tuple[float, float], out_hw: tuple[int, int], tile: int,
+              overlap: int = OVERLAP) -> list[Tile]:
+    """The tiles :func:`upscale_tiled` computes an ``hw`` frame in, row by row (one tile for ``tile=0``)."""
+    (h, w), (H, W) = hw, out_hw
+    if tile <= 0 or (tile >= h and tile >= w):
+        return [Tile((0, h, 0, w), (0, H, 0, W), (0, 0))]
+    steps = tile_steps(scale)
+    return [Tile((py0, py1, px0, px1),
+                 (_out_index(cy0, scale[0], h, H), _out_index(cy1, scale[0], h, H),
+                  _out_index(cx0, scale[1], w, W), _out_index(cx1, scale[1], w, W)),
+                 (scaled(py0, scale[0]), scaled(px0, scale[1])))
+            for cy0, cy1, py0, py1 in spans(h, tile, overlap, steps[0])
+            for cx0, cx1, px0, px1 in spans(w, tile, overlap, steps[1])]
+
+
+def run_tile(model, window: torch.Tensor, scale: tuple[float, float], t: Tile) -> torch.Tensor:
+    """``(3, Y1 - Y0, X1 - X0)``: the network's output for tile ``t`` of ``window (1, t, 3, h, w)``."""
+    y0, y1, x0, x1 = t.pad
+    Y0, Y1, X0, X1 = t.out
+    part = model(window[..., y0:y1, x0:x1], scale)[0].float()
+    return _fit(part[:, Y0 - t.origin[0]:, X0 - t.origin[1]:], Y1 - Y0, X1 - X0)
 
 
 def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_hw: tuple[int, int],
@@ -64,14 +107,9 @@ def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_h
     if tile <= 0 or (tile >= h and tile >= w):
         return _fit(model(window, scale)[0], H, W)
     out = torch.empty(3, H, W, device=window.device, dtype=torch.float32)
-    steps = tile_steps(scale)
-    for cy0, cy1, py0, py1 in spans(h, tile, overlap, steps[0]):
-        for cx0, cx1, px0, px1 in spans(w, tile, overlap, steps[1]):
-            part = model(window[..., py0:py1, px0:px1], scale)[0].float()
-            Y0, Y1 = _out_index(cy0, scale[0], h, H), _out_index(cy1, scale[0], h, H)
-            X0, X1 = _out_index(cx0, scale[1], w, W), _out_index(cx1, scale[1], w, W)
-            oy, ox = math.floor(py0 * scale[0] + 0.5), math.floor(px0 * scale[1] + 0.5)
-            out[:, Y0:Y1, X0:X1] = _fit(part[:, Y0 - oy:, X0 - ox:], Y1 - Y0, X1 - X0)
+    for t in tile_grid((h, w), scale, out_hw, tile, overlap):
+        Y0, Y1, X0, X1 = t.out
+        out[:, Y0:Y1, X0:X1] = run_tile(model, window, scale, t)
     return out
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from engine.scale import Scale
 from engine.train.finetune import FinetuneSettings
 
 from ..qt import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, Qt,
@@ -182,7 +183,7 @@ class FinetuneForm(QWidget):
             self.minutes.setValue(minutes)
 
     def settings(self) -> FinetuneSettings:
-        return FinetuneSettings(scales=[[self.scale_h.value(), self.scale_w.value()]],
+        return FinetuneSettings(scales=[list(Scale(self.scale_w.value(), self.scale_h.value()).network)],
                                 scale_range=(self.range_lo.value(), self.range_hi.value()),
                                 lr=self.lr.value(), patch=self.patch.value(), batch=self.batch.value(),
                                 holdout=self.holdout.value() / 100.0, bn_eval=not self.train_bn.isChecked())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.errors import SavsrError
 from engine.render.job import MAX_SCALE, MIN_SCALE
+from engine.scale import Scale
 
 from ..qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
                   QToolButton, QVBoxLayout, QWidget, Signal, icon)
@@ -150,7 +151,8 @@ class ScalePanel(QWidget):
     def output_size(self) -> tuple[int, int] | None:
         if self.source is None:
             return None
-        return round(self.source[0] * self.s_w), round(self.source[1] * self.s_h)
+        h, w = Scale(self.s_w, self.s_h).output_size(self.source[1], self.source[0])
+        return w, h
 
     def set_output_text(self, text: str, note: str = ""):
         self.output_label.setText(text)

@@ -1,0 +1,58 @@
+"""The preview comes first: background work (renders, fine-tunes) gives way while a preview computes.
+
+The preview wraps its network calls in ``with foreground.active():``; a render calls
+:func:`yield_to_foreground` between frames, which waits while a preview is computing (up to
+``limit`` seconds, so a preview that never ends cannot stall a render) and returns at once
+otherwise. Both sides share the CPU cores or the GPU, so one frame of background work less while
+the preview runs is what keeps the preview's first tile quick. No Qt here.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+GIVE_WAY_S = 30.0   # the longest a background frame waits for previews
+
+
+class Foreground:
+    """Counts the foreground computations in progress; :meth:`wait` blocks while there are any."""
+
+    def __init__(self):
+        self._count = 0
+        self._lock = threading.Condition()
+        self.yielded = 0.0          # seconds background work spent waiting (for tests and logs)
+
+    @contextlib.contextmanager
+    def active(self):
+        with self._lock:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+                self._lock.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        return self._count > 0
+
+    def wait(self, limit: float = GIVE_WAY_S) -> float:
+        """Wait while foreground work runs (at most ``limit`` s); the seconds waited."""
+        if not self._count:
+            return 0.0
+        t0 = time.monotonic()
+        with self._lock:
+            self._lock.wait_for(lambda: self._count == 0, timeout=limit)
+        waited = time.monotonic() - t0
+        self.yielded += waited
+        return waited
+
+
+foreground = Foreground()
+
+
+def yield_to_foreground(limit: float = GIVE_WAY_S) -> float:
+    """Between two frames of background work: give way to a computing preview; seconds waited."""
+    return foreground.wait(limit)

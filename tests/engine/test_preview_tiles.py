@@ -1,0 +1,94 @@
+"""engine.preview's tiles are the render's pixels: bit-identical to a rendered PNG frame."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from clipmaker import decoded_frames, make_clip
+from engine.checkpoint import load_model
+from engine.frame_windows import window_indices
+from engine.preview import PreviewGrid, Region, TileCache, render_tile, upscale_tile
+from engine.render.job import RenderJob
+from engine.render.plan import plan
+from engine.render.renderer import render
+from engine.video import probe, read_frames
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def preview_frame(job: RenderJob, index: int, model) -> np.ndarray:
+    """Every tile of frame ``index`` as the preview computes it, put together (display orientation)."""
+    p = plan(job, check_output=False)
+    grid = PreviewGrid.from_plan(p, render_tile(job.tile, grid_in(p), p.scale, model.config.num_feat, "cpu"))
+    frames = read_frames(p.info, window_indices(index, p.info.frame_count, model.num_frame))
+    W, H = grid.display_size
+    out = np.zeros((H, W, 3), np.uint8)
+    for i in grid.tiles_for(Region(0, 0, W, H)):
+        b = grid.display_box(i)
+        out[b.y:b.y + b.h, b.x:b.x + b.w] = upscale_tile(model, frames, grid, i)
+    return out, grid
+
+
+def grid_in(p) -> tuple[int, int]:
+    return p.in_size[1], p.in_size[0]
+
+
+def rendered(job: RenderJob, tmp_path, index: int) -> np.ndarray:
+    out = tmp_path / "frames"
+    render(dataclasses.replace(job, output=str(out), codec="png"))
+    return decoded_frames(out / f"frame_{index + 1:06d}.png")[0].to_ndarray(format="rgb24")
+
+
+@pytest.mark.parametrize("size, scale, rotation, tile", [
+    ((240, 136), (2.5, 1.75), 0, 0),
+    ((64, 48), (1.5, 2.0), 90, 32),
+    ((1280, 720), (1.0, 1.0), 0, 256),
+])
+def test_preview_tiles_equal_the_rendered_frame(tmp_path, small_model_file, size, scale, rotation, tile):
+    clip = make_clip(tmp_path / "clip.mp4", count=3, size=size, rotation=rotation, audio=None)
+    job = RenderJob(input=str(clip), output=str(tmp_path / "out.mkv"), scale_w=scale[0], scale_h=scale[1],
+                    model=str(small_model_file), device="cpu", backend="torch", tile=tile, end=probe(clip).frame_time(2))
+    model = load_model(small_model_file, torch.device("cpu"))
+    mine, grid = preview_frame(job, 1, model)
+    if tile:
+        assert len(grid.tiles) > 2
+    assert np.array_equal(mine, rendered(job, tmp_path, 1))
+
+
+def test_h264_even_size_runs_the_network_at_the_render_factors(tmp_path, small_model_file):
+    clip = make_clip(tmp_path / "clip.mkv", count=2, size=(240, 135), codec="ffv1", pix_fmt="yuv444p", audio=None)
+    job = RenderJob(input=str(clip), output=str(tmp_path / "out.mp4"), scale_w=1.5, scale_h=1.5,
+                    model=str(small_model_file), device="cpu", backend="torch", codec="h264", end=probe(clip).frame_time(1))
+    p = plan(job, check_output=False)
+    assert p.out_size == (360, 202)                              # 202.5 -> 203 -> the nearer even 202
+    assert p.scale == (202 / 135, 1.5)
+    model = load_model(small_model_file, torch.device("cpu"))
+    mine, grid = preview_frame(job, 0, model)
+    assert grid.display_size == (360, 202)
+    # the same network factors written losslessly: a PNG render of 360 x 202
+    png = dataclasses.replace(job, scale_w=None, scale_h=None, target_size=(360, 202))
+    assert np.array_equal(mine, rendered(png, tmp_path, 0))
+
+
+def test_tiles_come_centre_first():
+    grid = PreviewGrid((720, 1280), (1440, 2560), (2.0, 2.0), 192)
+    view = Region(800, 400, 960, 540)
+    order = grid.tiles_for(view)
+    boxes = [grid.display_box(i) for i in order]
+    cx, cy = view.x + view.w / 2, view.y + view.h / 2
+    assert boxes[0].x <= cx < boxes[0].x + boxes[0].w and boxes[0].y <= cy < boxes[0].y + boxes[0].h
+    far = [abs(b.x + b.w / 2 - cx) + abs(b.y + b.h / 2 - cy) for b in boxes]
+    assert far[-1] >= far[0]
+    assert len(order) < len(grid.tiles)                           # only what the view touches
+
+
+def test_tile_cache_drops_the_least_recently_used():
+    cache = TileCache(budget_bytes=3 * 300)
+    for k in "abc":
+        cache.put(k, np.zeros(300, np.uint8))
+    cache.get("a")
+    cache.put("d", np.zeros(300, np.uint8))
+    assert "b" not in cache and all(k in cache for k in "acd") and cache.bytes == 900
