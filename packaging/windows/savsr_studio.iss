@@ -4,8 +4,10 @@
 ;     .venv\Scripts\python packaging\build.py              (CPU-only: dist\savsr-studio)
 ;     .venv\Scripts\python packaging\build.py --variant cuda   (CUDA: dist\savsr-studio-cuda)
 ; then compile this script (Inno Setup 6.3 or later; ISCC.exe is on PATH after installing it):
-;     iscc packaging\windows\savsr_studio.iss /DAppVersion=0.1.0
-;     iscc packaging\windows\savsr_studio.iss /DAppVersion=0.1.0 /DCuda
+;     for /f %v in ('.venv\Scripts\python -c "from engine import __version__; print(__version__)"') do set V=%v
+;     iscc packaging\windows\savsr_studio.iss /DAppVersion=%V%
+;     iscc packaging\windows\savsr_studio.iss /DAppVersion=%V% /DCuda
+; (the version lives only in engine/__init__.py; in a .bat file write %%v for %v)
 ; Output: dist\installers\SAVSR-Studio-<version>-windows-x64[-cuda]-setup.exe (+ .bin slices for CUDA).
 ;
 ; What it does: installs the one-folder bundle to Program Files (or the user's AppData when the
@@ -15,7 +17,7 @@
 ; AppData (the app's own config folder). After installing it runs the self-test on request.
 
 #ifndef AppVersion
-  #define AppVersion "0.1.0"
+  #error Pass the version from engine/__init__.py: iscc packaging\windows\savsr_studio.iss /DAppVersion=<version>
 #endif
 #define AppName "SAVSR Studio"
 #define AppPublisher "SAVSR Studio project"
