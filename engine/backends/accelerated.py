@@ -94,6 +94,11 @@ class Accelerated:
             return hr_stage(self.model, lr, s, feat, aligned, st)
 
     @property
+    def compiles(self) -> bool:
+        """True if a shape may need preparing (a compiled backend is requested and installed)."""
+        return self.precision == "fp32" and bool(self._candidates())
+
+    @property
     def backend(self) -> str:
         """The backend of the last shape prepared (``torch`` after a fallback; ``""`` before any)."""
         return self._last

@@ -180,6 +180,9 @@ class _Console:
         print(f"savsr: note: {msg}", file=sys.stderr)
 
     def progress(self, p):
+        if not self.quiet and p.done == 0 and p.message.startswith("preparing the network"):
+            print(f"savsr: {p.message} (export and compile: the first time for a size, then cached) ...",
+                  file=sys.stderr)
         if self.quiet or p.done == 0:
             return
         if not self.started:

@@ -87,7 +87,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
                             (p.out_size[1], p.out_size[0]), job.tile, note, job.backend)
         meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
-        meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)
+        if upscaler.net.compiles:
+            meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)
         upscaler.prepare(p.in_size[1], p.in_size[0])
         meter.report("starting", force=True)
         control.checkpoint()
