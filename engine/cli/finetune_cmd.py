@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..backends import BACKEND_HELP
 from ..scale import Scale
-from ..backends import BACKEND_HELP
 from .evaluate import parse_scale
 from .progress import set_threads, training_printer
 
