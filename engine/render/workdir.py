@@ -21,7 +21,8 @@ MANIFEST = "manifest.json"
 LOCK = "lock"
 VERSION = 1
 # job fields that change the output's pixels or timing; device and tile do not (within rounding)
-SETTINGS = ("scale_w", "scale_h", "target_size", "start", "end", "codec", "crf", "preset", "pix_fmt", "precision")
+SETTINGS = ("scale_w", "scale_h", "target_size", "start", "end", "codec", "crf", "preset", "pix_fmt", "precision",
+            "deinterlace", "pixel_aspect", "square_pixels")
 _WHAT = {"input": "the input file changed (or is another file)", "model": "another model",
          "plan": "the output size, range or format"}
 

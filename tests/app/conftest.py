@@ -9,20 +9,20 @@ from app_clips import SEGMENT, encode_clip
 
 
 @pytest.fixture(scope="session")
-def clip_dir(data_dir, tmp_path_factory) -> Path:
+def clip_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("clips")
 
 
 @pytest.fixture(scope="session")
-def clip(data_dir, clip_dir) -> Path:
+def clip(footage_dir, clip_dir) -> Path:
     """10 real frames of BasketballPass at 96x64, H.264."""
-    return encode_clip(data_dir / "basketballpass", clip_dir / "basketball.mp4")
+    return encode_clip(footage_dir, clip_dir / "basketball.mp4")
 
 
 @pytest.fixture(scope="session")
-def long_clip(data_dir, clip_dir) -> Path:
+def long_clip(footage_dir, clip_dir) -> Path:
     """24 frames: long enough to pause or cancel while it renders."""
-    return encode_clip(data_dir / "basketballpass", clip_dir / "basketball_long.mp4", count=24)
+    return encode_clip(footage_dir, clip_dir / "basketball_long.mp4", count=24)
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ def tiny_base(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def court(data_dir, tmp_path_factory):
+def court(footage_dir, tmp_path_factory):
     """12 real frames of BasketballPass at 64x48, H.264."""
-    return encode_clip(data_dir / "basketballpass", tmp_path_factory.mktemp("ft") / "court.mp4", size=(64, 48),
+    return encode_clip(footage_dir, tmp_path_factory.mktemp("ft") / "court.mp4", size=(64, 48),
                        count=12)
 
 

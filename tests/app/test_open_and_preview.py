@@ -37,7 +37,7 @@ def test_open_clip_shows_facts_and_both_panes(qtbot, window, clip):
     assert window.preview.images.seconds is not None and not window.preview.images.busy
 
 
-def test_a_clip_cut_short_says_so(qtbot, window, tmp_path, data_dir):
+def test_a_clip_cut_short_says_so(qtbot, window, tmp_path):
     from clipmaker import make_clip
     data = make_clip(tmp_path / "whole.mkv", count=60).read_bytes()     # 2.4 s
     cut = tmp_path / "copy stopped halfway.mkv"
@@ -88,8 +88,8 @@ def test_link_and_size_fields_stay_consistent(qtbot, window, clip):
     assert p.s_w == pytest.approx(4.0) and p.w_px.value() == 384
 
 
-def test_presets_hit_target_sizes(qtbot, window, data_dir, clip_dir):
-    wide = encode_clip(data_dir / "basketballpass", clip_dir / "wide.mp4", size=(640, 360), count=8)
+def test_presets_hit_target_sizes(qtbot, window, footage_dir, clip_dir):
+    wide = encode_clip(footage_dir, clip_dir / "wide.mp4", size=(640, 360), count=8)
     open_clip(qtbot, window, wide)
     p = window.scale_panel
     p.preset_buttons["1080p"].click()
@@ -130,7 +130,7 @@ def _no_frames(folder, _data):
 BAD_FILES = {
     "not a video": _bytes("holiday.mp4", b"this is not a video" * 100),
     "empty file": _bytes("empty.mp4", b""),
-    "still image": lambda _folder, data: data / "basketballpass" / "001.png",
+    "still image": lambda _folder, frames: frames / "001.png",
     "audio only": _audio_only,
     "no frames": _no_frames,
     "truncated": _truncated,
@@ -138,11 +138,11 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, data_dir):
+def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, footage_dir):
     from clipmaker import file_hash
     from engine.errors import SavsrError
     from engine.video import probe
-    bad = BAD_FILES[case](tmp_path, data_dir)
+    bad = BAD_FILES[case](tmp_path, footage_dir)
     before = file_hash(bad)
     with pytest.raises(SavsrError) as expected:
         probe(bad)
