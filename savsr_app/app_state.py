@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine.model_choice import MODELS
 from engine.render.job import RenderJob
+from engine.preview import app_tile
 from engine.scale import Scale
 
 from .estimate import Calibration, Estimate, calibration_key, work_units
@@ -183,4 +184,4 @@ class AppState(QObject):
         (s_w, s_h), (start, end), o, m = self.scale, self.range, self.output, self.model
         return RenderJob(input=self.clip.path, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
                          codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
-                         tile=m.tile, backend=m.backend)
+                         tile=app_tile(m.tile, m.device), backend=m.backend)

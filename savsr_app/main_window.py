@@ -21,6 +21,7 @@ from .panels.scale_panel import ScalePanel
 from .preview.preview_area import PreviewArea
 from .preview.preview_controller import PreviewController
 from .preview.transport import Transport
+from .preview.wiring import connect_preview
 from .qt import (QByteArray, QDockWidget, QFileDialog, QGroupBox, QMainWindow, QMessageBox, QPointF, QScrollArea,
                  QSize, QSplitter, Qt, QVBoxLayout, QWidget, Signal)
 from .queue.jobs import QUEUED, QueueStore
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         c.afterTime.connect(area.images.set_seconds)
         c.error.connect(self._preview_error)
         c.modelLoaded.connect(self._model_loaded)
+        connect_preview(c, self.transport, area)
         q, r, qa = self.queue_panel, self.runner, self.queue_actions
         q.pauseRequested.connect(r.pause)
         q.resumeRequested.connect(r.resume)
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         s.clipChanged.connect(self._show_clip)
         s.scaleChanged.connect(self.scale_panel.set_factors)
         s.scaleChanged.connect(lambda s_w, s_h: c.set_scale(s_h, s_w))
+        c.follow(s)                                    # the preview shows the job's own pixels
         s.modelChanged.connect(self._show_model)
         s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
 
@@ -195,7 +198,7 @@ class MainWindow(QMainWindow):
         self.costs = CostTracker(s, self.runner, self.queue_model, self)
         self.costs.changed.connect(self._save_calibration)
         self.controller.afterTime.connect(
-            lambda seconds: self.costs.preview_done(self.controller.region, self.controller.scale, seconds))
+            lambda seconds: self.costs.preview_done(self.controller.region, self.controller.scale.network, seconds))
         self.queue_actions.costs = self.costs
         self.queue_actions.confirm = self.confirm_long_render
         s.autoModelChanged.connect(lambda _c: self._show_model(s.model))

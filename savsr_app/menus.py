@@ -55,12 +55,34 @@ def build(window) -> dict[str, QAction]:
         "mark_out": make_action(w, "actionMarkOut", "Set out point", "mdi6.contain-end", w.transport.mark_out, "O"),
         "clear_range": make_action(w, "actionClearRange", "Render whole clip", "mdi6.arrow-expand-horizontal",
                                    w.transport.clear_range, "Alt+X"),
+        **_playback_actions(w, area),
     }
-    for name in ("prev", "next", "first", "last", "mark_in", "mark_out"):
+    for name in ("prev", "next", "first", "last", "mark_in", "mark_out", "play", "reverse", "pause", "forward",
+                 "flip"):
         A[name].setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     _menus(w, A)
     _toolbar(w, A)
     return A
+
+
+def _playback_actions(w, area) -> dict:
+    from .preview.wiring import cache_preview_range
+    t = w.transport
+    return {
+        "play": make_action(w, "actionPlay", "Play / pause", "mdi6.play-pause", t.toggle_play, "Space"),
+        "reverse": make_action(w, "actionReverse", "Play backwards", None, t.backward, "J",
+                               "Play backwards; again for faster"),
+        "pause": make_action(w, "actionPause", "Pause", None, t.pause, "K"),
+        "forward": make_action(w, "actionForward", "Play forwards", None, t.forward, "L",
+                               "Play forwards; again for faster"),
+        "flip": make_action(w, "actionFlip", "Flip before/after", "mdi6.flip-horizontal", area.flip_pressed, "\\",
+                            "Swap before and after; hold to compare"),
+        "zoom200": make_action(w, "actionZoom200", "200%", None, lambda: area.zoom_to(2), "Alt+2"),
+        "zoom400": make_action(w, "actionZoom400", "400%", None, lambda: area.zoom_to(4), "Alt+4"),
+        "cache_range": make_action(w, "actionCacheRange", "Cache preview range", "mdi6.cached",
+                                   lambda: cache_preview_range(w.controller, t), "Alt+R",
+                                   "Compute SAVSR for the in/out range (or the next 2 s) so it plays at full speed"),
+    }
 
 
 def _menus(w, A):
@@ -75,8 +97,8 @@ def _menus(w, A):
     file_menu.addSeparator()
     file_menu.addAction(A["quit"])
     view = bar.addMenu("&View")
-    for key in ("side", "split", None, "fit", "actual", "zoom_in", "zoom_out", None, "prev", "next", "first",
-                "last"):
+    for key in ("side", "split", "flip", None, "fit", "actual", "zoom200", "zoom400", "zoom_in", "zoom_out", None,
+                "play", "reverse", "pause", "forward", "prev", "next", "first", "last", None, "cache_range"):
         view.addSeparator() if key is None else view.addAction(A[key])
     view.addSeparator()
     view.addAction(w.queue_dock.toggleViewAction())

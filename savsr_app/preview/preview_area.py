@@ -1,21 +1,43 @@
 """The preview: two synchronised panes side by side, or one pane with a split line, and its tools."""
 from __future__ import annotations
 
+import time
+
 from .preview_pane import ImagePane
-from ..qt import (QButtonGroup, QComboBox, QHBoxLayout, QImage, QLabel, QPointF, QRect, QSize, QStackedWidget, Qt,
-                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
+from ..qt import (QApplication, QButtonGroup, QComboBox, QEvent, QHBoxLayout, QImage, QLabel, QObject, QPointF, QRect,
+                  QSize, QStackedWidget, Qt, QToolButton, QVBoxLayout, QWidget, Signal, icon)
+
+HOLD_S = 0.3        # the flip key held longer than this flips back on release (press and hold to compare)
 from .viewport import PreviewImages, Viewport
 
 
 def _tool(text: str, icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
     b = QToolButton()
-    b.setIcon(icon(icon_name))
+    if icon_name:
+        b.setIcon(icon(icon_name))
     b.setText(text)
     b.setToolTip(tip)
     b.setCheckable(checkable)
     b.setAutoRaise(True)
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text else Qt.ToolButtonStyle.ToolButtonIconOnly)
     return b
+
+
+class FlipHold(QObject):
+    """Watches the flip key's release: a key held down flips back when let go."""
+
+    def __init__(self, area: "PreviewArea"):
+        super().__init__(area)
+        self.area = area
+        self.pressed_at: float | None = None
+
+    def eventFilter(self, obj, event):
+        if (event.type() == QEvent.Type.KeyRelease and event.key() == Qt.Key.Key_Backslash
+                and not event.isAutoRepeat() and self.pressed_at is not None):
+            if time.perf_counter() - self.pressed_at > HOLD_S:
+                self.area.flip()
+            self.pressed_at = None
+        return False
 
 
 class PreviewArea(QWidget):
@@ -54,6 +76,9 @@ class PreviewArea(QWidget):
             pane.doubleClicked.connect(self.toggle_fit)
         self.split_pane.splitMoved.connect(lambda _f: self._viewport_changed())
         self.setMinimumSize(QSize(420, 260))
+        self._hold = FlipHold(self)
+        if QApplication.instance() is not None:
+            QApplication.instance().installEventFilter(self._hold)
 
     def _tools(self) -> QHBoxLayout:
         self.side_button = _tool("Side by side", "mdi6.view-split-vertical", "Before and after in two panes", True)
@@ -70,6 +95,13 @@ class PreviewArea(QWidget):
         self.actual_button = _tool("100%", "mdi6.magnify-scan", "One output pixel per screen pixel (Ctrl+1)")
         self.zoom_out_button = _tool("", "mdi6.magnify-minus-outline", "Zoom out (Ctrl+-)")
         self.zoom_in_button = _tool("", "mdi6.magnify-plus-outline", "Zoom in (Ctrl++)")
+        self.zoom200_button = _tool("200%", "", "Two screen pixels per output pixel, unsmoothed (Alt+2)")
+        self.zoom400_button = _tool("400%", "", "Four screen pixels per output pixel, unsmoothed (Alt+4)")
+        self.zoom200_button.clicked.connect(lambda: self.zoom_to(2))
+        self.zoom400_button.clicked.connect(lambda: self.zoom_to(4))
+        self.flip_button = _tool("Flip", "mdi6.flip-horizontal", "Swap before and after in the panes (\\; hold to "
+                                 "compare, release to return)", True)
+        self.flip_button.toggled.connect(self._flip_toggled)
         self.fit_button.clicked.connect(self.viewport.fit)
         self.actual_button.clicked.connect(self.viewport.actual_size)
         self.zoom_out_button.clicked.connect(lambda: self.zoom_by(1 / 1.25))
@@ -91,7 +123,9 @@ class PreviewArea(QWidget):
         row.addWidget(QLabel("Before:"))
         row.addWidget(self.method_combo)
         row.addStretch(1)
-        for w in (self.fit_button, self.actual_button, self.zoom_out_button, self.zoom_label, self.zoom_in_button):
+        row.addWidget(self.flip_button)
+        for w in (self.fit_button, self.actual_button, self.zoom200_button, self.zoom400_button, self.zoom_out_button,
+                  self.zoom_label, self.zoom_in_button):
             row.addWidget(w)
         return row
 
@@ -115,6 +149,22 @@ class PreviewArea(QWidget):
 
     def zoom_by(self, factor: float):
         self.viewport.set_zoom(self.viewport.zoom * factor)
+
+    def zoom_to(self, factor: float):
+        """``factor`` screen pixels per output pixel (2: 200%); from 100% up pixels are not smoothed."""
+        self.viewport.set_zoom(factor / self.viewport.pixel_ratio)
+
+    def flip(self):
+        """Swap before and after (the flip key: press to toggle, hold to compare)."""
+        self.flip_button.toggle()
+
+    def flip_pressed(self):
+        """The flip key went down: flip now; :class:`FlipHold` flips back if it is held."""
+        self._hold.pressed_at = time.perf_counter()
+        self.flip()
+
+    def _flip_toggled(self, on: bool):
+        self.images.set_flipped(on)
 
     def toggle_fit(self):
         if self.viewport.fitted:

@@ -54,16 +54,26 @@ class ImagePane(QWidget):
             return
         smooth = self.viewport.percent < 100      # at 100% and closer, show the pixels as they are
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        left, right = (self._paint_after, self._paint_before) if self.images.flipped else (
+            self._paint_before, self._paint_after)
         if self.kind == "before":
-            self._paint_before(p)
+            left(p)
         elif self.kind == "after":
-            self._paint_after(p)
+            right(p)
         else:
             x = round(self.width() * self.split)
-            p.save(); p.setClipRect(0, 0, x, self.height()); self._paint_before(p); p.restore()
-            p.save(); p.setClipRect(x, 0, self.width() - x, self.height()); self._paint_after(p); p.restore()
+            p.save(); p.setClipRect(0, 0, x, self.height()); left(p); p.restore()
+            p.save(); p.setClipRect(x, 0, self.width() - x, self.height()); right(p); p.restore()
             self._paint_split_line(p, x)
         self._paint_labels(p)
+        if self.kind != "before" and self.images.busy:
+            self._paint_progress(p)
+
+    def _paint_progress(self, p: QPainter):
+        """A thin line along the bottom: tiles of the view on screen out of tiles in the view."""
+        done, total = self.images.progress
+        if total:
+            p.fillRect(QRectF(0, self.height() - 3, self.width() * done / total, 3), QColor(80, 200, 120, 220))
 
     def _paint_before(self, p: QPainter):
         p.drawImage(self.viewport.image_rect_on_pane(), self.images.before)
@@ -98,13 +108,15 @@ class ImagePane(QWidget):
 
     def _paint_labels(self, p: QPainter):
         before = f"BEFORE · {self.images.before_label}"
+        after = "AFTER · bicubic stand-in (not cached)" if self.images.standin else f"AFTER · SAVSR{self._after_status()}"
+        if self.images.flipped:
+            before, after = f"{after}  [flipped \\]", f"{before}  [flipped \\]"
         if self.kind == "before":
             self._badge(p, before)
             return
         if self.kind == "split":
             self._badge(p, before)
-        status = self._after_status()
-        rect = self._badge(p, f"AFTER · SAVSR{status}", right=True)
+        rect = self._badge(p, after, right=True)
         if self.images.busy:
             self._paint_spinner(p, QPointF(rect.left() - 12, rect.center().y()))
         if self.images.after_error:
@@ -112,7 +124,8 @@ class ImagePane(QWidget):
 
     def _after_status(self) -> str:
         if self.images.busy:
-            return "  computing…"
+            done, total = self.images.progress
+            return f"  {done}/{total} tiles…" if total > 1 else "  computing…"
         if self.images.seconds is not None and self.images.patches:
             return f"  {self.images.seconds:.2f} s"
         return ""

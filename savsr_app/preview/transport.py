@@ -1,8 +1,19 @@
-"""Frame scrubber with time readout, frame stepping and in/out points for the render range."""
+"""Frame scrubber with time readout, playback, frame stepping and in/out points for the render range.
+
+Playback runs like an editor's viewer: Space plays and pauses, J/K/L play backwards, pause and
+play forwards (J or L again doubles the speed, up to 8x), at the clip's frame rate: the frame
+shown is the one due by the clock, so a slow frame is skipped rather than slowing the clip down.
+The scrubber carries the render range (orange) and the frames whose SAVSR preview is cached
+(green), like an editor's render cache bar.
+"""
 from __future__ import annotations
 
-from ..qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QToolButton,
-                  QVBoxLayout, QWidget, Signal, icon)
+import time
+
+from ..qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QTimer,
+                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
+
+MAX_SPEED = 8
 
 
 def timecode(seconds: float) -> str:
@@ -31,6 +42,11 @@ class RangeSlider(QSlider):
     def __init__(self, parent=None):
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.range_band: tuple[int, int] | None = None
+        self.cached: set[int] = set()
+
+    def set_cached(self, frames):
+        self.cached = set(frames)
+        self.update()
 
     def set_band(self, first: int, last: int, whole: bool):
         self.range_band = None if whole else (first, last)
@@ -38,7 +54,7 @@ class RangeSlider(QSlider):
 
     def paintEvent(self, event):
         super().paintEvent(event)
-        if self.range_band is None or self.maximum() <= self.minimum():
+        if (self.range_band is None and not self.cached) or self.maximum() <= self.minimum():
             return
         opt = QStyleOptionSlider()
         self.initStyleOption(opt)
@@ -53,9 +69,14 @@ class RangeSlider(QSlider):
 
         p = QPainter(self)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(255, 170, 40, 200))
-        x0, x1 = x(self.range_band[0]), x(self.range_band[1])
-        p.drawRect(int(x0), self.height() - 4, max(2, int(x1 - x0)), 3)
+        if self.range_band is not None:
+            p.setBrush(QColor(255, 170, 40, 200))
+            x0, x1 = x(self.range_band[0]), x(self.range_band[1])
+            p.drawRect(int(x0), self.height() - 4, max(2, int(x1 - x0)), 3)
+        p.setBrush(QColor(80, 200, 120, 220))       # the cache bar: frames whose SAVSR view is ready
+        step = max(1.0, span / max(1, self.maximum() - self.minimum()))
+        for f in self.cached:
+            p.drawRect(int(x(f) - step / 2), 0, max(1, int(step + 0.5)), 3)
 
 
 class Transport(QWidget):
@@ -63,6 +84,7 @@ class Transport(QWidget):
 
     frameChanged = Signal(int)
     rangeChanged = Signal(int, int)
+    playingChanged = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -76,6 +98,14 @@ class Transport(QWidget):
         self.first_button = _button("mdi6.skip-previous", "First frame (Home)")
         self.prev_button = _button("mdi6.step-backward", "Previous frame (Left)")
         self.next_button = _button("mdi6.step-forward", "Next frame (Right)")
+        self.play_button = _button("mdi6.play", "Play / pause at the clip's frame rate (Space; J/K/L: back, pause, "
+                                   "forward, again for faster)")
+        self.play_button.setObjectName("playButton")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.speed = 0                  # frames of the clip per frame of playback; negative: backwards
+        self._clock = QTimer(self, timeout=self._tick)
+        self._clock.setTimerType(Qt.TimerType.PreciseTimer)
+        self._started = (0.0, 0)
         self.last_button = _button("mdi6.skip-next", "Last frame (End)")
         self.first_button.clicked.connect(lambda: self.set_frame(0))
         self.prev_button.clicked.connect(lambda: self.step(-1))
@@ -97,7 +127,7 @@ class Transport(QWidget):
 
     def _layout(self):
         top = QHBoxLayout()
-        for b in (self.first_button, self.prev_button):
+        for b in (self.first_button, self.prev_button, self.play_button):
             top.addWidget(b)
         top.addWidget(self.slider, 1)
         for b in (self.next_button, self.last_button):
@@ -118,8 +148,9 @@ class Transport(QWidget):
     def set_clip(self, info):
         self.info = info
         count = info.frame_count if info is not None else 1
+        self.pause()
         for w in (self.slider, self.first_button, self.prev_button, self.next_button, self.last_button,
-                  self.in_button, self.out_button, self.clear_button):
+                  self.in_button, self.out_button, self.clear_button, self.play_button):
             w.setEnabled(info is not None)
         self.slider.blockSignals(True)
         self.slider.setRange(0, count - 1)
@@ -137,7 +168,53 @@ class Transport(QWidget):
         self.slider.setValue(max(0, min(self.slider.maximum(), index)))
 
     def step(self, delta: int):
+        self.pause()
         self.set_frame(self.frame + delta)
+
+    # ---- playback ----------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.speed != 0
+
+    def toggle_play(self):
+        self.pause() if self.playing else self.play(1)
+
+    def play(self, speed: int):
+        if self.info is None or not speed:
+            return
+        if speed > 0 and self.frame >= self.slider.maximum():
+            self.set_frame(0)                       # from the end: start again, as players do
+        was = self.playing
+        self.speed = max(-MAX_SPEED, min(MAX_SPEED, speed))
+        self._started = (time.perf_counter(), self.frame)
+        self._clock.start(max(5, int(1000 / max(1.0, self.info.fps * abs(self.speed)) / 2)))
+        self.play_button.setIcon(icon("mdi6.pause"))
+        if not was:
+            self.playingChanged.emit(True)
+
+    def pause(self):
+        if self.speed:
+            self.speed = 0
+            self._clock.stop()
+            self.play_button.setIcon(icon("mdi6.play"))
+            self.playingChanged.emit(False)
+
+    def forward(self):
+        """L: play forwards; again doubles the speed."""
+        self.play(self.speed * 2 if self.speed > 0 else 1)
+
+    def backward(self):
+        """J: play backwards; again doubles the speed."""
+        self.play(self.speed * 2 if self.speed < 0 else -1)
+
+    def _tick(self):
+        t0, f0 = self._started
+        due = f0 + int((time.perf_counter() - t0) * self.info.fps * self.speed)
+        last = self.slider.maximum()
+        if due != self.frame:
+            self.set_frame(due)
+        if (self.speed > 0 and due >= last) or (self.speed < 0 and due <= 0):
+            self.pause()
 
     def _moved(self, index: int):
         self._show()

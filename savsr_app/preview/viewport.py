@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..qt import QImage, QObject, QPointF, QRect, QRectF, QSize, Signal
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
-MAX_PATCHES = 12
+MAX_PATCHES = 256       # tiles of the render's grid on screen at once
 
 
 class Viewport(QObject):
@@ -126,6 +126,21 @@ class PreviewImages(QObject):
         self.seconds: float | None = None
         self.after_error: str | None = None
         self.before_label = "bicubic"
+        self.flipped = False        # the panes swap before and after (the flip key)
+        self.standin = False        # playback: the AFTER side shows bicubic where SAVSR is not cached
+        self.progress = (0, 0)      # tiles of the view on screen, tiles in the view
+
+    def set_flipped(self, on: bool):
+        self.flipped = on
+        self.changed.emit()
+
+    def set_standin(self, on: bool):
+        self.standin = on
+        self.changed.emit()
+
+    def set_progress(self, done: int, total: int):
+        self.progress = (done, total)
+        self.changed.emit()
 
     def set_before(self, image: QImage):
         self.before = image

@@ -92,3 +92,26 @@ def test_tile_cache_drops_the_least_recently_used():
     cache.get("a")
     cache.put("d", np.zeros(300, np.uint8))
     assert "b" not in cache and all(k in cache for k in "acd") and cache.bytes == 900
+
+
+def test_a_render_gives_way_while_a_preview_computes(tmp_path, small_model_file):
+    import threading
+    import time
+
+    from engine.foreground import foreground
+    clip = make_clip(tmp_path / "clip.mp4", count=12, size=(64, 48), audio=None)
+    job = RenderJob(input=str(clip), output=str(tmp_path / "out.mkv"), scale_w=2.0, scale_h=2.0, codec="ffv1",
+                    model=str(small_model_file), device="cpu", backend="torch")
+    done = []
+    worker = threading.Thread(target=render, args=(job,), kwargs=dict(progress=lambda p: done.append(p.done)))
+    waited = foreground.yielded
+    worker.start()
+    while not done or done[-1] < 2:
+        time.sleep(0.01)
+    with foreground.active():                   # a preview computes for a second
+        time.sleep(0.4)                         # the frame in flight finishes
+        held = done[-1]
+        time.sleep(0.8)
+        assert done[-1] == held                 # no further frame meanwhile
+    worker.join(120)
+    assert done[-1] == 12 and foreground.yielded - waited > 0.5
