@@ -25,12 +25,14 @@ from ..foreground import yield_to_foreground
 from .inference import Upscaler
 from .job import RenderJob
 from .memory import check_memory
+from .placement import Placement
 from .plan import plan
 from .prefetch import BackgroundCalls, prefetch
 from .segments import SegmentWriter, default_segment_frames, join, move_into_place
 from ..video import iter_frames, probe
 from ..frame_windows import context_range, sliding_windows
 from .workdir import open_work
+from .workers import render_segments
 
 __all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped", "render"]
 
@@ -51,11 +53,15 @@ class RenderResult:
 
 def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
            control: RenderControl | None = None, log: Callable[[str], None] | None = None, *,
-           resume: bool = False, segment_frames: int | None = None) -> RenderResult:
+           resume: bool = False, segment_frames: int | None = None, placement: Placement | None = None,
+           cluster: str | None = None) -> RenderResult:
     """Render ``job``; raises a :class:`~engine.errors.SavsrError` (``RenderCancelled`` on cancel).
 
     ``resume`` continues an interrupted render of the same job from its last finished segment.
     ``segment_frames`` sets the segment length of a new render (default: about two seconds).
+    ``placement``: worker processes, threads and devices (:mod:`engine.render.placement`; default one
+    worker, in this process). ``cluster``: ``"local"`` or ``"ray://HOST:PORT"`` runs the segments as
+    Ray tasks (:mod:`engine.render.cluster`).
     """
     notes: list[str] = []
 
@@ -65,6 +71,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
             log(msg)
 
     control = control or RenderControl()
+    placement = placement or Placement()
+    parallel = cluster is not None or not placement.in_process(job.device)
     p = plan(job, probe(job.input))
     for msg in p.notes:
         note(msg)
@@ -78,24 +86,21 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     work = open_work(p, path, resume, segment_frames or default_segment_frames(p.info.fps), note)
     try:
         kept = work.valid_segments()
+        if not parallel:  # one worker continues after the last segment of an unbroken run
+            kept = _unbroken(kept, p.first)
         if len(kept) < len(work.segments):
             note(f"segment {len(kept) + 1} of the interrupted render is missing or damaged: rendering from there")
             work.manifest["segments"] = kept
             work.save()
         if kept:
             note(f"resuming: {work.frames_done} of {p.frame_count} frames were already rendered")
-        upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
-                            (p.out_size[1], p.out_size[0]), job.tile, note, job.backend)
-        meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
-        if upscaler.net.compiles:
-            meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)
-        upscaler.prepare(p.in_size[1], p.in_size[0])
-        meter.report("starting", force=True)
-        control.checkpoint()
-        first = kept[-1]["stop"] if kept else p.first
-        input_ran_out = kept and kept[-1]["frames"] < kept[-1]["stop"] - kept[-1]["first"]  # a short last segment
-        if first < p.stop and not input_ran_out:
-            _render_frames(p, work, first, upscaler, model.num_frame, control, meter, note, device)
+        kept = list(kept)  # as it was before this run (the manifest's list grows)
+        if parallel:
+            meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
+            meter.report("starting workers", force=True)
+            render_segments(p, work, path, placement, control, meter, note, cluster)
+        else:
+            meter = _render_here(p, work, kept, model, device, placement, control, progress, note)
         meter.report("joining segments", force=True)
         assembled, written = join(p, work, note)
         move_into_place(assembled, p.output)
@@ -122,6 +127,40 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     fresh = written - (sum(s["frames"] for s in kept) if kept else 0)
     return RenderResult(p.output, written, seconds, fresh / seconds if seconds > 0 else 0.0,
                         p.display_out_size, tuple(notes))
+
+
+def _render_here(p, work, kept, model, device, placement, control, progress, note) -> ProgressMeter:
+    """Render the segments after ``kept`` in this process, one after another; the meter it used."""
+    job = p.job
+    threads = torch.get_num_threads()
+    if placement.threads:
+        torch.set_num_threads(placement.threads)
+    try:
+        upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
+                            (p.out_size[1], p.out_size[0]), job.tile, note, job.backend)
+        meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
+        if upscaler.net.compiles:
+            meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)
+        upscaler.prepare(p.in_size[1], p.in_size[0])
+        meter.report("starting", force=True)
+        control.checkpoint()
+        first = kept[-1]["stop"] if kept else p.first
+        input_ran_out = kept and kept[-1]["frames"] < kept[-1]["stop"] - kept[-1]["first"]  # a short last segment
+        if first < p.stop and not input_ran_out:
+            _render_frames(p, work, first, upscaler, model.num_frame, control, meter, note, device)
+        return meter
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _unbroken(kept: list[dict], first: int) -> list[dict]:
+    """The segments of ``kept`` that follow one another from frame ``first`` without a gap."""
+    run = []
+    for seg in kept:
+        if seg["first"] != (run[-1]["stop"] if run else first):
+            break
+        run.append(seg)
+    return run
 
 
 def _keep_or_discard(work):

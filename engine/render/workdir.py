@@ -207,14 +207,23 @@ class WorkFolder:
         return sum(s["frames"] for s in self.segments)
 
     def valid_segments(self) -> list[dict]:
-        """The leading segments whose files are present with their recorded sizes."""
-        good = []
-        for seg in self.segments:
-            file = self.path / seg["file"]
-            if not file.exists() or size_of(file) != seg["bytes"]:
-                break
-            good.append(seg)
-        return good
+        """The recorded segments whose files are present with their recorded sizes, in order.
+
+        A render on several workers finishes segments out of order, so there may be gaps.
+        """
+        return [seg for seg in self.segments
+                if (self.path / seg["file"]).exists() and size_of(self.path / seg["file"]) == seg["bytes"]]
+
+    def contiguous(self, first: int) -> bool:
+        """Whether the recorded segments run without a gap from frame ``first``."""
+        stops = [first] + [s["stop"] for s in self.segments]
+        return all(s["first"] == stop for s, stop in zip(self.segments, stops))
+
+    def record_segment(self, record: dict):
+        """Record a segment a worker finished (its file is in place), keeping frame order."""
+        self.segments.append(record)
+        self.segments.sort(key=lambda s: s["first"])
+        self.save()
 
     def add_segment(self, first: int, stop: int, frames: int, part: Path, name: str):
         durable_rename(part, self.path / name)

@@ -1,0 +1,287 @@
+"""Segments rendered in parallel worker processes, each one crash-isolated.
+
+Every worker slot is a one-process :class:`~concurrent.futures.ProcessPoolExecutor` (spawn start
+method), so the pool itself notices a worker that dies (SIGKILL, a crash in torch or FFmpeg, the
+out-of-memory killer) and the parent knows exactly which segment it lost. That segment is queued
+again on a fresh worker once; a second death fails the render with the finished segments kept for
+a resume. The parent hands out segments, collects progress through a queue, records finished
+segments in the manifest and joins as before. A worker writes only its own segment file (a
+``.part`` name, renamed when complete); the manifest and the lock stay with the parent.
+
+:func:`render_segment` is the unit of work, also run by :mod:`.cluster` as a Ray task.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+import signal
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from ..errors import SavsrError
+from .control import RenderCancelled
+from .segments import SegmentWriter, bounds, timing
+from .workdir import durable_rename, size_of
+
+WORKER_DIED = "a render worker died"   # how the notes about a lost segment begin (the app shows them)
+
+
+class WorkerError(SavsrError):
+    """A segment's worker died twice; the finished segments are kept for a resume."""
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """One segment for a worker: frames ``first .. stop-1`` of ``plan`` into ``work_path``."""
+
+    plan: object
+    model_path: str
+    work_path: str
+    index: int               # position among the render's segments (names its file)
+    first: int
+    stop: int
+    segment_frames: int
+    device: str
+
+    def describe(self) -> str:
+        return f"segment {self.index + 1} (frames {self.first}-{self.stop - 1})"
+
+
+def missing_tasks(p, work, model_path: str, devices: list[str]) -> list[SegmentTask]:
+    """The segments of ``p`` not yet recorded in ``work``, in order (none after a short one: the
+    input ended there)."""
+    size = work.manifest["segment_frames"]
+    done = {s["first"]: s for s in work.segments}
+    tasks = []
+    for i, (a, b) in enumerate(bounds(p.first, p.stop, size)):
+        if a in done:
+            if done[a]["frames"] < b - a:
+                break
+            continue
+        tasks.append(SegmentTask(p, str(model_path), str(work.path), i, a, b, size, devices[len(tasks) % len(devices)]))
+    return tasks
+
+
+# ---- the unit of work (runs in a worker process or a Ray task) -------------------------------
+
+class _Outbox:
+    """What :class:`SegmentWriter` needs of a work folder, for the one segment a worker writes."""
+
+    def __init__(self, task: SegmentTask):
+        self.path = Path(task.work_path)
+        self.manifest = {"segment_frames": task.segment_frames}
+        self.segments = [None] * task.index   # the writer names a segment after the ones before it
+        self.record: dict | None = None
+
+    def add_segment(self, first: int, stop: int, frames: int, part: Path, name: str):
+        durable_rename(part, self.path / name)
+        self.record = {"first": first, "stop": stop, "frames": frames, "file": name,
+                       "bytes": size_of(self.path / name)}
+
+
+_MODELS: dict = {}
+
+
+def _upscaler(task: SegmentTask, note):
+    """The network for ``task``, loaded and prepared once per process and kept for later segments."""
+    import torch
+    from ..checkpoint import load_model
+    from ..devices import autocast_dtype
+    from .inference import Upscaler
+    p, device = task.plan, torch.device(task.device)
+    key = (task.model_path, task.device, p.scale, p.out_size, p.in_size, p.job.tile, p.job.backend, p.job.precision)
+    if key not in _MODELS:
+        _MODELS.clear()
+        model = load_model(task.model_path, device)
+        up = Upscaler(model, device, autocast_dtype(p.job.precision, device), p.scale,
+                      (p.out_size[1], p.out_size[0]), p.job.tile, note, p.job.backend)
+        up.prepare(p.in_size[1], p.in_size[0])
+        _MODELS[key] = (up, model.num_frame)
+    return _MODELS[key]
+
+
+def render_segment(task: SegmentTask, step: Callable[[], None], note: Callable[[str], None],
+                   checkpoint: Callable[[], None]) -> dict | None:
+    """Render one segment into the work folder; its manifest record, or ``None`` when the input
+    ended before the segment. ``step`` is called per frame, ``checkpoint`` between frames (it raises
+    to stop)."""
+    import torch
+    from ..frame_windows import context_range, sliding_windows
+    from ..video import iter_frames
+    from .prefetch import BackgroundCalls, prefetch
+    p, info = task.plan, task.plan.info
+    upscaler, num_frame = _upscaler(task, note)
+    device = torch.device(task.device)
+    lo, hi = context_range(task.first, task.stop, info.frame_count, num_frame)  # the seek: first minus context
+    frames = prefetch((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
+    outbox = _Outbox(task)
+    writer = SegmentWriter(p, outbox)
+    writer.last_pts = _previous_pts(p, task.first)
+    calls = BackgroundCalls(writer.write)
+    turns = (info.rotation // 90) % 4 if p.container is None else 0
+    try:
+        for i, pts, window in sliding_windows(frames, task.first, task.stop, info.frame_count, num_frame):
+            checkpoint()
+            out = upscaler(window)
+            calls.submit(i, torch.rot90(out, turns, dims=(1, 2)) if turns else out, pts)
+            step()
+        calls.finish()
+        writer.finish()
+    except BaseException:
+        calls.abandon()
+        writer.abort()
+        raise
+    finally:
+        frames.close()
+    return outbox.record
+
+
+def _previous_pts(p, first: int) -> int | None:
+    """The output timestamp of the frame before ``first``, as a one-process render would have it
+    (timestamps keep rising across segments)."""
+    if first <= p.first or p.container is None:
+        return None
+    out_tb, pts0 = timing(p)
+    return round((p.info.pts[first - 1] - pts0) * p.info.time_base / out_tb)
+
+
+# ---- a worker process ------------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(threads: int, messages, cancel, running):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    import torch
+    if threads:
+        torch.set_num_threads(threads)
+    _WORKER.update(messages=messages, cancel=cancel, running=running)
+
+
+def _run_in_worker(task: SegmentTask) -> dict | None:
+    messages, cancel, running = _WORKER["messages"], _WORKER["cancel"], _WORKER["running"]
+
+    def checkpoint():
+        while not running.wait(0.2) and not cancel.is_set():
+            pass
+        if cancel.is_set():
+            raise RenderCancelled("render cancelled")
+
+    return render_segment(task, lambda: messages.put(("frame", task.index)),
+                          lambda msg: messages.put(("note", msg)), checkpoint)
+
+
+class _Slot:
+    """One worker process behind its own one-process pool; replaced when its process dies."""
+
+    def __init__(self, pool: "WorkerPool", device: str):
+        self.pool, self.device = pool, device
+        self.executor = self._new()
+        self.task: SegmentTask | None = None
+        self.future = None
+
+    def _new(self) -> ProcessPoolExecutor:
+        pool = self.pool
+        return ProcessPoolExecutor(1, mp_context=pool.ctx, initializer=_init_worker,
+                                   initargs=(pool.threads, pool.messages, pool.cancel, pool.running))
+
+    def start(self, task: SegmentTask):
+        self.task, self.future = task, self.executor.submit(_run_in_worker, task)
+
+    def restart(self):
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new()
+
+    def close(self):
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerPool:
+    """Renders :class:`SegmentTask` s on one worker process per device entry."""
+
+    def __init__(self, devices: list[str], threads: int):
+        self.ctx = multiprocessing.get_context("spawn")
+        self.threads = threads
+        self.messages, self.cancel, self.running = self.ctx.Queue(), self.ctx.Event(), self.ctx.Event()
+        self.running.set()
+        self.slots = [_Slot(self, d) for d in devices]
+
+    def run(self, tasks: list[SegmentTask], work, control, meter, note):
+        """Render ``tasks``, recording each finished segment in ``work``; raises on a cancel, an error
+        in a segment, or a segment whose worker died twice."""
+        todo, deaths, counted, seen = deque(tasks), {}, {}, set()
+        try:
+            while todo or any(s.future for s in self.slots):
+                for slot in self.slots:
+                    if slot.future is None and todo:
+                        task = todo.popleft()
+                        slot.start(replace(task, device=slot.device))
+                busy = [s.future for s in self.slots if s.future]
+                finished, _ = wait(busy, timeout=0.1, return_when=FIRST_COMPLETED)
+                self._drain(meter, counted, seen, note)
+                for slot in [s for s in self.slots if s.future in finished]:
+                    self._finish(slot, work, todo, deaths, meter, counted, note)
+                self.running.clear() if control.paused else self.running.set()
+                meter.paused(control.checkpoint())
+        except BaseException:
+            self.cancel.set()
+            self.running.set()
+            raise
+        finally:
+            for slot in self.slots:
+                slot.close()
+
+    def _drain(self, meter, counted, seen, note):
+        while True:
+            try:
+                kind, value = self.messages.get_nowait()
+            except queue_module.Empty:
+                return
+            if kind == "frame":
+                counted[value] = counted.get(value, 0) + 1
+                meter.step()
+            elif value not in seen:   # every worker prepares the same network: say it once
+                seen.add(value)
+                note(value)
+
+    def _finish(self, slot: _Slot, work, todo, deaths, meter, counted, note):
+        task, future = slot.task, slot.future
+        slot.task = slot.future = None
+        try:
+            record = future.result()
+        except BrokenProcessPool:
+            self._drain(meter, counted, set(), lambda _m: None)
+            meter.done -= counted.pop(task.index, 0)        # its frames are rendered again
+            slot.restart()
+            deaths[task.index] = deaths.get(task.index, 0) + 1
+            if deaths[task.index] > 1:
+                raise WorkerError(f"{task.describe()} failed twice: its render worker died each time (killed, "
+                                  f"crashed or out of memory); {work.frames_done} finished frames are kept "
+                                  "for a resume") from None
+            note(f"{WORKER_DIED} while rendering {task.describe()} (killed, crashed or out of memory); "
+                 "rendering it again on a fresh worker")
+            todo.appendleft(task)
+            return
+        counted.pop(task.index, None)
+        if record is not None:
+            work.record_segment(record)
+
+
+def render_segments(p, work, model_path, placement, control, meter, note, cluster: str | None = None):
+    """Render the segments of ``p`` that ``work`` lacks, on worker processes or a Ray cluster."""
+    devices = placement.worker_devices(p.job.device)
+    tasks = missing_tasks(p, work, model_path, devices)
+    if not tasks:
+        return
+    if cluster:
+        from .cluster import run_on_cluster
+        run_on_cluster(cluster, tasks, placement, work, control, meter, note)
+        return
+    devices = devices[:len(tasks)]   # no idle workers
+    note(f"rendering {len(tasks)} segments on {len(devices)} worker processes "
+         f"({placement.worker_threads(len(devices))} threads each, {', '.join(sorted(set(devices)))})")
+    WorkerPool(devices, placement.worker_threads(len(devices))).run(tasks, work, control, meter, note)
