@@ -50,7 +50,35 @@ def register(sub):
     p.add_argument("--segment-frames", type=int, metavar="N",
                    help="frames per resumable segment of a new render (default: about 2 seconds of video)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
+    add_worker_options(p)
     p.set_defaults(func=run)
+
+
+def add_worker_options(p):
+    g = p.add_argument_group("render workers (docs/render_farm.md)")
+    g.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes rendering segments in parallel (default: one per GPU in --devices, "
+                        "else 1, which renders in this process)")
+    g.add_argument("--threads", type=int, default=0, metavar="T",
+                   help="torch threads per worker (default: the CPU cores shared between the workers)")
+    g.add_argument("--devices", default="", metavar="cpu|cuda:0,cuda:1|all",
+                   help="devices the workers use, in turn (default: --device; several GPUs: one worker each)")
+    g.add_argument("--cluster", metavar="local|ray://HOST:PORT",
+                   help="run the segments as Ray tasks (local: start Ray on this machine); needs "
+                        "pip install 'savsr-studio[cluster]' and a folder every machine sees at the same path")
+
+
+def placement(args):
+    """The :class:`~engine.render.placement.Placement` and cluster address of ``args``."""
+    import importlib.util
+    from ..render.placement import Placement
+    if args.cluster and importlib.util.find_spec("ray") is None:
+        raise SavsrError("--cluster needs Ray, which is not installed: pip install 'savsr-studio[cluster]'")
+    if args.workers is not None and args.workers < 1:
+        raise SavsrError(f"--workers must be at least 1, got {args.workers}")
+    if args.threads < 0:
+        raise SavsrError(f"--threads must be 0 (automatic) or more, got {args.threads}")
+    return Placement(args.workers, args.threads, args.devices), args.cluster
 
 
 def add_archive_options(p):
@@ -228,14 +256,18 @@ def run(args) -> int:
     from ..render.renderer import render
     if args.segment_frames is not None and args.segment_frames < 1:
         raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
+    from ..render.workers import WorkerError
     job = build_job(args)
+    where, cluster = placement(args)
     console = _Console(args.quiet)
     _interrupt_on_termination()
     try:
         result = render(job, progress=console.progress, log=console.log, resume=args.resume,
-                        segment_frames=args.segment_frames)
+                        segment_frames=args.segment_frames, placement=where, cluster=cluster)
         if not args.quiet:
             console.flush()
+    except WorkerError as exc:
+        raise SavsrError(f"{exc}: run the same command with --resume to continue") from None
     except KeyboardInterrupt:
         console.close()
         kept = _kept(job)
