@@ -31,6 +31,17 @@ class OutputChoice:
 
 
 @dataclass(frozen=True)
+class ArchiveChoice:
+    """Interlace and pixel aspect for the open clip's jobs (the :class:`RenderJob` fields of the same
+    names). ``pixel_aspect``: ``""`` reads the clip's tag, else a preset of :mod:`engine.video.aspect`
+    or ``"N:M"``; ``square_pixels`` makes a non-square source square, factors in display terms."""
+
+    deinterlace: str = "auto"
+    pixel_aspect: str = ""
+    square_pixels: bool = True
+
+
+@dataclass(frozen=True)
 class ModelChoice:
     """The network and where it runs. ``path``: ``""`` (auto: the clip chooses between the bundled
     models), ``"clean"``, ``"compressed"`` or a model file; ``tile=0`` lets the engine choose tiles;
@@ -66,6 +77,7 @@ class AppState(QObject):
     outputChanged = Signal(object)          # OutputChoice
     modelChanged = Signal(object)           # ModelChoice
     autoModelChanged = Signal(object)       # engine.model_choice.ModelChoice for the open clip, or None
+    archiveChanged = Signal(object)         # ArchiveChoice
     jobChanged = Signal()
 
     def __init__(self, parent=None):
@@ -75,6 +87,7 @@ class AppState(QObject):
         self.range: tuple[float | None, float | None] = (None, None)
         self.output = OutputChoice()
         self.model = ModelChoice()
+        self.archive = ArchiveChoice()
         self.auto_model = None                  # what ``auto`` picked for the open clip (found off the UI thread)
         self.calibration = Calibration()        # measured throughput (the window keeps it in the settings)
         self.device_name = "this CPU"           # where the chosen device runs, in words
@@ -82,9 +95,14 @@ class AppState(QObject):
     # ---- writing -----------------------------------------------------------------------------
     def set_clip(self, info) -> None:
         """A newly opened clip (always a change: opening the same file again starts afresh); the
-        render range goes back to the whole clip."""
+        render range goes back to the whole clip, the pixel aspect to the clip's tag and square
+        pixels on (the deinterlace mode stays)."""
+        archive = ArchiveChoice(deinterlace=self.archive.deinterlace)
         self.clip, self.range, self.auto_model = info, (None, None), None
+        changed, self.archive = archive != self.archive, archive
         self.clipChanged.emit(info)
+        if changed:
+            self.archiveChanged.emit(archive)
         self.jobChanged.emit()
 
     def set_scale(self, s_w: float, s_h: float) -> None:
@@ -109,6 +127,12 @@ class AppState(QObject):
         if choice != self.model:
             self.model = choice
             self.modelChanged.emit(choice)
+            self.jobChanged.emit()
+
+    def set_archive(self, choice: ArchiveChoice) -> None:
+        if choice != self.archive:
+            self.archive = choice
+            self.archiveChanged.emit(choice)
             self.jobChanged.emit()
 
     def set_auto_model(self, choice) -> None:
@@ -170,18 +194,34 @@ class AppState(QObject):
     def clip_path(self) -> str | None:
         return self.clip.path if self.clip is not None else None
 
+    def source_size(self) -> tuple[float, float] | None:
+        """The size (w, h) the factors multiply, as the engine plans it: the picture in square pixels
+        when the job makes a non-square source square, else the display size; ``None`` without a clip."""
+        if self.clip is None:
+            return None
+        from engine.render import archive
+        job = self.job(self.clip.path + ".out.mkv").replace(deinterlace="off")   # no decoding: sizes only
+        try:
+            view = archive.source_view(job, self.clip, [])
+        except archive.ArchiveError:
+            return self.clip.display_size          # a refused pixel aspect: the plan says why
+        return archive.picture_size(view) if archive.squares(job, view) else view.display_size
+
     def output_size(self) -> tuple[int, int] | None:
         """The output display size (w, h) the factors give, before codec rounding; ``None``
         without a clip."""
         if self.clip is None:
             return None
-        w, h = self.clip.display_size
+        w, h = self.source_size()
         H, W = Scale(*self.scale).output_size(h, w)
         return W, H
 
     def job(self, output: str) -> RenderJob:
-        """Everything frozen into a render job writing ``output`` (a clip must be open)."""
+        """Everything frozen into a render job writing ``output`` (without a clip: a template whose
+        input is ``""``, as a timeline's pieces take it)."""
         (s_w, s_h), (start, end), o, m = self.scale, self.range, self.output, self.model
-        return RenderJob(input=self.clip.path, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
+        source = self.clip.path if self.clip is not None else ""
+        return RenderJob(input=source, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
                          codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
-                         tile=app_tile(m.tile, m.device), backend=m.backend)
+                         tile=app_tile(m.tile, m.device), backend=m.backend, deinterlace=self.archive.deinterlace,
+                         pixel_aspect=self.archive.pixel_aspect or None, square_pixels=self.archive.square_pixels)

@@ -189,6 +189,10 @@ class MainWindow(QMainWindow):
         c.follow(s)                                    # the preview shows the job's own pixels
         s.modelChanged.connect(self._show_model)
         s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
+        self.clip_panel.changed.connect(lambda: s.set_archive(self.clip_panel.choice()))
+        s.archiveChanged.connect(self.clip_panel.set_choice)
+        s.archiveChanged.connect(lambda _a: self.scale_panel.set_source(s.source_size()))
+        s.jobChanged.connect(lambda: self.clip_panel.show_plan(s))
 
     def _wire_costs(self):
         """Auto's model for each clip, and render-time estimates calibrated on this machine."""
@@ -253,8 +257,9 @@ class MainWindow(QMainWindow):
 
     def _show_clip(self, info):
         self.clip_panel.set_clip(info)
+        self.clip_panel.set_choice(self.state.archive)
         self.transport.set_clip(info)
-        self.scale_panel.set_source(info.display_size)
+        self.scale_panel.set_source(self.state.source_size())    # in display terms, as the engine plans
         self.preview.images.clear()
         w, h = self.state.output_size()
         vp = self.preview.viewport

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from engine.video import formats
 
-from ..qt import QComboBox, QSpinBox
+from ..qt import QComboBox, QSpinBox, Qt
 
-CODEC_ORDER = ("h264", "h265", "prores", "prores4444", "ffv1", "png")
-EXTENSIONS = (".mp4", ".mov", ".mkv")
+CODEC_ORDER = ("h264", "h265", "prores-proxy", "prores-lt", "prores-422", "prores", "prores4444", "dnxhr-lb",
+               "dnxhr-sq", "dnxhr-hq", "dnxhr-hqx", "dnxhr-444", "ffv1", "png")
+EXTENSIONS = (".mp4", ".mov", ".mkv", ".mxf")
+TIPS = {"dnxhr-hqx": "10-bit 4:2:2", "dnxhr-444": "10-bit 4:4:4", "dnxhr-lb": "8-bit 4:2:2, offline quality",
+        "dnxhr-sq": "8-bit 4:2:2", "dnxhr-hq": "8-bit 4:2:2", "prores": "ProRes 422 HQ"}
 
 
 def containers_for(codec: str) -> list[str]:
-    """File extensions that can hold ``codec`` (none for a PNG sequence)."""
+    """File extensions that can hold ``codec``, as the engine allows (none for a PNG sequence): DNxHR
+    goes in MOV or MXF, ProRes in MOV or MKV."""
     if codec == "png":
         return []
     return [ext for ext in EXTENSIONS if formats.container_accepts(formats.CONTAINERS[ext], codec)]
@@ -32,8 +36,10 @@ class CodecFields:
         self.codec = QComboBox()
         for codec in CODEC_ORDER:
             self.codec.addItem(formats.LABELS[codec], codec)
-        self.codec.setToolTip("Video codec of the output (H.264 plays everywhere; ProRes and FFV1 for editing "
-                              "and archiving; PNG writes one image per frame)")
+            if codec in TIPS:
+                self.codec.setItemData(self.codec.count() - 1, TIPS[codec], Qt.ItemDataRole.ToolTipRole)
+        self.codec.setToolTip("Video codec of the output (H.264 plays everywhere; ProRes and DNxHR for editing, "
+                              "DNxHR in MXF for Avid; FFV1 for archiving; PNG writes one image per frame)")
         self.crf = QSpinBox()
         self.crf.setRange(0, 51)
         self.crf.setPrefix(crf_prefix)

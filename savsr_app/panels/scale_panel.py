@@ -30,7 +30,7 @@ class ScalePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.source: tuple[int, int] | None = None     # display (w, h)
+        self.source: tuple[float, float] | None = None  # (w, h) the factors multiply (set_source)
         self.s_w, self.s_h = 2.0, 2.0
         self._updating = False
         self.w_factor = self._factor_box("Width factor: output width / source width")
@@ -116,8 +116,10 @@ class ScalePanel(QWidget):
     def linked(self) -> bool:
         return self.link.isChecked()
 
-    def set_source(self, size: tuple[int, int] | None):
-        """The clip's display size (w, h), or ``None`` when no clip is open."""
+    def set_source(self, size: tuple[float, float] | None):
+        """The size (w, h) the factors multiply, or ``None`` when no clip is open: the clip's display
+        size, or its picture in square pixels for a non-square source made square
+        (:meth:`~savsr_app.app_state.AppState.source_size`, as the engine plans it)."""
         self.source = size
         self._updating = True       # range changes clamp the pixel boxes: not user edits
         for w in (self.w_px, self.h_px, *self.preset_buttons.values()):
