@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .about import show_about
 from .qt import QAction, QKeySequence, QMenu, Qt, QToolBar, icon
+from .timeline_dialog import open_timeline
 
 
 def make_action(window, name: str, text: str, icon_name: str | None, slot, shortcut=None, tip: str = "",
@@ -28,6 +29,8 @@ def build(window) -> dict[str, QAction]:
     A = {
         "open": make_action(w, "actionOpen", "Open…", "mdi6.folder-open-outline", w.open_dialog,
                             QKeySequence.StandardKey.Open, "Open a video clip"),
+        "open_timeline": make_action(w, "actionOpenTimeline", "Open timeline…", "mdi6.filmstrip", lambda: open_timeline(w),
+                                     "Ctrl+Shift+O", "Queue the ranges an edit uses (OpenTimelineIO: .otio, EDL, FCP XML)"),
         "settings": make_action(w, "actionSettings", "Settings…", "mdi6.cog-outline", w.open_settings,
                                 QKeySequence.StandardKey.Preferences if not QKeySequence(
                                     QKeySequence.StandardKey.Preferences).isEmpty() else "Ctrl+,"),
@@ -92,6 +95,7 @@ def _menus(w, A):
     w.recent_menu = QMenu("Open &recent", w)
     w.recent_menu.setIcon(icon("mdi6.history"))
     file_menu.addMenu(w.recent_menu)
+    file_menu.addAction(A["open_timeline"])
     file_menu.addSeparator()
     file_menu.addAction(A["settings"])
     file_menu.addSeparator()

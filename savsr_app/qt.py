@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QC
                                QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QProgressBar, QProxyStyle, QPushButton,
                                QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedWidget,
                                QStatusBar, QStyle, QStyleFactory,
-                               QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionSlider, QTableView, QToolBar,
+                               QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionSlider, QTableView, QTableWidget,
+                               QTableWidgetItem, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 import qtawesome as qta
 
