@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue as queue_module
+import shutil
 import signal
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -190,7 +191,12 @@ class _Slot:
                                    initargs=(pool.threads, pool.messages, pool.cancel, pool.running))
 
     def start(self, task: SegmentTask):
-        self.task, self.future = task, self.executor.submit(_run_in_worker, task)
+        try:
+            future = self.executor.submit(_run_in_worker, task)
+        except BrokenProcessPool:  # its process died while it waited between segments: nothing lost
+            self.restart()
+            future = self.executor.submit(_run_in_worker, task)
+        self.task, self.future = task, future
 
     def restart(self):
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -256,6 +262,7 @@ class WorkerPool:
         except BrokenProcessPool:
             self._drain(meter, counted, set(), lambda _m: None)
             meter.done -= counted.pop(task.index, 0)        # its frames are rendered again
+            _remove_part(work, task.index)
             slot.restart()
             deaths[task.index] = deaths.get(task.index, 0) + 1
             if deaths[task.index] > 1:
@@ -269,6 +276,12 @@ class WorkerPool:
         counted.pop(task.index, None)
         if record is not None:
             work.record_segment(record)
+
+
+def _remove_part(work, index: int):
+    """Delete what a killed worker was writing (it had no chance to)."""
+    for part in work.path.glob(f"segment_{index:05d}*.part"):
+        shutil.rmtree(part, ignore_errors=True) if part.is_dir() else part.unlink(missing_ok=True)
 
 
 def render_segments(p, work, model_path, placement, control, meter, note, cluster: str | None = None):
