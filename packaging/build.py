@@ -70,6 +70,18 @@ def run_pyinstaller(variant: str, dist: Path, work: Path) -> float:
     return time.monotonic() - t0
 
 
+def write_bundle_notices(bundle: Path) -> bool:
+    """Rewrite THIRD_PARTY_NOTICES.txt from what was collected; False if a library is unidentified."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from notices import default_out, write_notices
+    out = default_out(bundle)
+    libs = write_notices(out, bundle)
+    unknown = [lib.path for lib in libs if lib.component == "UNIDENTIFIED"]
+    print(f"notices: {out.relative_to(bundle)} lists {len(libs)} shared libraries"
+          + (f"; UNIDENTIFIED: {', '.join(unknown)}" if unknown else ", all identified"))
+    return not unknown
+
+
 def make_readable(folder: Path):
     """``a+rX``: files readable by everyone, folders and programs enterable/executable by everyone."""
     for path in [folder, *folder.rglob("*")]:
@@ -229,6 +241,7 @@ def main(argv=None) -> int:
     except subprocess.CalledProcessError as exc:
         print(f"build: PyInstaller failed (exit {exc.returncode})")
         return 1
+    notices_ok = write_bundle_notices(bundle)
     make_readable(bundle)
     total, biggest, groups = sizes(bundle)
     print(f"\nbundle {bundle}: {mb(total)} in {sum(1 for _ in bundle.rglob('*'))} entries")
@@ -239,6 +252,7 @@ def main(argv=None) -> int:
     for n, name in biggest:
         print(f"  {mb(n):>10}  {name}")
     ok, line = (True, "(not run: --no-verify)") if args.no_verify else verify(bundle)
+    ok = ok and notices_ok
     if shutil.which("du"):
         du = subprocess.run(["du", "-sh", str(bundle)], capture_output=True, text=True).stdout.split()
         print(f"on disk (du -sh): {du[0] if du else '?'}")

@@ -8,15 +8,18 @@ user's "Copy versions" paste is enough to reproduce their setup.
 from __future__ import annotations
 
 import html
+import re
+import sys
 from pathlib import Path
 
 from . import APP_NAME
-from .qt import (PYSIDE_VERSION, QApplication, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-                 QLabel, QPixmap, QPlainTextEdit, QPushButton, Qt, QVBoxLayout, QWidget)
+from .qt import (PYSIDE_VERSION, QApplication, QDialog, QDialogButtonBox, QFontDatabase, QFormLayout, QGroupBox,
+                 QHBoxLayout, QLabel, QPixmap, QPlainTextEdit, QPushButton, Qt, QTextBrowser, QVBoxLayout, QWidget)
 
 PAPER = ('Li et al., "SAVSR: Arbitrary-Scale Video Super-Resolution via a Learned Scale-Adaptive Network", '
          "AAAI 2024")
 PROJECT_LICENCE = "Apache-2.0"
+NOTICES = "THIRD_PARTY_NOTICES.txt"
 
 
 def app_version() -> str:
@@ -110,6 +113,64 @@ def credits_text(model_name: str) -> str:
     return "\n".join(parts)
 
 
+def credits_markdown(model_name: str) -> str:
+    """The credits as Markdown for the dialog: the model card's own headings demoted under ours, the
+    sample's plain-text credits as paragraphs (its ``====`` underline dropped)."""
+    from engine.resources import resources_dir
+    res = resources_dir()
+    parts = ["### The SAVSR network", f"{PAPER}. SAVSR Studio reimplements the authors' architecture; their "
+             "checkpoints load unchanged.", "",
+             f"### The default model ({model_name if model_name.startswith('savsr') else 'savsr_studio_default'})",
+             "Trained by the SAVSR Studio project on the footage listed in its model card, and shipped under the "
+             f"project licence ({PROJECT_LICENCE}). Models you import keep their own licences."]
+    card = _read_text(res / "models" / "MODEL_CARD.md").strip()
+    if card:
+        parts += ["", "### Model card", re.sub(r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", card,
+                                               flags=re.MULTILINE)]
+    sample = _read_text(res / "sample" / "CREDITS.txt").strip()
+    if sample:
+        lines = sample.splitlines()
+        if len(lines) > 1 and set(lines[1].strip()) == {"="}:
+            lines = [f"#### {lines[0].strip()}"] + lines[2:]
+        parts += ["", "### Sample clip", "\n".join(lines)]
+    parts += ["", "### Libraries",
+              "Qt and PySide6 (LGPL-3.0), PyTorch (BSD-3-Clause), FFmpeg via PyAV (the FFmpeg in the PyAV wheels "
+              "links the GPL encoders x264 and x265), NumPy (BSD-3-Clause), QtAwesome (MIT; icon fonts under their "
+              "own licences), platformdirs (MIT), safetensors (Apache-2.0). **Third-party notices** below lists "
+              "every library shipped with this copy and its licence text."]
+    return "\n".join(parts)
+
+
+def notices_path() -> Path | None:
+    """THIRD_PARTY_NOTICES.txt of this installation (the bundle's), or a checkout's generated one."""
+    candidates = [Path(getattr(sys, "_MEIPASS", "")) / NOTICES] if getattr(sys, "frozen", False) else []
+    candidates.append(Path(__file__).resolve().parent.parent / "build" / NOTICES)
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def show_notices(parent: QWidget | None = None) -> QDialog:
+    """A window with the third-party notices (or how to generate them in a checkout)."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("noticesDialog")
+    dialog.setWindowTitle("Third-party notices")
+    path = notices_path()
+    text = QPlainTextEdit(_read_text(path, limit=10 ** 7) if path else
+                          f"No {NOTICES} in this copy. Installed copies carry it; in a checkout, generate it with\n\n"
+                          "    .venv/bin/python packaging/notices.py\n")
+    text.setObjectName("noticesText")
+    text.setReadOnly(True)
+    text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    lay = QVBoxLayout(dialog)
+    lay.addWidget(text)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    lay.addWidget(buttons)
+    dialog.resize(900, 640)
+    dialog.show()
+    return dialog
+
+
 def versions_text(model_path: str | None = None) -> str:
     """Everything the dialog shows as versions, as plain text for bug reports."""
     name, rows = model_summary(model_path)
@@ -145,9 +206,10 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self._header())
         layout.addWidget(self._versions_box())
-        self.credits = QPlainTextEdit(credits_text(self.model_name))
+        self.credits = QTextBrowser()
         self.credits.setObjectName("aboutCredits")
-        self.credits.setReadOnly(True)
+        self.credits.setOpenExternalLinks(True)
+        self.credits.setMarkdown(credits_markdown(self.model_name))
         self.credits.setMinimumHeight(180)
         box = QGroupBox("Credits and licences")
         QVBoxLayout(box).addWidget(self.credits)
@@ -158,6 +220,11 @@ class AboutDialog(QDialog):
         copy.setToolTip("Copy the versions above as text, for a bug report")
         copy.clicked.connect(self.copy_versions)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        notices = QPushButton("Third-party notices…")
+        notices.setObjectName("aboutNotices")
+        notices.setToolTip("Every library shipped with SAVSR Studio, its licence and its licence text")
+        notices.clicked.connect(lambda: show_notices(self))
+        buttons.addButton(notices, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(620, 640)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from .estimate import LONG_CPU_RENDER, format_duration, work_units
+from .estimate import LONG_CPU_RENDER, format_duration, machine_load, process_cpu_seconds, work_units
 from .qt import QObject, Signal
 
 
@@ -63,21 +63,21 @@ class CostTracker(QObject):
     def __init__(self, state, runner, queue_model, parent=None):
         super().__init__(parent)
         self.state, self.model = state, queue_model
-        self._started: dict[str, tuple[float, int]] = {}     # job id -> (monotonic start, frames done before)
+        self._started: dict[str, tuple] = {}    # job id -> (monotonic start, frames done before, CPU s, load)
         runner.jobStarted.connect(self._job_started)
         runner.jobFinished.connect(self._job_finished)
 
     def _job_started(self, job_id: str):
         e = self.model.entry(job_id)
-        self._started[job_id] = (time.monotonic(), e.done if e else 0)
+        self._started[job_id] = (time.monotonic(), e.done if e else 0, process_cpu_seconds(), machine_load())
 
     def _job_finished(self, job_id: str, state: str):
-        started, done_before = self._started.pop(job_id, (None, 0))
+        started, done_before, cpu, load = self._started.pop(job_id, (None, 0, 0.0, 0.0))
         e = self.model.entry(job_id)
         if state != "done" or started is None or e is None or done_before or not e.cost_key:
             return              # a resumed render's time is only part of it: no calibration
         self.state.calibration.record_render(e.cost_key, e.units_per_frame, e.frames, e.fps,
-                                             time.monotonic() - started)
+                                             time.monotonic() - started, process_cpu_seconds() - cpu, load)
         self._learnt()
 
     def preview_done(self, region, scale_hw: tuple[float, float], seconds: float):

@@ -14,9 +14,18 @@ backend and device (:class:`Calibration`, kept in the settings):
 
 Until anything is measured the rate is the one in docs/performance.md for a two-core CPU, and the
 estimate says it is rough.
+
+On a CPU, wall time depends on what else runs: a render measured while six other jobs compete for two
+cores is three times slower than the same render on a quiet machine. So a CPU render is calibrated in
+*CPU seconds* (the process's user + system time, children included), which the load hardly changes:
+``cpu_rate`` (work units per CPU second) and ``cpu_overhead`` (CPU seconds). The estimate turns CPU
+seconds into wall time with the share of the cores the render can expect *now* (:func:`cpu_share`, from
+the load average, the cores and torch's threads), times ``share_factor``, the ratio of the share each
+finished render really got to the share predicted for it (what the fair-share model misses).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 UPSAMPLER_SHARE = 0.0146          # work of one output pixel relative to one LR pixel
@@ -30,6 +39,31 @@ def work_units(lr_size: tuple[int, int], scale: tuple[float, float], frames: int
     """The work of upscaling ``frames`` frames of ``lr_size`` (w, h) by ``scale`` (s_w, s_h)."""
     (w, h), (s_w, s_h) = lr_size, scale
     return frames * w * h * (1.0 + UPSAMPLER_SHARE * s_w * s_h)
+
+
+def process_cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def machine_load() -> float:
+    """Runnable tasks on the machine, averaged over the last minute (0 where the OS has no load average)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def cpu_share(load: float, cores: int | None = None, threads: int | None = None) -> float:
+    """CPU seconds per wall second a render of ``threads`` threads gets while ``load`` other runnable
+    tasks compete for ``cores`` (fair scheduling: every runnable thread gets an equal slice)."""
+    cores = cores or os.cpu_count() or 1
+    threads = threads or cores
+    others = max(0.0, load)
+    if others + threads <= cores:
+        return float(threads)
+    return max(0.05, cores * threads / (others + threads))
 
 
 def calibration_key(model: str, backend: str, device: str) -> str:
@@ -71,31 +105,51 @@ class Calibration:
     def _blend(old: float, new: float, first: bool) -> float:
         return new if first else (1 - SMOOTHING) * old + SMOOTHING * new
 
-    def record_render(self, key: str, units_per_frame: float, frames: int, fps: float, wall_seconds: float):
-        """A finished render: its steady speed ``fps`` and its whole ``wall_seconds``."""
+    def record_render(self, key: str, units_per_frame: float, frames: int, fps: float, wall_seconds: float,
+                      cpu_seconds: float | None = None, load: float | None = None):
+        """A finished render: its steady speed ``fps``, its whole ``wall_seconds`` and, on a CPU, the
+        ``cpu_seconds`` it used while the machine's ``load`` (others' runnable tasks) was as given."""
         if fps <= 0 or frames <= 0 or wall_seconds <= 0:
             return
         e = self._entry(key)
         first = e["renders"] == 0
         e["rate"] = self._blend(e["rate"], units_per_frame * fps, first)
         e["overhead"] = self._blend(e["overhead"], max(0.0, wall_seconds - frames / fps), first)
+        if cpu_seconds and cpu_seconds > 0 and device_kind(key.rsplit("|", 1)[-1]) == "cpu":
+            share = cpu_seconds / wall_seconds          # what the render really got, assumed steady
+            first_cpu = "cpu_rate" not in e or not e.get("cpu_renders")
+            e["cpu_rate"] = self._blend(e.get("cpu_rate", 0.0), units_per_frame * fps / share, first_cpu)
+            e["cpu_overhead"] = self._blend(e.get("cpu_overhead", 0.0),
+                                            max(0.0, wall_seconds - frames / fps) * share, first_cpu)
+            factor = share / cpu_share(machine_load() if load is None else load)
+            e["share_factor"] = self._blend(e.get("share_factor", 1.0), factor, first_cpu)
+            e["cpu_renders"] = e.get("cpu_renders", 0) + 1
         e["renders"] += 1
 
-    def record_preview(self, key: str, units: float, seconds: float):
+    def record_preview(self, key: str, units: float, seconds: float, load: float | None = None):
         """A preview of ``units`` work took ``seconds``; it sets the rate only while no render did."""
         if units <= 0 or seconds <= 0:
             return
         e = self._entry(key)
         if e["renders"] == 0:
             e["rate"] = self._blend(e["rate"], units / seconds, e["previews"] == 0)
+            if device_kind(key.rsplit("|", 1)[-1]) == "cpu":       # CPU seconds from the share it could get
+                share = cpu_share(machine_load() if load is None else load)
+                e["cpu_rate"] = self._blend(e.get("cpu_rate", 0.0), units / (seconds * share), e["previews"] == 0)
         e["previews"] += 1
 
-    def estimate(self, key: str, units: float, where: str) -> Estimate:
+    def estimate(self, key: str, units: float, where: str, load: float | None = None) -> Estimate:
+        """Seconds for ``units`` of work; a CPU key measured in CPU seconds uses the ``load`` now (default:
+        the machine's load average)."""
         kind = device_kind(key.rsplit("|", 1)[-1])
         e = self.table.get(key)
         if e is None:
             return Estimate(DEFAULT_OVERHEAD[kind] + units / DEFAULT_RATE[kind], False, where)
-        return Estimate(e["overhead"] + units / e["rate"], bool(e["renders"] or e["previews"]), where)
+        measured = bool(e["renders"] or e["previews"])
+        if kind == "cpu" and e.get("cpu_rate"):
+            share = cpu_share(machine_load() if load is None else load) * e.get("share_factor", 1.0)
+            return Estimate((e.get("cpu_overhead", 0.0) + units / e["cpu_rate"]) / share, measured, where)
+        return Estimate(e["overhead"] + units / e["rate"], measured, where)
 
 
 def format_duration(seconds: float) -> str:

@@ -31,6 +31,7 @@ from .queue.queue_panel import QueuePanel
 from .queue.render_worker import QueueRunner
 from .settings import AppSettings, SettingsStore
 from .settings_dialog import SettingsDialog
+from .start_screen import install_start_screen
 from .status import AdvancedDock, LogDock, StatusBar
 from .tasks import Background
 
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._wire_state()
         self._wire_costs()
+        self.start_screen = install_start_screen(self)
         self._show_model(self.state.model)
         self._restore()
         self.finetune_panel = mount_finetune_panel(self)

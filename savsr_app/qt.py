@@ -3,7 +3,7 @@
 from PySide6.QtCore import (QAbstractTableModel, QByteArray, QEvent, QEventLoop, QMimeData, QModelIndex, QObject, QPoint, QPointF,
                             QRect, QRectF, QSize, QStandardPaths, Qt, QThread, QTimer, QUrl, Signal, Slot)
 from PySide6.QtGui import (QAction, QActionGroup, QColor, QDesktopServices, QDragEnterEvent, QDropEvent,
-                           QFont, QGuiApplication, QIcon, QImage, QKeySequence, QMouseEvent, QPainter,
+                           QFont, QFontDatabase, QGuiApplication, QIcon, QImage, QKeySequence, QMouseEvent, QPainter,
                            QPalette, QPen, QPixmap, QWheelEvent)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QC
                                QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter, QStackedWidget,
                                QStatusBar, QStyle, QStyleFactory,
                                QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionSlider, QTableView, QTableWidget,
-                               QTableWidgetItem, QToolBar,
+                               QTableWidgetItem, QTextBrowser, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 import qtawesome as qta
 

@@ -24,6 +24,18 @@ else
 fi
 APPS="$SHARE/applications" ICONS="$SHARE/icons/hicolor/256x256/apps"
 
+# System libraries the bundle leaves to the system: Qt's X11 (xcb) platform plugin needs these
+# (Debian/Ubuntu package names; the same list as savsr_app/platform_check.py and docs/app.md).
+DEBIAN_PACKAGES="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
+    libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0
+    libxcb-util1 libxkbcommon-x11-0 libxkbcommon0 libx11-xcb1 libegl1 libgl1 libfontconfig1
+    libdbus-1-3"
+SONAMES="libxcb-cursor.so.0 libxcb-icccm.so.4 libxcb-keysyms.so.1 libxcb-image.so.0
+    libxcb-randr.so.0 libxcb-render-util.so.0 libxcb-shape.so.0 libxcb-xkb.so.1
+    libxcb-sync.so.1 libxcb-xfixes.so.0 libxcb-shm.so.0 libxcb-util.so.1
+    libxkbcommon-x11.so.0 libxkbcommon.so.0 libX11-xcb.so.1 libEGL.so.1 libGL.so.1
+    libfontconfig.so.1 libdbus-1.so.3"
+
 if [ "$ACTION" = uninstall ]; then
     rm -f "$BIN/savsr-app" "$BIN/savsr" "$APPS/savsr-studio.desktop" "$ICONS/savsr-studio.png"
     rm -rf "$DEST"
@@ -46,5 +58,16 @@ install -m 644 "$SRC/savsr-studio.png" "$ICONS/savsr-studio.png"
 sed "s|^Exec=savsr-app|Exec=$DEST/savsr-app|" "$SRC/savsr-studio.desktop" > "$APPS/savsr-studio.desktop"
 chmod 644 "$APPS/savsr-studio.desktop"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$APPS" || true
+missing=""
+if command -v ldconfig >/dev/null; then
+    cache="$(ldconfig -p 2>/dev/null || true)"
+    for so in $SONAMES; do
+        case "$cache" in *"$so "*) ;; *) missing="$missing $so" ;; esac
+    done
+fi
+if [ -n "$missing" ]; then
+    echo "note: the app's window needs system libraries that are missing:$missing"
+    echo "  Debian/Ubuntu: sudo apt install $(echo $DEBIAN_PACKAGES)"
+fi
 echo "SAVSR Studio installed in $DEST; commands savsr-app and savsr in $BIN"
 case ":$PATH:" in *":$BIN:"*) ;; *) echo "note: $BIN is not on your PATH" ;; esac

@@ -59,7 +59,7 @@ class FinetuneForm(QWidget):
         self.budget_kind.addItem("minutes", "minutes")
         self.budget_kind.addItem("steps", "steps")
         self.budget_kind.setToolTip("Train for a wall-clock time or for a number of optimiser steps")
-        self.minutes = _spin(0.5, 24 * 60, 5.0, 1.0, decimals=1, suffix=" min", tip="How long to train")
+        self.minutes = _spin(0.5, 24 * 60, 5.0, 1.0, decimals=1, tip="How long to train")   # the unit is the list's
         self.steps = _ispin(1, 10 ** 6, 300, 50, tip="How many optimiser steps to train")
         self.lr = _spin(1e-6, 1e-2, d.lr, 1e-5, decimals=6,
                         tip="Learning rate. Lower is safer for a short fine-tune; the default suits a few minutes")

@@ -10,6 +10,9 @@ LOSS_COLOUR = QColor("#3d8bfd")
 MODEL_COLOUR = QColor("#2fb36b")
 BICUBIC_COLOUR = QColor("#e0883b")
 MAX_LOSS_POINTS = 4000
+LEGEND = ((LOSS_COLOUR, Qt.PenStyle.SolidLine, "loss (left)"),
+          (MODEL_COLOUR, Qt.PenStyle.SolidLine, "fine-tuned dB"),
+          (BICUBIC_COLOUR, Qt.PenStyle.DashLine, "bicubic dB (right)"))
 
 
 def nice_range(lo: float, hi: float) -> tuple[float, float]:
@@ -29,7 +32,7 @@ class LossPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("lossPlot")
-        self.setMinimumSize(QSize(280, 150))
+        self.setMinimumSize(QSize(280, 170))
         self.setToolTip("Blue: training loss (left axis).\nGreen: fine-tuned model's PSNR on the held-out frames.\n"
                         "Orange: bicubic's PSNR on the same frames (right axis, dB).")
         self.losses: list[tuple[int, float]] = []
@@ -76,10 +79,11 @@ class LossPlot(QWidget):
         grid = QColor(text)
         grid.setAlpha(40)
         fm = p.fontMetrics()
-        left, right, top, bottom = fm.horizontalAdvance("0.0000") + 10, fm.horizontalAdvance("00.0 dB") + 10, 8, \
-            fm.height() + 8
+        left, right, top, bottom = fm.horizontalAdvance("0.0000") + 10, fm.horizontalAdvance("00.0 dB") + 10, \
+            fm.height() + 10, fm.height() + 8
         area = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
         p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        self._legend(p, QRectF(left, 2, area.width(), fm.height()))
         p.setPen(QPen(grid, 1))
         for k in range(5):
             y = area.top() + area.height() * k / 4
@@ -120,6 +124,20 @@ class LossPlot(QWidget):
                 for pt in pts:
                     p.drawEllipse(pt, 3, 3)
         p.end()
+
+    def _legend(self, p: QPainter, row: QRectF):
+        """One row above the plot: a line sample and a name per series, left to right."""
+        fm, x = p.fontMetrics(), row.left()
+        for colour, style, label in LEGEND:
+            if x + 22 + fm.horizontalAdvance(label) > row.right() + 4:
+                break                                   # too narrow: the tooltip says the rest
+            y = row.center().y()
+            p.setPen(QPen(colour, 2, style))
+            p.drawLine(QPointF(x, y), QPointF(x + 16, y))
+            p.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 1))
+            p.drawText(QRectF(x + 20, row.top(), fm.horizontalAdvance(label) + 2, row.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+            x += 20 + fm.horizontalAdvance(label) + 14
 
     def _axis_labels(self, p: QPainter, area: QRectF, lo: float, hi: float, colour: QColor, *, left_side: bool,
                      fmt: str):

@@ -3,9 +3,11 @@
     .venv/bin/python tests/app/measure_estimates.py [--backend torch] [--model clean]
 
 Calibrates :class:`savsr_app.estimate.Calibration` from one render the way the app does (steady
-speed from the last progress report, overhead from the rest of the wall time), then estimates
-three renders of other sizes, renders them, and prints estimate / actual for each; as in the app,
-each finished render calibrates the next estimate.
+speed from the last progress report, overhead from the rest of the wall time, CPU seconds and the load
+average at the start), then estimates three renders of other sizes, renders them, and prints estimate /
+actual for each, with the load at the time. Two calibrations run side by side: the app's (CPU seconds,
+turned into wall time with the load of the moment) and the wall-time-only one it replaced. As in the
+app, each finished render calibrates the next estimate.
 """
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 from clipmaker import footage, make_tagged_clip  # noqa: E402
 from engine.render.job import RenderJob  # noqa: E402
 from engine.render.renderer import render  # noqa: E402
-from savsr_app.estimate import Calibration, calibration_key, work_units  # noqa: E402
+from savsr_app.estimate import (Calibration, calibration_key, machine_load, process_cpu_seconds,  # noqa: E402
+                                work_units)
 
-CALIBRATE = ((128, 72), (2.0, 2.0), 8)
-RENDERS = (((96, 54), (3.0, 3.0), 12), ((160, 90), (2.0, 2.0), 6), ((128, 72), (1.5, 1.25), 10))
+CALIBRATE = ((128, 72), (2.0, 2.0), 10)
+RENDERS = (((96, 54), (3.0, 3.0), 16), ((192, 108), (2.0, 2.0), 10), ((256, 144), (1.5, 1.25), 8))
 
 
 def run(folder: Path, size, scale, frames, model: str, backend: str):
@@ -33,9 +36,10 @@ def run(folder: Path, size, scale, frames, model: str, backend: str):
     job = RenderJob(input=str(clip), output=str(folder / f"out_{size[0]}_{scale[0]}_{frames}.mp4"),
                     scale_w=scale[0], scale_h=scale[1], model=model, backend=backend, device="cpu")
     last = []
-    started = time.monotonic()
+    load, cpu, started = machine_load(), process_cpu_seconds(), time.monotonic()
     result = render(job, progress=lambda p: last.append(p.fps) if p.fps else None)
-    return time.monotonic() - started, (last[-1] if last else result.fps), result.frames
+    wall = time.monotonic() - started
+    return wall, (last[-1] if last else result.fps), result.frames, process_cpu_seconds() - cpu, load
 
 
 def main():
@@ -43,22 +47,29 @@ def main():
     parser.add_argument("--backend", default="torch")
     parser.add_argument("--model", default="clean")
     args = parser.parse_args()
-    cal = Calibration()
+    cal, walls = Calibration(), Calibration()       # the app's (CPU seconds) and wall time only
     key = calibration_key(args.model, args.backend, "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         size, scale, frames = CALIBRATE
-        wall, fps, n = run(folder, size, scale, frames, args.model, args.backend)
-        cal.record_render(key, work_units(size, scale, 1), n, fps, wall)
-        print(f"calibration: {size[0]}x{size[1]} x{scale[0]:g}, {n} frames: {wall:.1f} s, steady {fps:.3f} fps "
-              f"-> rate {cal.table[key]['rate']:.0f} units/s, overhead {cal.table[key]['overhead']:.1f} s", flush=True)
+        wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
+        cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
+        walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
+        e = cal.table[key]
+        print(f"calibration: {size[0]}x{size[1]} x{scale[0]:g}, {n} frames: {wall:.1f} s wall, {cpu:.1f} CPU s, "
+              f"load {load:.1f}, steady {fps:.3f} fps -> {e['cpu_rate']:.0f} units per CPU s, overhead "
+              f"{e['cpu_overhead']:.1f} CPU s, share factor {e['share_factor']:.2f}", flush=True)
         for size, scale, frames in RENDERS:
-            est = cal.estimate(key, work_units(size, scale, frames), "this CPU").seconds
-            wall, fps, n = run(folder, size, scale, frames, args.model, args.backend)
-            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames: estimate {est:.1f} s, actual "
-                  f"{wall:.1f} s, ratio {est / wall:.2f}", flush=True)
-            cal.record_render(key, work_units(size, scale, 1), n, fps, wall)
-
+            units = work_units(size, scale, frames)
+            load_now = machine_load()
+            est = cal.estimate(key, units, "this CPU", load=load_now).seconds
+            est_wall = walls.estimate(key, units, "this CPU").seconds
+            wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
+            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, load {load_now:.1f} at the estimate "
+                  f"({machine_load():.1f} after): actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio "
+                  f"{est / wall:.2f}; wall-time-only estimate {est_wall:.1f} s, ratio {est_wall / wall:.2f}", flush=True)
+            cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
+            walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app_clips import open_clip
-from savsr_app.estimate import Calibration, format_duration, work_units
+from savsr_app.estimate import Calibration, cpu_share, format_duration, work_units
 
 
 def test_calibration_from_a_render_predicts_a_bigger_one():
@@ -15,6 +15,26 @@ def test_calibration_from_a_render_predicts_a_bigger_one():
     assert est.measured and est.seconds == pytest.approx(3.0 + 80.0)
     assert est.text() == "about 1 min on this CPU"
     assert not cal.estimate("clean|torch|cuda:0", per_frame, "GPU").measured
+
+
+def test_cpu_calibration_carries_over_to_another_load():
+    """Measured in CPU seconds under one load, the estimate follows the load of the moment."""
+    cal, key = Calibration(), "clean|torch|cpu"
+    per_frame = work_units((128, 72), (2.0, 2.0), 1)
+    busy = cpu_share(6.0)                          # the share of the cores a render gets with 6 others running
+    cal.record_render(key, per_frame, frames=10, fps=0.25, wall_seconds=42.0, cpu_seconds=42.0 * busy, load=6.0)
+    assert cal.table[key]["share_factor"] == pytest.approx(1.0)
+    assert cal.estimate(key, per_frame * 10, "this CPU", load=6.0).seconds == pytest.approx(42.0)
+    quiet = cal.estimate(key, per_frame * 10, "this CPU", load=0.0).seconds
+    assert quiet == pytest.approx(42.0 * busy / cpu_share(0.0))
+    cal.record_render(key, per_frame, frames=10, fps=0.25, wall_seconds=42.0, cpu_seconds=42.0 * busy / 2, load=6.0)
+    assert cal.table[key]["share_factor"] < 1.0    # it got less than fair share predicted: learnt
+
+
+def test_fair_share_of_the_cores():
+    assert cpu_share(0.0, cores=2, threads=2) == 2.0
+    assert cpu_share(6.0, cores=2, threads=2) == pytest.approx(0.5)
+    assert cpu_share(1.0, cores=8, threads=4) == 4.0
 
 
 def test_durations_read_as_people_say_them():

@@ -52,3 +52,18 @@ def test_a_missing_xcb_library_is_one_sentence():
     assert text.count(". ") == 0 and "libxcb-cursor.so.0" in text and "apt install libxcb-cursor0" in text
     assert xcb_problem({"QT_QPA_PLATFORM": "offscreen"}, load) is None
     assert set(XCB_LIBRARIES.values()) >= {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1"}
+
+
+def test_the_empty_window_invites_an_action(qtbot, window):
+    from savsr_app.qt import QPushButton
+    from engine.resources import sample_clip_path
+    window.resize(1280, 800)
+    screen = window.start_screen
+    qtbot.waitUntil(screen.isVisible)
+    assert screen.geometry() == window.preview.rect()
+    assert screen.findChild(QPushButton, "startOpen").isVisible()
+    if sample_clip_path() is None:
+        return
+    with qtbot.waitSignal(window.clipOpened, timeout=60000):
+        qtbot.mouseClick(screen.findChild(QPushButton, "startSample"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not screen.isVisible())

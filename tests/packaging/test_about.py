@@ -58,3 +58,19 @@ def test_unreadable_model_is_described_not_raised(qtbot, tmp_path):
     dialog = AboutDialog(model_path=str(bad))
     qtbot.addWidget(dialog)
     assert dialog.model_name.startswith("unreadable (")
+
+
+def test_credits_are_rendered_not_raw_markdown(about):
+    credits = about.credits.toPlainText()
+    assert "Model card" in credits and "Sample clip" in credits
+    assert not any(line.lstrip().startswith(("#", "| ---", "===")) for line in credits.splitlines())
+
+
+def test_third_party_notices_open_from_about(about, qtbot):
+    from savsr_app.about import show_notices
+    from savsr_app.qt import QPlainTextEdit, QPushButton
+    assert about.findChild(QPushButton, "aboutNotices") is not None
+    dialog = show_notices(about)
+    qtbot.addWidget(dialog)
+    text = dialog.findChild(QPlainTextEdit, "noticesText").toPlainText()
+    assert "third-party notices" in text or "packaging/notices.py" in text

@@ -86,3 +86,15 @@ def test_the_built_app_passes_its_selftest_without_a_display(build, bundle):
     assert code == 0, out[-4000:]
     assert len(lines) == 1 and lines[0].startswith("selftest: OK"), out[-4000:]
     print(f"\n{lines[0]}  [{seconds:.0f} s]")
+
+
+def test_the_bundle_ships_notices_naming_every_shared_library(build, bundle):
+    """THIRD_PARTY_NOTICES.txt (written by build.py from the built folder) lists every shared library."""
+    internal = bundle / "_internal"
+    text = (internal / "THIRD_PARTY_NOTICES.txt").read_text(encoding="utf-8")
+    import re
+    shared = re.compile(r"\.(so(\.[\d.]+)?|dylib|dll|pyd)$", re.IGNORECASE)
+    libs = sorted(p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file() and shared.search(p.name))
+    listed = {ln.split()[0] for ln in text.splitlines() if ln and not ln.startswith((" ", "=", "-"))}
+    assert libs and [p for p in libs if p not in listed] == []
+    assert "UNIDENTIFIED" not in text
