@@ -1,21 +1,27 @@
-"""Preview latency: time from the last change to the SAVSR pane, for an 800x450 viewport at 2x.
+"""Preview latency: from the last change to the first SAVSR tile and to the whole 800x450 view at 2x.
 
-Drives the app's own preview path (PreviewController -> worker thread -> engine.preview) headless:
-for each trial it changes the frame (the "last change"), and times until the SAVSR region for the
-800x450 viewport arrives on the UI thread. That includes the ~250 ms debounce, decoding the 7-frame
-window (cached after the first visit), inference and the hand-over to the UI.
+Drives the app's own preview path (PreviewController -> tile worker thread -> engine.preview)
+headless, with the job the app would queue (H.264, the CPU's tile grid, the chosen backend):
 
-    .venv/bin/python benchmarks/preview_latency.py [--clip FILE] [--model FILE] [--trials 8]
+* ``first_tile_s``, ``full_view_s``: median over ``--trials`` frame changes, idle;
+* ``cached_s``: back to a frame already computed (the SAVSR view comes from the tile cache);
+* ``first_tile_busy_s``: the first tile while a render of another clip runs (it gives way);
+* ``playback_fps``: frames shown per second playing a cached range of a 480x270 clip;
+* ``ui_stall_ms``: the longest event-loop stall measured throughout.
+
+    .venv/bin/python benchmarks/preview_latency.py [--clip FILE] [--model FILE] [--trials 10] [--json]
 
 Without --clip it encodes the DAVIS clip ``blackswan`` (854x480) from ../shared/data.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,14 +30,114 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def sample_clip(folder: Path) -> Path:
-    """30 frames of DAVIS blackswan at 854x480, H.264 (real footage)."""
+def sample_clip(folder: Path, size=(854, 480), count: int = 30, name: str = "blackswan") -> Path:
+    """``count`` frames of DAVIS blackswan at ``size``, H.264 (real footage)."""
     sys.path.insert(0, str(ROOT / "tests" / "app"))
     from app_clips import encode_clip
     frames = ROOT.parent / "shared" / "data" / "davis480" / "blackswan"
     if not frames.is_dir():
         sys.exit(f"no --clip given and the sample frames are missing: {frames}")
-    return encode_clip(frames, folder / "blackswan.mp4", size=(854, 480), count=30)
+    return encode_clip(frames, folder / f"{name}.mp4", size=size, count=count)
+
+
+class StallMeter:
+    """The longest gap between ticks of a 5 ms timer on the UI thread, minus the 5 ms."""
+
+    def __init__(self):
+        from savsr_app.qt import QTimer
+        self.longest, self._last = 0.0, time.perf_counter()
+        self.timer = QTimer(interval=5, timeout=self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last - 0.005)
+        self._last = now
+
+
+def wait(signal, seconds: float = 600, until=None) -> float:
+    """Seconds until ``signal`` fires (and ``until(*args)`` holds), running the event loop."""
+    from savsr_app.qt import QEventLoop, QTimer
+    loop, t0 = QEventLoop(), time.perf_counter()
+
+    def fired(*args):
+        if until is None or until(*args):
+            loop.quit()
+    signal.connect(fired)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(fired)
+    return time.perf_counter() - t0
+
+
+def make_controller(info, args, region_size):
+    from engine.preview import app_tile
+    from engine.render.job import RenderJob
+    from savsr_app.preview.preview_controller import PreviewController
+    from savsr_app.qt import QRect
+    ctl = PreviewController()
+    job = RenderJob(input=info.path, output=str(Path(info.path).with_suffix(".out.mp4")), scale_w=2.0, scale_h=2.0,
+                    model=args.model, device=args.device, backend=args.backend, tile=app_tile(args.tile, args.device))
+    ctl.set_clip(info, 0)
+    ctl.set_job(job)
+    W, H = ctl.output_size()
+    vw, vh = region_size
+    ctl.set_region(QRect(max(0, (W - vw) // 2), max(0, (H - vh) // 2), min(vw, W), min(vh, H)))
+    return ctl
+
+
+def change(ctl, frame: int) -> tuple[float, float]:
+    """Move to ``frame``; ``(first tile, whole view)`` seconds after the change."""
+    first: list[float] = []
+    ctl.firstTile.connect(first.append)
+    t0 = time.perf_counter()
+    ctl.set_frame(frame)
+    if not ctl.cached(frame):
+        wait(ctl.afterTime)
+    ctl.firstTile.disconnect(first.append)
+    return (first[0] if first else float("nan")), time.perf_counter() - t0
+
+
+def render_in_background(clip: Path, args, stop: threading.Event):
+    from engine.render.control import RenderControl
+    from engine.render.job import RenderJob
+    from engine.render.renderer import render
+    control = RenderControl()
+    job = RenderJob(input=str(clip), output=str(clip.with_name("busy_out.mkv")), scale_w=2.0, scale_h=2.0,
+                    codec="ffv1", model=args.model, device=args.device, backend=args.backend, overwrite=True)
+
+    def run():
+        try:
+            render(job, control=control)
+        except Exception:  # cancelled at the end of the measurement
+            pass
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    threading.Thread(target=lambda: (stop.wait(), control.cancel()), daemon=True).start()
+    return thread
+
+
+def playback(info, args) -> tuple[float, float]:
+    """Frames per second shown while playing a cached range (``--playback-frames``) of ``info``."""
+    from savsr_app.preview.transport import Transport
+    ctl = make_controller(info, args, (960, 540))
+    t = Transport()
+    t.set_clip(info)
+    t.frameChanged.connect(ctl.set_frame)
+    t.playingChanged.connect(ctl.set_playing)
+    n = min(info.frame_count - 1, args.playback_frames - 1)
+    ctl.cache_range(0, n)
+    wait(ctl.cachedFrames, 1800, until=lambda done: set(range(n + 1)) <= done)
+    shown: list[int] = []
+    savsr: set[int] = set()
+    ctl.beforeImage.connect(lambda _img: shown.append(1))
+    ctl.afterPatch.connect(lambda _img, _rect: savsr.add(ctl.frame))
+    t0 = time.perf_counter()
+    t.play(1)
+    wait(t.playingChanged, 60, until=lambda playing: not playing)      # it stops at the clip's end
+    seconds = time.perf_counter() - t0
+    ctl.shutdown()
+    return len(shown) / seconds, len(savsr) / seconds
 
 
 def main() -> int:
@@ -39,62 +145,69 @@ def main() -> int:
     ap.add_argument("--clip")
     ap.add_argument("--model", help="model file (default: the bundled model)")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--trials", type=int, default=8)
+    ap.add_argument("--backend", default="torch", help="torch, openvino, onnxruntime or auto")
+    ap.add_argument("--tile", type=int, default=0, help="render tile (0: the app's choice)")
+    ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--size", default="800x450", help="viewport in output pixels, WxH")
+    ap.add_argument("--playback-frames", type=int, default=12, help="frames cached, then played")
+    ap.add_argument("--skip-busy", action="store_true")
+    ap.add_argument("--skip-playback", action="store_true")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
+    import torch
     from engine.video import probe
-    from savsr_app.preview_controller import PreviewController
-    from savsr_app.qt import QApplication, QEventLoop, QRect, QTimer
+    from savsr_app.qt import QApplication
 
     app = QApplication.instance() or QApplication([])
+    out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         info = probe(args.clip or sample_clip(Path(tmp)))
-        ctl = PreviewController()
-        ctl.set_model(args.model, args.device)
-        errors = []
-        ctl.error.connect(lambda which, msg: errors.append(f"{which}: {msg}"))
+        stalls = StallMeter()
         vw, vh = (int(v) for v in args.size.split("x"))
-        W, H = round(info.width * 2), round(info.height * 2)
-        ctl.set_scale(2.0, 2.0)
-        ctl.set_region(QRect((W - vw) // 2, (H - vh) // 2, vw, vh))
-
-        def until_patch() -> float:
-            loop = QEventLoop()
-            ctl.afterPatch.connect(loop.quit)
-            ctl.error.connect(loop.quit)
-            t0 = time.perf_counter()
-            QTimer.singleShot(600_000, loop.quit)
-            loop.exec()
-            ctl.afterPatch.disconnect(loop.quit)
-            ctl.error.disconnect(loop.quit)
-            return time.perf_counter() - t0
-
-        ctl.set_clip(info, 0)
-        warm = until_patch()                      # loads the model, first decode
-        times, compute, cpu = [], [], []
-        ctl.afterTime.connect(compute.append)
-        for i in range(args.trials):
-            c0 = time.process_time()
-            ctl.set_frame(1 + (i * 3) % (info.frame_count - 1))     # the last change
-            times.append(until_patch())
-            cpu.append(time.process_time() - c0)
+        errors: list[str] = []
+        ctl = make_controller(info, args, (vw, vh))
+        ctl.error.connect(lambda which, msg: errors.append(f"{which}: {msg}"))
+        t0 = time.perf_counter()
+        wait(ctl.afterTime)                                   # loads the model, first decode, backend prep
+        out["warm_s"] = time.perf_counter() - t0
+        out["warm_ui_stall_ms"] = round(stalls.longest * 1000, 1)   # first imports on the UI thread
+        stalls.longest = 0.0
+        frames = [1 + (i * 3) % (info.frame_count - 1) for i in range(args.trials)]
+        firsts, fulls = zip(*(change(ctl, f) for f in frames)) if frames else ((), ())
+        cached = [change(ctl, f)[1] for f in frames[:5]]       # every view above is in the cache now
+        busy = []
+        if not args.skip_busy:
+            stop = threading.Event()
+            other = sample_clip(Path(tmp), size=(854, 480), count=60, name="other") if not args.clip else Path(args.clip)
+            render_in_background(other, args, stop)
+            time.sleep(3.0)                                   # the render is into its frames
+            for i in range(max(2, args.trials // 2)):
+                ctl.cache.clear()
+                busy.append(change(ctl, 2 + (i * 5) % (info.frame_count - 2))[0])
+            stop.set()
+        grid = ctl.grid
         ctl.shutdown()
+        fps = None
+        if not args.skip_playback:
+            small = probe(sample_clip(Path(tmp), size=(480, 270), count=args.playback_frames, name="small"))
+            fps, out["playback_savsr_fps"] = playback(small, args)
+            out["playback_clip_fps"] = small.fps
         if errors:
             print("errors:", *errors, sep="\n  ")
             return 1
-        name = Path(args.model).name if args.model else "bundled model"
-        print(f"clip {Path(info.path).name} {info.width}x{info.height}; viewport {vw}x{vh} output px at 2x; "
-              f"{name}; {args.device}; torch threads {__import__('torch').get_num_threads()}")
-        print(f"first preview (model load + decode): {warm:.2f} s")
-        print(f"last change -> SAVSR pane: median {statistics.median(times):.2f} s, "
-              f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} changes "
-              f"(includes the {ctl._timer.interval()} ms debounce; worker compute median "
-              f"{statistics.median(compute[-len(times):]):.2f} s)")
-        threads = __import__("torch").get_num_threads()
-        idle = statistics.median(cpu) / threads + ctl._timer.interval() / 1000
-        print(f"CPU time per change: median {statistics.median(cpu):.2f} s -> on an idle machine with {threads} "
-              f"cores about {idle:.2f} s (CPU time / cores + debounce); load average now "
-              f"{os.getloadavg()[0]:.1f}")
+        out.update(first_tile_s=statistics.median(firsts), full_view_s=statistics.median(fulls),
+                   cached_s=statistics.median(cached), first_tile_busy_s=statistics.median(busy) if busy else None,
+                   playback_fps=fps, ui_stall_ms=round(stalls.longest * 1000, 1),
+                   first_tile_max_s=max(firsts), full_view_max_s=max(fulls), trials=len(frames),
+                   clip=f"{Path(info.path).name} {info.width}x{info.height}", viewport=args.size, scale=2.0,
+                   tile=grid.tile, tiles_in_view=len(ctl._visible()), backend=args.backend, device=args.device,
+                   model=Path(args.model).name if args.model else "bundled", torch_threads=torch.get_num_threads(),
+                   load_average=round(os.getloadavg()[0], 1), cpus=os.cpu_count())
+    if args.json:
+        print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}))
+    else:
+        for k, v in out.items():
+            print(f"{k:>18}: {v:.3f}" if isinstance(v, float) else f"{k:>18}: {v}")
     del app
     return 0
 
