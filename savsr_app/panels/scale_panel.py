@@ -168,17 +168,19 @@ class ScalePanel(QWidget):
             return
         from engine.render.plan import plan
         w, h = state.clip.display_size
+        sw, sh = (round(v) for v in state.source_size())
+        source = f"{w} × {h}" + (f", shown {sw} × {sh}" if (sw, sh) != (w, h) else "")
         try:
             p = plan(state.job(str(Path(state.clip.path).with_suffix(".out" + state.output.extension))),
                      state.clip, check_output=False)
         except SavsrError as exc:
             ow, oh = state.output_size()
-            self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h})", str(exc))
+            self.set_output_text(f"Output: {ow} × {oh} (from {source})", str(exc))
             return
         ow, oh = p.display_out_size
         sizes = [n for n in p.notes if "rounded to" in n]
         cost = state.cost_text()
-        self.set_output_text(f"Output: {ow} × {oh} (from {w} × {h}), {p.frame_count} frames"
+        self.set_output_text(f"Output: {ow} × {oh} (from {source}), {p.frame_count} frames"
                              + (f", {cost}" if cost else ""), "; ".join(sizes))
         self.output_label.setToolTip("\n".join(p.notes) or "No adjustments needed")
 

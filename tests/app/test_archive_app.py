@@ -84,7 +84,7 @@ def test_square_pixels_and_presets_put_the_scale_panel_in_display_terms(qtbot, w
     assert (scale.w_px.value(), scale.h_px.value()) == (1920, 1080)
     job = window.make_job()
     assert job.square_pixels and job.pixel_aspect is None
-    assert "Output: 1920 × 1080" in scale.output_label.text()
+    assert "Output: 1920 × 1080 (from 720 × 576, shown 1024 × 576)" in scale.output_label.text()
     assert "2.667 x 1.875 in one pass, output tagged 1:1" in panel.note_label.text()
     panel.square.setChecked(False)                                     # stored pixels: factors of 720 x 576
     assert not window.make_job().square_pixels
