@@ -22,6 +22,9 @@ class AppSettings:
     precision: str = "fp32"
     tile: int = 0
     backend: str = "auto"
+    workers: int = 0                # render worker processes (0: automatic, see engine.render.placement)
+    threads: int = 0                # torch threads per worker (0: the cores shared out)
+    devices: str = ""               # "" (the device above), "all" (every GPU) or "cpu"
     theme: str = "dark"
     codec: str = "h264"
     crf: int = 18
@@ -48,13 +51,18 @@ class AppSettings:
             return str(path) if path else None
         return self.model or None
 
+    def placement(self):
+        """Where queued renders compute (:class:`engine.render.placement.Placement`)."""
+        from engine.render.placement import Placement
+        return Placement(self.workers or None, self.threads, self.devices)
+
 
 def _migrate(doc: dict) -> dict:
     """Bring an older document up to :data:`SETTINGS_VERSION`.
 
     1 -> 2: ``model=""`` meant the one bundled model and now means auto (which picks between the
-    bundled clean and compressed models): kept as it is. New fields (theme, backend, calibration)
-    take their defaults.
+    bundled clean and compressed models): kept as it is. New fields (theme, backend, calibration,
+    workers, threads, devices) take their defaults.
     """
     return doc
 

@@ -112,6 +112,17 @@ class SettingsDialog(QDialog):
             set_item_enabled(self.backend, self.backend.count() - 1, backend_refusal(name))
         self.backend.setToolTip("How the network is computed: the same result, at different speeds "
                                 "(installed here: " + ", ".join(installed_backends()) + ")")
+        self.workers, self.threads = QSpinBox(), QSpinBox()
+        for box, most in ((self.workers, 64), (self.threads, 256)):
+            box.setRange(0, most)
+            box.setSpecialValueText("Automatic")
+        self.workers.setToolTip("Worker processes rendering segments in parallel; a worker that crashes costs "
+                                "only its segment (Automatic: one per GPU, else one)")
+        self.threads.setToolTip("CPU threads per worker (Automatic: the cores shared between the workers)")
+        self.devices = QComboBox()
+        for label, value in (("The device above", ""), ("Every GPU (one worker each)", "all"), ("CPU", "cpu")):
+            self.devices.addItem(label, value)
+        self.devices.setToolTip("Where the render workers run; a render never mixes CPU and GPU workers")
         self.theme = QComboBox()
         for key, label in THEMES.items():
             self.theme.addItem(label, key)
@@ -149,6 +160,9 @@ class SettingsDialog(QDialog):
         compute.addRow("Precision", self.precision)
         compute.addRow("Backend", self.backend)
         compute.addRow("Tile size", self.tile)
+        compute.addRow("Render workers", self.workers)
+        compute.addRow("Threads per worker", self.threads)
+        compute.addRow("Worker devices", self.devices)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(import_button)
@@ -187,6 +201,9 @@ class SettingsDialog(QDialog):
         if not precision_refusal(s.precision, s.device):
             select(self.precision, s.precision)
         self.tile.setValue(s.tile)
+        self.workers.setValue(s.workers)
+        self.threads.setValue(s.threads)
+        select(self.devices, s.devices)
         self.fields.set_values(s.codec, s.crf, s.container)
         self.folder.setText(s.output_dir)
         self._fill_models(s.model)
@@ -247,6 +264,7 @@ class SettingsDialog(QDialog):
         s.backend = self.backend.currentData()
         s.theme = self.theme.currentData()
         s.tile = self.tile.value()
+        s.workers, s.threads, s.devices = self.workers.value(), self.threads.value(), self.devices.currentData()
         s.codec = self.codec.currentData()
         s.crf = self.crf.value()
         s.container = self.fields.container_ext().lstrip(".")

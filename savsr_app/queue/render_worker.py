@@ -9,10 +9,14 @@
 Every render runs with ``resume=True``: the queue owns its jobs' work folders, so a job stopped
 when the app closed, killed with it, or failed (a full disk) continues from its last finished
 segment. Closing the app *stops* the render (segments kept); Cancel throws the work away.
+Renders run on the worker processes the settings ask for (:mod:`engine.render.workers`): a worker
+that dies costs its segment, which is rendered again, and the job's row says so.
 """
 from __future__ import annotations
 
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
+from engine.render.placement import Placement
+from engine.render.workers import WORKER_DIED, WorkerError
 from engine.errors import SavsrError
 
 from .jobs import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, discard_work_folder,
@@ -29,8 +33,8 @@ class RenderWorker(QObject):
     cancelled = Signal(str, bool)                      # job id, finished segments kept (stopped, not cancelled)
     idle = Signal()
 
-    @Slot(str, object, object)
-    def run(self, job_id: str, job, control: RenderControl):
+    @Slot(str, object, object, object)
+    def run(self, job_id: str, job, control: RenderControl, placement: Placement | None = None):
         from engine.render.renderer import render
 
         def send(batch):
@@ -40,11 +44,13 @@ class RenderWorker(QObject):
         throttle = Throttle(send)
         try:
             result = render(job, progress=lambda p: throttle.add(p, now=p.done == p.total), control=control,
-                            log=lambda m: self.logged.emit(job_id, m), resume=True)
+                            log=lambda m: self.logged.emit(job_id, m), resume=True, placement=placement)
         except RenderStopped:
             self.cancelled.emit(job_id, True)
         except RenderCancelled:
             self.cancelled.emit(job_id, False)
+        except WorkerError as exc:
+            self.failed.emit(job_id, f"{exc}: Retry continues from them")
         except SavsrError as exc:
             self.failed.emit(job_id, str(exc))
         except Exception as exc:  # a bug or an unexpected library error: report it, keep the queue alive
@@ -64,11 +70,13 @@ class QueueRunner(QObject):
     progressed = Signal(str)
     stopped = Signal()                  # the worker is idle after shutdown
     runningChanged = Signal(bool)
-    _start = Signal(str, object, object)
+    _start = Signal(str, object, object, object)
 
-    def __init__(self, model, parent=None):
+    def __init__(self, model, parent=None, settings=None):
         super().__init__(parent)
         self.model = model
+        self.settings = settings            # AppSettings (default: the parent window's) for placement
+        self._worker_deaths: dict[str, int] = {}
         self.running = True
         self.current: str | None = None
         self._control: RenderControl | None = None
@@ -111,7 +119,12 @@ class QueueRunner(QObject):
         self.model.update(entry.id, state=RUNNING, fps=0.0, eta=None, message="")
         self.logMessage.emit(f"{entry.name}: render started → {entry.job.output}")
         self.jobStarted.emit(entry.id)
-        self._start.emit(entry.id, entry.job, self._control)
+        self._worker_deaths.pop(entry.id, None)
+        self._start.emit(entry.id, entry.job, self._control, self._placement())
+
+    def _placement(self) -> Placement:
+        settings = self.settings or getattr(self.parent(), "settings", None)
+        return settings.placement() if settings is not None else Placement()
 
     def pause(self, job_id: str):
         if job_id == self.current and self._control is not None:
@@ -161,10 +174,16 @@ class QueueRunner(QObject):
 
     def _on_logged(self, job_id: str, message: str):
         self.logMessage.emit(f"{self._name(job_id)}: {message}")
+        if message.startswith(WORKER_DIED):    # shown in the job's row while it runs and when done
+            self._worker_deaths[job_id] = self._worker_deaths.get(job_id, 0) + 1
+            self.model.update(job_id, message=message)
 
     def _on_succeeded(self, job_id, output, frames, seconds):
+        deaths = self._worker_deaths.pop(job_id, 0)
+        lost = (f"; a render worker died {deaths} time{'s' if deaths > 1 else ''} and its segment was rendered "
+                "again" if deaths else "")
         self.model.update(job_id, state=DONE, done=frames, eta=None,
-                          message=f"{frames} frames in {seconds:.1f} s")
+                          message=f"{frames} frames in {seconds:.1f} s{lost}")
         self.logMessage.emit(f"{self._name(job_id)}: done, {frames} frames in {seconds:.1f} s → {output}")
         self.jobFinished.emit(job_id, DONE)
 
