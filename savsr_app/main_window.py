@@ -237,9 +237,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str):
         """Probe ``path`` in the background; the clip opens when the probe answers."""
-        from engine.video import probe
+        from .panels.clip_panel import probe_clip
         self.status.showMessage(f"Opening {Path(path).name}…")
-        self.background.call(probe, str(path), done=self._clip_opened,
+        self.background.call(probe_clip, str(path), done=self._clip_opened,
                              failed=lambda msg, p=path: self._open_failed(p, msg))
 
     def _open_failed(self, path: str, message: str):

@@ -62,6 +62,18 @@ def describe(info) -> dict[str, str]:
             "Audio": audio, "Colour": colour}
 
 
+def probe_clip(path: str):
+    """The ``ClipInfo`` of ``path``, with its combing measured (for a background thread): the engine
+    keeps the measure, so the plans made for the clip on the UI thread later never decode frames."""
+    from engine.video import interlace, probe
+    info = probe(path)
+    try:
+        interlace.detect(info)
+    except (SavsrError, OSError, ValueError):
+        pass                            # the plan says what is wrong with the clip
+    return info
+
+
 def preset_fits(key: str, info) -> bool:
     """Whether pixel-aspect preset ``key`` is for ``info``'s frame size (the engine refuses others)."""
     try:

@@ -160,3 +160,16 @@ def test_woven_clip_renders_at_field_rate_into_square_pixels(qtbot, window, wove
     assert out.frame_rate == 50
     assert (out.width, out.height, out.sample_aspect) == (96, 48, 1)    # square pixels
     assert out.field_order in ("progressive", "unknown") and not out.interlaced
+
+
+def test_the_combing_is_measured_off_the_ui_thread(qtbot, window, tmp_path, monkeypatch):
+    import threading
+    from engine.video import interlace
+    threads = []
+    sample = interlace._sample
+    monkeypatch.setattr(interlace, "_sample", lambda info: threads.append(threading.current_thread()) or sample(info))
+    clip = make_woven_clip(tmp_path / "fresh.mp4", count=2, size=WOVEN)
+    open_clip(qtbot, window, clip)
+    choose(window.clip_panel.deinterlace, "frame")
+    assert "deinterlaced with bwdif" in window.clip_panel.note_label.text()
+    assert threads and threading.main_thread() not in threads
