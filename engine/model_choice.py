@@ -5,7 +5,10 @@
 frames spread over the clip); the codec and its bits per pixel are hints: a delivery codec (H.264,
 H.265, VP9, AV1, ...) at a low bit rate is compressed footage whatever the pixels say, while an
 intermediate or lossless file (ProRes, DNxHR, FFV1, PNG) is judged by its pixels alone, since an
-editor's ProRes transcode of phone video still carries the phone's artifacts.
+editor's ProRes transcode of phone video still carries the phone's artifacts. A file made by x264
+says how it was encoded (its settings travel in the stream), and its CRF or QP is the best hint of
+all: the bits a CRF spends depend on the content (an animation at CRF 12 can cost fewer bits per
+pixel than a forest at CRF 18), so a CRF of 15 or more means compressed, below means clean.
 """
 from __future__ import annotations
 
@@ -43,6 +46,35 @@ def bundled_model(name: str) -> Path | None:
     from .resources import resources_dir
     path = resources_dir() / "models" / MODELS[name][0]
     return path if path.is_file() else None
+
+
+X264_CLEAN_CRF = 15  # x264/x265 at a lower CRF or QP than this is treated as a clean master
+
+
+ENCODER_TAGS = (b"x264 - core", b"x265 (build")
+
+
+def encoder_settings(info, max_bytes: int = 1 << 20) -> dict[str, str]:
+    """The settings x264 or x265 wrote into the stream (``{'encoder': 'x264', 'rc': 'crf',
+    'crf': '18.0', ...}``), or ``{}`` for a stream neither made."""
+    seen = b""
+    try:
+        with av.open(info.path) as container:
+            stream = container.streams.video[info.video_index]
+            seen = bytes(stream.codec_context.extradata or b"")  # MKV/MP4 keep x265's notes here
+            for packet in container.demux(stream):
+                seen += bytes(packet)
+                if any(tag in seen for tag in ENCODER_TAGS) or len(seen) > max_bytes:
+                    break
+    except (av.error.FFmpegError, OSError):
+        return {}
+    for tag in ENCODER_TAGS:
+        start = seen.find(tag)
+        if start >= 0:
+            text = seen[start:start + 8192].split(b"\x00")[0].decode("ascii", "replace")
+            options = dict(item.split("=", 1) for item in text.split() if "=" in item)
+            return {"encoder": tag[:4].decode(), **options}
+    return {}
 
 
 def bits_per_pixel(info) -> float | None:
@@ -87,6 +119,14 @@ def auto_choice(info) -> ModelChoice:
         name = "compressed" if compressed_model else "clean"
         return ModelChoice(path, name, f"auto: the only bundled model; the {'clean' if compressed_model else 'compressed'}"
                                        " model is not installed")
+    enc = encoder_settings(info) if codec in ("h264", "hevc") else {}
+    rc = enc.get("rc", "crf" if "crf" in enc else None)
+    level = enc.get("crf") if rc == "crf" else enc.get("qp") if rc == "cqp" else None
+    if level is not None:
+        what = f"{enc['encoder']} at {'CRF' if rc == 'crf' else 'QP'} {float(level):g}"
+        if float(level) >= X264_CLEAN_CRF:
+            return ModelChoice(compressed_model, "compressed", f"auto: {codec} ({what})")
+        return ModelChoice(clean_model, "clean", f"auto: {codec} ({what}, a high-quality master)")
     if bpp is not None and bpp < LOW_BPP:
         return ModelChoice(compressed_model, "compressed", f"auto: {codec} at {bpp:.2f} bits per pixel")
     score = compression_score(sample_frames(info)) if detector_path() else None

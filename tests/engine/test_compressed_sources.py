@@ -127,3 +127,75 @@ def test_finetune_command_reports_and_stores_the_matched_codec(tmp_path, small_m
     assert code == 0
     meta = load_model(out).metadata
     assert "LR re-encoded like phone.mp4: h264" in meta["degradation"]
+
+
+def write_clip(path, frames: np.ndarray, codec: str, pix_fmt: str, options: dict | None = None):
+    import av
+    with av.open(str(path), "w") as out:
+        s = out.add_stream(codec, rate=25, options=options or {})
+        s.width, s.height, s.pix_fmt = frames.shape[2], frames.shape[1], pix_fmt
+        for f in frames:
+            out.mux(s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")))
+        out.mux(s.encode(None))
+    return path
+
+
+# (file, how it was made) -> the model auto must pick. "clean" frames: the sample's frames area-halved
+# (160x90), where its own light compression is gone.
+AUTO_CASES = {
+    "the bundled sample": ("sample", "compressed", "x264 at CRF 18"),
+    "H.264 CRF 28": ("h264_28.mp4", "compressed", "x264 at CRF 28"),
+    "H.265 CRF 30": ("h265_30.mkv", "compressed", "x265 at CRF 30"),
+    "H.264 CRF 28 made ProRes": ("prores_from_h264.mov", "compressed", "the pictures show compression artifacts"),
+    "H.264 CRF 12 master": ("h264_12.mp4", "clean", "high-quality master"),
+    "FFV1": ("clean.mkv", "clean", "no compression artifacts"),
+    "ProRes of clean frames": ("prores_clean.mov", "clean", "no compression artifacts"),
+}
+
+
+@pytest.fixture(scope="module")
+def auto_clips(tmp_path_factory):
+    from engine.resources import sample_clip_path
+    folder = tmp_path_factory.mktemp("auto")
+    clean = real_frames(160, 90, 16)
+    return {
+        "sample": sample_clip_path(),
+        "h264_28.mp4": write_clip(folder / "h264_28.mp4", clean, "libx264", "yuv420p", {"crf": "28"}),
+        "h265_30.mkv": write_clip(folder / "h265_30.mkv", clean, "libx265", "yuv420p",
+                                  {"crf": "30", "x265-params": "log-level=error"}),
+        "prores_from_h264.mov": write_clip(folder / "prores_from_h264.mov", degrade_frames(clean, CodecSpec("h264", 28.0)),
+                                           "prores_ks", "yuv422p10le", {"profile": "3"}),
+        "h264_12.mp4": write_clip(folder / "h264_12.mp4", clean, "libx264", "yuv420p", {"crf": "12"}),
+        "clean.mkv": write_clip(folder / "clean.mkv", clean, "ffv1", "yuv444p"),
+        "prores_clean.mov": write_clip(folder / "prores_clean.mov", clean, "prores_ks", "yuv422p10le", {"profile": "3"}),
+    }
+
+
+@pytest.mark.parametrize("case", list(AUTO_CASES))
+def test_auto_picks_the_model_for_the_footage(case, auto_clips):
+    from engine.model_choice import bundled_model, choose_model
+    from engine.video import probe
+    if bundled_model("compressed") is None:
+        pytest.fail("the compressed model is not installed in resources/models")
+    name, expected, why = AUTO_CASES[case]
+    choice = choose_model("auto", probe(auto_clips[name]))
+    assert choice.name == expected, choice.describe()
+    assert why in choice.reason and choice.path == bundled_model(expected)
+
+
+def test_models_by_name_and_their_errors(tmp_path):
+    from engine import load_model
+    from engine.model_choice import choose_model
+    assert load_model("compressed").metadata["choice"] == "compressed"
+    assert load_model("clean").metadata["name"] == "savsr_studio_default"
+    from engine.resources import sample_clip_path
+    assert load_model("auto", clip=str(sample_clip_path())).metadata["choice"].startswith("compressed (auto: ")
+    with pytest.raises(SavsrError, match="use auto, clean, compressed or a model file"):
+        choose_model(tmp_path / "missing.safetensors")
+
+
+def test_compression_score_separates_clean_and_coded_real_frames():
+    from engine.artifacts import compression_score
+    half = real_frames(160, 90, 4)
+    assert compression_score(half) < 0.3
+    assert compression_score(degrade_frames(half, CodecSpec("h264", 33.0))) > 0.7
