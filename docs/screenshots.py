@@ -6,10 +6,14 @@ Starts Xvfb (unless --no-xvfb and a DISPLAY is set), runs the app with a throw-a
 folder, opens the bundled sample clip (or, without one, 30 frames of the DAVIS clip blackswan
 encoded from ../shared/data), and saves:
 
-* ``screenshot-main.png``        main window at 1280x800, side-by-side preview at 100%
-* ``screenshot-split.png``       the split-line mode
+* ``screenshot-main.png``        main window at 1280x800, side-by-side preview at 100% (dark theme)
 * ``screenshot-main-1080p.png``  the same window at 1920x1080
+* ``screenshot-split.png``       the split-line mode
+* ``screenshot-advanced.png``    1280x800 with the Advanced (fine-tuning) dock open
 * ``screenshot-queue.png``       the queue with a running job and a waiting one
+* ``screenshot-main-light.png``, ``screenshot-main-1080p-light.png``: the light theme at both sizes
+
+Each theme runs in its own process (a theme applies fully at start-up); ``--theme`` shoots one.
 
 Needs the X libraries Qt's xcb plugin uses (Debian: xvfb libxcb-cursor0 libxcb-icccm4
 libxcb-keysyms1 libxkbcommon-x11-0).
@@ -106,34 +110,46 @@ def run(args) -> int:
     atexit.register(shutil.rmtree, tmp, True)
     os.environ["SAVSR_STUDIO_HOME"] = str(tmp / "home")
     (tmp / "out").mkdir()
-    SettingsStore().save(AppSettings(model=args.model or "", device="cpu"))
+    # renders go to the temporary folder, not next to the clip
+    SettingsStore().save(AppSettings(model=args.model or "", device="cpu", output_dir=str(tmp / "out"),
+                                     theme=args.theme))
     clip = Path(args.clip) if args.clip else sample_clip(tmp)
-    if args.clip:                               # renders go to the temporary folder, not next to the clip
-        SettingsStore().save(AppSettings(model=args.model or "", device="cpu", output_dir=str(tmp / "out")))
     window = start([str(clip)])
     app = QApplication.instance()
     window.confirm_close = lambda _question: True
     s = Shooter(app, window, Path(args.out))
+    suffix = "" if args.theme == "dark" else f"-{args.theme}"
     window.resize(1280, 800)
     s.wait(lambda: window.info is not None, what="the clip to open")
     window.transport.set_frame(min(12, window.info.frame_count - 1))
     s.preview_ready()
-    s.shot("screenshot-main.png")
+    s.shot(f"screenshot-main{suffix}.png")
+    window.resize(1920, 1080)
+    s.preview_ready()
+    s.shot(f"screenshot-main-1080p{suffix}.png")
+    window.resize(1280, 800)
+    if args.theme != "dark":
+        return _close(s, window)
     window.preview.set_mode("split")
     s.preview_ready()
     s.shot("screenshot-split.png")
     window.preview.set_mode("side")
-    window.resize(1920, 1080)
-    s.preview_ready()
-    s.shot("screenshot-main-1080p.png")
-    window.resize(1280, 800)
+    window.advanced_dock.show()
+    window.advanced_dock.raise_()
+    s.settle(1.0)
+    s.shot("screenshot-advanced.png")
+    window.advanced_dock.hide()
     window.transport.set_range(0, min(11, window.info.frame_count - 1))
     running = window.add_to_queue()
     window.scale_panel.apply_preset("anamorphic", (4 / 3, 1.0))
     window.add_to_queue()
     window.queue_panel.select(running.id)
-    s.wait(lambda: window.queue_model.entry(running.id).done >= 2, what="the render to start")
+    s.wait(lambda: window.queue_model.entry(running.id).done >= 1, what="the render to start")
     s.shot("screenshot-queue.png")
+    return _close(s, window)
+
+
+def _close(s: Shooter, window) -> int:
     window.close()
     s.wait(lambda: not window.isVisible(), what="the window to close")
     return 0
@@ -145,7 +161,14 @@ def main() -> int:
     ap.add_argument("--model", help="model file (default: the bundled model)")
     ap.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNG files")
     ap.add_argument("--no-xvfb", action="store_true", help="use the current DISPLAY instead of starting Xvfb")
+    ap.add_argument("--theme", choices=("dark", "light"), help="shoot one theme (default: both, one process each)")
     args = ap.parse_args()
+    if args.theme is None:
+        for theme in ("dark", "light"):
+            code = subprocess.call([sys.executable, __file__, *sys.argv[1:], "--theme", theme])
+            if code:
+                return code
+        return 0
     if not (args.no_xvfb and os.environ.get("DISPLAY")):
         start_xvfb()
     return run(args)

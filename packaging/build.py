@@ -79,6 +79,10 @@ def write_bundle_notices(bundle: Path) -> bool:
     unknown = [lib.path for lib in libs if lib.component == "UNIDENTIFIED"]
     print(f"notices: {out.relative_to(bundle)} lists {len(libs)} shared libraries"
           + (f"; UNIDENTIFIED: {', '.join(unknown)}" if unknown else ", all identified"))
+    gpl = sorted({lib.path.rsplit("/", 1)[-1] for lib in libs if lib.licence.startswith("GPL-2.0")})
+    if gpl:
+        print(f"licence: NOT FOR RELEASE -- GPL-only libraries in the bundle ({', '.join(gpl)}) next to torch's "
+              "MKL: see packaging/README.md, 'Licences in the bundle'")
     return not unknown
 
 

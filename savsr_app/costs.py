@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from .estimate import LONG_CPU_RENDER, format_duration, machine_load, process_cpu_seconds, work_units
+from .estimate import (LONG_CPU_RENDER, format_duration, machine_load, others_load, process_cpu_seconds,
+                       work_units)
 from .qt import QObject, Signal
 
 
@@ -77,21 +78,30 @@ class CostTracker(QObject):
         if state != "done" or started is None or e is None or done_before or not e.cost_key:
             return              # a resumed render's time is only part of it: no calibration
         self.state.calibration.record_render(e.cost_key, e.units_per_frame, e.frames, e.fps,
-                                             time.monotonic() - started, process_cpu_seconds() - cpu, load)
+                                             time.monotonic() - started, process_cpu_seconds() - cpu,
+                                             others_load(load, machine_load()))
         self._learnt()
 
     def preview_done(self, region, scale_hw: tuple[float, float], seconds: float):
         """A preview computed ``region`` (output pixels) at ``scale_hw = (s_h, s_w)`` in ``seconds``.
 
-        The app's preview runs the PyTorch network, so it calibrates only the torch backend's key.
+        The app's preview runs the PyTorch network, so it calibrates only the torch backend's key (and
+        ``auto``'s while no compiled backend is installed: then auto renders with torch too).
         """
-        if region is None or self.state.clip is None or self.state.model.backend != "torch":
+        if region is None or self.state.clip is None or not self._preview_is_the_render_backend():
             return
         s_h, s_w = scale_hw
         lr = (max(1, round(region.w / s_w)), max(1, round(region.h / s_h)))
         device = resolved_device(self.state.device)
         self.state.calibration.record_preview(self.state.cost_key(device), work_units(lr, (s_w, s_h), 1), seconds)
         self._learnt()
+
+    def _preview_is_the_render_backend(self) -> bool:
+        backend = self.state.model.backend
+        if backend == "auto":
+            from engine.backends.accelerated import installed_backends
+            return installed_backends() == ["torch"]
+        return backend == "torch"
 
     def _learnt(self):
         self.state.calibrated()

@@ -66,6 +66,13 @@ def cpu_share(load: float, cores: int | None = None, threads: int | None = None)
     return max(0.05, cores * threads / (others + threads))
 
 
+def others_load(load_before: float, load_after: float, threads: int | None = None) -> float:
+    """The other tasks' load during a render: the mean of the load average before it and after it,
+    less the render's own ``threads`` in the latter (the 1-minute average lags behind both)."""
+    threads = threads or os.cpu_count() or 1
+    return max(0.0, (load_before + max(0.0, load_after - threads)) / 2)
+
+
 def calibration_key(model: str, backend: str, device: str) -> str:
     """``clean|torch|cpu``: what the throughput depends on (``cuda:1`` counts as its own device)."""
     return f"{model}|{backend}|{device}"

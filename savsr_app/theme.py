@@ -3,8 +3,11 @@ for the standard ones (dialog buttons, message boxes) and sliders that jump to a
 
 ``apply_theme(app, name)`` can run again at any time (Settings); icons made before keep their
 colour, so the window rebuilds nothing: the theme applies fully at the next start, the palette at once.
+At start-up ``apply_theme(app)`` (no name) takes the saved theme, so the window's icons are drawn in it.
 """
 from __future__ import annotations
+
+import json
 
 from .qt import QApplication, QColor, QPalette, QProxyStyle, QStyle, QStyleFactory, Qt, icon
 
@@ -78,8 +81,20 @@ def system_is_dark(app) -> bool:
     return scheme is not None and scheme() == Qt.ColorScheme.Dark
 
 
-def apply_theme(app: QApplication, name: str = "dark") -> str:
-    """Give ``app`` the named theme (unknown names: dark); returns the one applied."""
+def saved_theme() -> str:
+    """The theme in the saved settings, read without touching the file (a damaged one: dark; the
+    settings store reports it when the window loads it)."""
+    from .storage import config_dir
+    try:
+        doc = json.loads((config_dir() / "settings.json").read_text(encoding="utf-8"))
+        return str(doc.get("theme", "dark")) if isinstance(doc, dict) else "dark"
+    except (OSError, ValueError):
+        return "dark"
+
+
+def apply_theme(app: QApplication, name: str | None = None) -> str:
+    """Give ``app`` the named theme (``None``: the saved one; unknown names: dark); returns the one applied."""
+    name = saved_theme() if name is None else name
     name = name if name in THEMES else "dark"
     if not isinstance(app.style(), StudioStyle):
         app.setStyle(StudioStyle())

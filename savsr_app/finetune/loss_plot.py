@@ -10,9 +10,9 @@ LOSS_COLOUR = QColor("#3d8bfd")
 MODEL_COLOUR = QColor("#2fb36b")
 BICUBIC_COLOUR = QColor("#e0883b")
 MAX_LOSS_POINTS = 4000
-LEGEND = ((LOSS_COLOUR, Qt.PenStyle.SolidLine, "loss (left)"),
+LEGEND = ((LOSS_COLOUR, Qt.PenStyle.SolidLine, "loss"),
           (MODEL_COLOUR, Qt.PenStyle.SolidLine, "fine-tuned dB"),
-          (BICUBIC_COLOUR, Qt.PenStyle.DashLine, "bicubic dB (right)"))
+          (BICUBIC_COLOUR, Qt.PenStyle.DashLine, "bicubic dB"))
 
 
 def nice_range(lo: float, hi: float) -> tuple[float, float]:
@@ -83,7 +83,7 @@ class LossPlot(QWidget):
             fm.height() + 10, fm.height() + 8
         area = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
         p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
-        self._legend(p, QRectF(left, 2, area.width(), fm.height()))
+        self._legend(p, QRectF(4, 2, self.width() - 8, fm.height()))
         p.setPen(QPen(grid, 1))
         for k in range(5):
             y = area.top() + area.height() * k / 4
@@ -137,7 +137,7 @@ class LossPlot(QWidget):
             p.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 1))
             p.drawText(QRectF(x + 20, row.top(), fm.horizontalAdvance(label) + 2, row.height()),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-            x += 20 + fm.horizontalAdvance(label) + 14
+            x += 20 + fm.horizontalAdvance(label) + 12
 
     def _axis_labels(self, p: QPainter, area: QRectF, lo: float, hi: float, colour: QColor, *, left_side: bool,
                      fmt: str):

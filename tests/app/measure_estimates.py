@@ -23,11 +23,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 from clipmaker import footage, make_tagged_clip  # noqa: E402
 from engine.render.job import RenderJob  # noqa: E402
 from engine.render.renderer import render  # noqa: E402
-from savsr_app.estimate import (Calibration, calibration_key, machine_load, process_cpu_seconds,  # noqa: E402
-                                work_units)
+from savsr_app.estimate import (Calibration, calibration_key, machine_load, others_load,  # noqa: E402
+                                process_cpu_seconds, work_units)
 
-CALIBRATE = ((128, 72), (2.0, 2.0), 10)
-RENDERS = (((96, 54), (3.0, 3.0), 16), ((192, 108), (2.0, 2.0), 10), ((256, 144), (1.5, 1.25), 8))
+CALIBRATE = ((128, 72), (2.0, 2.0), 6)
+RENDERS = (((96, 54), (3.0, 3.0), 8), ((192, 108), (2.0, 2.0), 4), ((256, 144), (1.5, 1.25), 3))
 
 
 def run(folder: Path, size, scale, frames, model: str, backend: str):
@@ -39,7 +39,8 @@ def run(folder: Path, size, scale, frames, model: str, backend: str):
     load, cpu, started = machine_load(), process_cpu_seconds(), time.monotonic()
     result = render(job, progress=lambda p: last.append(p.fps) if p.fps else None)
     wall = time.monotonic() - started
-    return wall, (last[-1] if last else result.fps), result.frames, process_cpu_seconds() - cpu, load
+    return (wall, (last[-1] if last else result.fps), result.frames, process_cpu_seconds() - cpu,
+            others_load(load, machine_load()))
 
 
 def main():
@@ -57,7 +58,7 @@ def main():
         walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
         e = cal.table[key]
         print(f"calibration: {size[0]}x{size[1]} x{scale[0]:g}, {n} frames: {wall:.1f} s wall, {cpu:.1f} CPU s, "
-              f"load {load:.1f}, steady {fps:.3f} fps -> {e['cpu_rate']:.0f} units per CPU s, overhead "
+              f"others' load {load:.1f}, steady {fps:.3f} fps -> {e['cpu_rate']:.0f} units per CPU s, overhead "
               f"{e['cpu_overhead']:.1f} CPU s, share factor {e['share_factor']:.2f}", flush=True)
         for size, scale, frames in RENDERS:
             units = work_units(size, scale, frames)
@@ -66,10 +67,11 @@ def main():
             est_wall = walls.estimate(key, units, "this CPU").seconds
             wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
             print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, load {load_now:.1f} at the estimate "
-                  f"({machine_load():.1f} after): actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio "
+                  f"(others' {load:.1f} during): actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio "
                   f"{est / wall:.2f}; wall-time-only estimate {est_wall:.1f} s, ratio {est_wall / wall:.2f}", flush=True)
             cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
             walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
+
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,7 @@
-"""The window fits 1280x800 with every dock open; the scrubber jumps to a click; xcb libraries are named."""
+"""The window fits 1280x800 and 1920x1080 with every dock open; the scrubber jumps to a click; xcb libraries are named."""
 from __future__ import annotations
+
+import pytest
 
 from savsr_app.platform_check import XCB_LIBRARIES, xcb_problem
 from savsr_app.theme import apply_theme
@@ -22,13 +24,19 @@ def squeezed(window) -> list[str]:
     return out
 
 
-def test_1280x800_with_the_advanced_dock_open(qtbot, window):
-    window.resize(1280, 800)
-    window.advanced_dock.show()
-    window.advanced_dock.raise_()
-    qtbot.waitUntil(lambda: window.advanced_dock.isVisible())
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("docks", [("advanced_dock",), ("queue_dock", "log_dock", "advanced_dock")])
+def test_the_window_fits_with_docks_open(qtbot, window, size, docks):
+    window.resize(*size)
+    for name in docks:
+        dock = getattr(window, name)
+        dock.show()
+        dock.raise_()
+        qtbot.waitUntil(dock.isVisible)
     QApplication.processEvents()
+    assert window.size().width() == size[0] and window.size().height() <= size[1]
     assert window.preview.width() >= window.width() / 2
+    assert window.preview.height() >= 200
     assert squeezed(window) == []
 
 
