@@ -70,6 +70,14 @@ def wait(signal, seconds: float = 600, until=None) -> float:
     return time.perf_counter() - t0
 
 
+def pause_events(seconds: float):
+    """Let ``seconds`` pass with the event loop running (a ``sleep`` would stall the UI thread)."""
+    from savsr_app.qt import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
 def make_controller(info, args, region_size):
     from engine.preview import app_tile
     from engine.render.job import RenderJob
@@ -162,6 +170,8 @@ def main() -> int:
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         info = probe(args.clip or sample_clip(Path(tmp)))
+        other = sample_clip(Path(tmp), size=(854, 480), count=60, name="other") if not args.skip_busy else None
+        small = probe(sample_clip(Path(tmp), size=(480, 270), count=args.playback_frames, name="small"))
         stalls = StallMeter()
         vw, vh = (int(v) for v in args.size.split("x"))
         errors: list[str] = []
@@ -178,9 +188,8 @@ def main() -> int:
         busy = []
         if not args.skip_busy:
             stop = threading.Event()
-            other = sample_clip(Path(tmp), size=(854, 480), count=60, name="other") if not args.clip else Path(args.clip)
             render_in_background(other, args, stop)
-            time.sleep(3.0)                                   # the render is into its frames
+            pause_events(3.0)                                 # the render is into its frames
             for i in range(max(2, args.trials // 2)):
                 ctl.cache.clear()
                 busy.append(change(ctl, 2 + (i * 5) % (info.frame_count - 2))[0])
@@ -189,7 +198,6 @@ def main() -> int:
         ctl.shutdown()
         fps = None
         if not args.skip_playback:
-            small = probe(sample_clip(Path(tmp), size=(480, 270), count=args.playback_frames, name="small"))
             fps, out["playback_savsr_fps"] = playback(small, args)
             out["playback_clip_fps"] = small.fps
         if errors:
@@ -208,8 +216,8 @@ def main() -> int:
     else:
         for k, v in out.items():
             print(f"{k:>18}: {v:.3f}" if isinstance(v, float) else f"{k:>18}: {v}")
-    del app
-    return 0
+    sys.stdout.flush()
+    os._exit(0)     # the workers' threads are stopped; skip tearing down Qt objects at interpreter exit
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ..qt import QImage, QObject, QRect, QThread, QTimer, Signal
 DEBOUNCE_MS = 30        # gathers a burst of changes (a drag, a wheel turn) into one request
 LOOKAHEAD = 3           # frames after the current one computed when the view is done
 CACHE_BYTES = 512 << 20
+READ_AHEAD = 8          # frames decoded at once while playing
 
 
 def _thread(name: str, worker: QObject) -> QThread:
@@ -83,6 +84,7 @@ class PreviewController(QObject):
         self._first_sent = False
         self._busy = False
         self._standin = False
+        self._before_shown = 0              # serial of the newest "before" image shown
 
     # ---- inputs ------------------------------------------------------------------------------
     def set_clip(self, info, frame: int = 0):
@@ -92,7 +94,7 @@ class PreviewController(QObject):
     def set_frame(self, frame: int):
         if frame != self.frame:
             self.frame = frame
-            self._update(before=True)
+            self._update(before=True, regrid=False)
 
     def set_scale(self, s_h: float, s_w: float):
         """Factors in display orientation, ``(height, width)`` as the signal of old gave them."""
@@ -182,10 +184,11 @@ class PreviewController(QObject):
             return None
         return PreviewGrid.from_plan(p, tile)
 
-    def _update(self, before: bool = False):
+    def _update(self, before: bool = False, regrid: bool = True):
+        """After a change: a new grid (unless only the frame moved), the before image, the cached tiles."""
         if self.info is None:
             return
-        grid = self._make_grid()
+        grid = self._make_grid() if regrid or self.grid is None else self.grid
         if grid != self.grid:
             self.grid = grid
             before = True
@@ -276,11 +279,13 @@ class PreviewController(QObject):
             return
         size = self.output_size()
         self.latest.before += 1
-        self._wantBefore.emit(PreviewRequest(self.latest.before, self.info, self.frame, size, self.method))
+        ahead = READ_AHEAD if self.playing else 1
+        self._wantBefore.emit(PreviewRequest(self.latest.before, self.info, self.frame, size, self.method, ahead))
         self.outputSizeChanged.emit(*size)
 
     def _on_before(self, serial: int, image: QImage):
-        if serial == self.latest.before:
+        if serial > self._before_shown:     # never an older frame after a newer one; during playback
+            self._before_shown = serial     # the newest frame may be superseded before it arrives
             self.beforeImage.emit(image)
 
     def _on_before_failed(self, serial: int, message: str):

@@ -34,6 +34,7 @@ class PreviewRequest:
     frame: int
     size: tuple[int, int]        # display output (w, h)
     method: str = "bicubic"
+    ahead: int = 1               # frames decoded from ``frame`` on (playback: one seek for several)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class BeforeWorker(QObject):
                 self._cache = FrameCache(lambda idx: read_frames(info, idx), info.frame_count, info.rotation,
                                          budget_bytes=128 << 20)
                 self._key = key
-            frame = self._cache.get([req.frame])[0]
+            last = min(req.info.frame_count, req.frame + max(1, req.ahead))
+            frame = self._cache.get(list(range(req.frame, last)))[0]
             image = resize(frame, (req.size[1], req.size[0]), req.method)
         except (SavsrError, OSError, ValueError, IndexError) as exc:
             self.failed.emit(req.serial, "before", str(exc))
