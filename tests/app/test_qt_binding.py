@@ -12,7 +12,7 @@ app = QCoreApplication([])
 class Emitter(QObject):
     progress = Signal(int, bool)
 e, seen = Emitter(), []
-e.progress.connect(lambda n, done: seen.append(done))
+e.progress.connect(lambda n, done: seen.append(n))
 before = sys.getrefcount(True)
 for i in range(5000):
     e.progress.emit(i, True)
