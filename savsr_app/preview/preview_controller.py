@@ -74,6 +74,8 @@ class PreviewController(QObject):
         self.region: Region | None = None
         self.focus: tuple[float, float] | None = None   # (x, y) output pixels: computed first
         self.job = None                     # the job the window would queue now (None: a default)
+        self.model: str | None = None       # the model file the window chose (None: the bundled one)
+        self.device = "auto"
         self.net = Net()
         self.grid: PreviewGrid | None = None
         self.num_feat = 64
@@ -109,6 +111,7 @@ class PreviewController(QObject):
             self._send_before()
 
     def set_model(self, model: str | None, device: str, backend: str = "torch", precision: str = "fp32"):
+        self.model, self.device = model, device         # what the window chose (a job may refine it)
         net = Net(model, device, backend, precision)
         if self.job is None and net != self.net:        # a followed job names its own network
             self.net = net

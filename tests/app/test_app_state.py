@@ -33,7 +33,7 @@ def test_the_window_panels_write_the_state_and_the_fine_tune_panel_follows_it(qt
     form = window.finetune_panel.form
     assert (form.scale_w.value(), form.scale_h.value()) == (3.0, 2.5)
     info = open_clip(qtbot, window, clip)
-    assert state.clip is info and window.controller.scale == (2.5, 3.0)          # (h, w) for the engine
+    assert state.clip is info and window.controller.scale.network == (2.5, 3.0)  # (h, w) for the engine
     window.transport.set_frame(2)
     window.transport.mark_in()
     assert state.range == (info.frame_time(2), None)
