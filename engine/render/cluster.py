@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .workers import WORKER_DIED, WorkerError, render_segment
+from .workers import WORKER_DIED, WorkerError, missing_tasks, render_segment
 
 INSTALL_HINT = "pip install 'savsr-studio[cluster]'"
 
@@ -45,10 +45,18 @@ def connect(address: str):
     return ray
 
 
+def render_on_cluster(address: str, p, work, model_path, placement, control, meter, note):
+    """Render the segments of ``p`` that ``work`` lacks as Ray tasks, recording each as it finishes."""
+    tasks = missing_tasks(p, work, model_path, ["cpu"])  # the cluster's GPUs, not the driver's, decide
+    if tasks:
+        run_on_cluster(address, tasks, placement, work, control, meter, note)
+
+
 def run_on_cluster(address: str, tasks, placement, work, control, meter, note):
     """Render ``tasks`` as Ray tasks, recording each finished segment in ``work``."""
     ray = connect(address)
-    gpu = tasks[0].device != "cpu"
+    job = tasks[0].plan.job
+    gpu = ray.cluster_resources().get("GPU", 0) > 0 and "cpu" not in (job.device, placement.devices)
     threads = placement.threads or 1
     remote = ray.remote(_segment_task).options(num_cpus=1 if gpu else threads, num_gpus=1 if gpu else 0,
                                                max_retries=1, retry_exceptions=False)

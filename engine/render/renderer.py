@@ -16,6 +16,7 @@ from typing import Callable
 import av
 import torch
 
+from ..backends import render_backend
 from ..checkpoint import load_model
 from ..model_choice import choose_model
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
@@ -32,6 +33,7 @@ from .segments import SegmentWriter, default_segment_frames, join, move_into_pla
 from ..video import iter_frames, probe
 from ..frame_windows import context_range, sliding_windows
 from .workdir import open_work
+from .cluster import render_on_cluster
 from .workers import render_segments
 
 __all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped", "render"]
@@ -76,7 +78,7 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     p = plan(job, probe(job.input))
     for msg in p.notes:
         note(msg)
-    device = resolve_device(job.device)
+    device = resolve_device(placement.worker_devices(job.device)[0] if placement.devices else job.device)
     choice = choose_model(job.model, p.info)
     if choice.reason or job.model in (None, "clean", "compressed"):
         note(f"model: {choice.describe()}")
@@ -98,7 +100,10 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         if parallel:
             meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
             meter.report("starting workers", force=True)
-            render_segments(p, work, path, placement, control, meter, note, cluster)
+            if cluster:
+                render_on_cluster(cluster, p, work, path, placement, control, meter, note)
+            else:
+                render_segments(p, work, path, placement, control, meter, note)
         else:
             meter = _render_here(p, work, kept, model, device, placement, control, progress, note)
         meter.report("joining segments", force=True)
@@ -136,8 +141,11 @@ def _render_here(p, work, kept, model, device, placement, control, progress, not
     if placement.threads:
         torch.set_num_threads(placement.threads)
     try:
+        backend, why = render_backend(job.backend, p.frame_count - work.frames_done, device)
+        if why:
+            note(why)
         upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
-                            (p.out_size[1], p.out_size[0]), job.tile, note, job.backend)
+                            (p.out_size[1], p.out_size[0]), job.tile, note, backend)
         meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
         if upscaler.net.compiles:
             meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)

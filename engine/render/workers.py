@@ -284,15 +284,11 @@ def _remove_part(work, index: int):
         shutil.rmtree(part, ignore_errors=True) if part.is_dir() else part.unlink(missing_ok=True)
 
 
-def render_segments(p, work, model_path, placement, control, meter, note, cluster: str | None = None):
-    """Render the segments of ``p`` that ``work`` lacks, on worker processes or a Ray cluster."""
+def render_segments(p, work, model_path, placement, control, meter, note):
+    """Render the segments of ``p`` that ``work`` lacks on worker processes."""
     devices = placement.worker_devices(p.job.device)
     tasks = missing_tasks(p, work, model_path, devices)
     if not tasks:
-        return
-    if cluster:
-        from .cluster import run_on_cluster
-        run_on_cluster(cluster, tasks, placement, work, control, meter, note)
         return
     devices = devices[:len(tasks)]   # no idle workers
     note(f"rendering {len(tasks)} segments on {len(devices)} worker processes "
