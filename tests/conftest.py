@@ -7,14 +7,21 @@ points, so ``SAVSR_SHARED=/nonexistent`` runs the suite as on a fresh clone -- a
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# compiled graphs of test models go to a folder of this run, not the user's cache
+if "SAVSR_CACHE_DIR" not in os.environ:
+    os.environ["SAVSR_CACHE_DIR"] = tempfile.mkdtemp(prefix="savsr-test-graphs-")
+    atexit.register(shutil.rmtree, os.environ["SAVSR_CACHE_DIR"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -14,7 +14,7 @@ from .accelerated import (AUTO_ORDER, BACKENDS, Accelerated, BackendError, Prepa
                           installed_backends)
 
 __all__ = ["AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "Accelerated", "BackendError", "Prepared", "accelerate",
-           "check_backend", "default_backend", "installed_backends", "set_default_backend"]
+           "check_backend", "default_backend", "installed_backends", "render_backend", "set_default_backend"]
 
 _default = "torch"
 
@@ -30,6 +30,18 @@ def set_default_backend(name: str) -> str:
     global _default
     _default = check_backend(name)
     return _default
+
+# A CPU render this short does not repay preparing a graph: the break-even measured at 480x270 -> x2
+# is about 30 frames (docs/performance.md); a cached graph would, but checking costs a model digest.
+AUTO_MIN_FRAMES = 48
+
+
+def render_backend(backend: str, frames: int, device) -> tuple[str, str]:
+    """The backend a render of ``frames`` frames runs with, and a note when ``auto`` chose torch."""
+    if backend == "auto" and torch.device(device).type == "cpu" and frames < AUTO_MIN_FRAMES:
+        return "torch", f"backend: torch (auto: {frames} frames do not repay preparing a compiled graph)"
+    return backend, ""
+
 
 BACKEND_HELP = (f"{', '.join(BACKENDS)}: how the network is computed; auto = the fastest installed backend "
                 "that matches torch on this machine, else torch (default auto)")
