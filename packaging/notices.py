@@ -146,17 +146,31 @@ def system_licence(pkg: str) -> str:
     return ", ".join(dict.fromkeys(found[:6])) or "see the package's copyright file"
 
 
-def scan(folder: Path, dists) -> list[Library]:
-    """Every shared library under ``folder`` (a bundle's ``_internal`` or site-packages' app files)."""
-    table = owners(dists)
+def scan(folder: Path) -> tuple[list[Library], set[str]]:
+    """Every shared library under a bundle's ``folder``, and the installed distributions they come from.
+
+    A library in a package folder belongs to the distribution that installed that folder; one that
+    PyInstaller put at the top (Qt, ICU, libpython, system libraries) to the distribution that
+    installed a file of that name, else to the Debian package that did.
+    """
+    everything = [d for d in md.distributions() if d.metadata["Name"]]
+    table = owners(everything)
+    by_name: dict[str, str] = {}
+    for dist in everything:
+        for f in dist.files or []:
+            if SHARED.search(f.name):
+                by_name.setdefault(f.name, dist.metadata["Name"])
     files = sorted(p for p in folder.rglob("*") if p.is_file() and SHARED.search(p.name))
-    system = dpkg_owners([p.name for p in files if p.parent == folder]) if sys.platform.startswith("linux") else {}
-    libs = []
+    top_level = [p.name for p in files if p.parent == folder and p.name not in by_name]
+    system = dpkg_owners(top_level) if sys.platform.startswith("linux") else {}
+    libs, used = [], set()
     for p in files:
         rel = p.relative_to(folder).as_posix()
-        top = rel.split("/")[0]
-        libs.append(classify(rel, table.get(top), system.get(p.name) if p.parent == folder else None))
-    return libs
+        owner = table.get(rel.split("/")[0]) if "/" in rel else by_name.get(p.name)
+        if owner:
+            used.add(owner)
+        libs.append(classify(rel, owner, system.get(p.name) if owner is None else None))
+    return libs, used
 
 
 def environment_libraries(dists) -> tuple[Path, list[Library]]:
@@ -244,13 +258,15 @@ def write_notices(out: Path, bundle: Path | None = None) -> list[Library]:
     """Write the notices file; returns the shared libraries it lists."""
     sys.path.insert(0, str(ROOT))
     dists = runtime_distributions()
+    names = {d.metadata["Name"] for d in dists}
     if bundle is not None:
         folder = bundle / "_internal" if (bundle / "_internal").is_dir() else bundle
-        libs, where = scan(folder, dists), f"the bundle {bundle.name}/"
+        (libs, used), where = scan(folder), f"the bundle {bundle.name}/"
+        names |= used               # what the bundle really holds: optional extras the analysis found too
     else:
         folder, libs = environment_libraries(dists)
         where = "the build environment (no bundle)"
-    packages = pip_licenses([d.metadata["Name"] for d in dists])
+    packages = pip_licenses(sorted(names, key=str.lower))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(where, libs, static_components(folder, libs), packages, bundle is not None),
                    encoding="utf-8")

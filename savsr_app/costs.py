@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
-from .estimate import (LONG_CPU_RENDER, format_duration, machine_load, others_load, process_cpu_seconds,
-                       work_units)
+from .estimate import (LONG_CPU_RENDER, format_duration, machine_load, others_load, own_load,
+                       process_cpu_seconds, work_units)
 from .qt import QObject, Signal
 
 
@@ -65,8 +65,14 @@ class CostTracker(QObject):
         super().__init__(parent)
         self.state, self.model = state, queue_model
         self._started: dict[str, tuple] = {}    # job id -> (monotonic start, frames done before, CPU s, load)
+        self.runner, self._ended = runner, None          # monotonic time the last render ended
         runner.jobStarted.connect(self._job_started)
         runner.jobFinished.connect(self._job_finished)
+        state.calibration.own_load = self._own_load
+
+    def _own_load(self) -> float:
+        since = None if self._ended is None else time.monotonic() - self._ended
+        return own_load(None, self.runner.busy, since)
 
     def _job_started(self, job_id: str):
         e = self.model.entry(job_id)
@@ -74,6 +80,7 @@ class CostTracker(QObject):
 
     def _job_finished(self, job_id: str, state: str):
         started, done_before, cpu, load = self._started.pop(job_id, (None, 0, 0.0, 0.0))
+        self._ended = time.monotonic()
         e = self.model.entry(job_id)
         if state != "done" or started is None or e is None or done_before or not e.cost_key:
             return              # a resumed render's time is only part of it: no calibration

@@ -24,10 +24,11 @@ from clipmaker import footage, make_tagged_clip  # noqa: E402
 from engine.render.job import RenderJob  # noqa: E402
 from engine.render.renderer import render  # noqa: E402
 from savsr_app.estimate import (Calibration, calibration_key, machine_load, others_load,  # noqa: E402
-                                process_cpu_seconds, work_units)
+                                own_load, process_cpu_seconds, work_units)
 
-CALIBRATE = ((128, 72), (2.0, 2.0), 6)
-RENDERS = (((96, 54), (3.0, 3.0), 8), ((192, 108), (2.0, 2.0), 4), ((256, 144), (1.5, 1.25), 3))
+# Other sizes than the three renders FRAME_UNITS was fitted on (128x72 x2, 96x54 x3, 192x108 x2)
+CALIBRATE = ((160, 90), (2.0, 2.0), 5)
+RENDERS = (((80, 44), (4.0, 4.0), 6), ((224, 126), (1.5, 1.5), 3), ((320, 180), (2.5, 2.0), 2))
 
 
 def run(folder: Path, size, scale, frames, model: str, backend: str):
@@ -56,19 +57,21 @@ def main():
         wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
         cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
         walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
+        ended = time.monotonic()
         e = cal.table[key]
         print(f"calibration: {size[0]}x{size[1]} x{scale[0]:g}, {n} frames: {wall:.1f} s wall, {cpu:.1f} CPU s, "
               f"others' load {load:.1f}, steady {fps:.3f} fps -> {e['cpu_rate']:.0f} units per CPU s, overhead "
               f"{e['cpu_overhead']:.1f} CPU s, share factor {e['share_factor']:.2f}", flush=True)
         for size, scale, frames in RENDERS:
             units = work_units(size, scale, frames)
-            load_now = machine_load()
+            load_now = max(0.0, machine_load() - own_load(None, False, time.monotonic() - ended))
             est = cal.estimate(key, units, "this CPU", load=load_now).seconds
             est_wall = walls.estimate(key, units, "this CPU").seconds
             wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
-            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, load {load_now:.1f} at the estimate "
+            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, others' load {load_now:.1f} at the estimate "
                   f"(others' {load:.1f} during): actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio "
                   f"{est / wall:.2f}; wall-time-only estimate {est_wall:.1f} s, ratio {est_wall / wall:.2f}", flush=True)
+            ended = time.monotonic()
             cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
             walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app_clips import open_clip
-from savsr_app.estimate import Calibration, cpu_share, format_duration, work_units
+from savsr_app.estimate import Calibration, cpu_share, format_duration, own_load, work_units
 
 
 def test_calibration_from_a_render_predicts_a_bigger_one():
@@ -29,6 +29,15 @@ def test_cpu_calibration_carries_over_to_another_load():
     assert quiet == pytest.approx(42.0 * busy / cpu_share(0.0))
     cal.record_render(key, per_frame, frames=10, fps=0.25, wall_seconds=42.0, cpu_seconds=42.0 * busy / 2, load=6.0)
     assert cal.table[key]["share_factor"] < 1.0    # it got less than fair share predicted: learnt
+
+
+def test_the_apps_own_renders_are_not_counted_as_others_load():
+    assert own_load(2, True, None) == 2.0
+    assert own_load(2, False, 0.0) == pytest.approx(2.0) and own_load(2, False, 60.0) == pytest.approx(2 / 2.718, 0.01)
+    assert own_load(2, False, None) == 0.0
+    cal = Calibration()
+    cal.own_load = lambda: 1e9
+    assert cal.others_now() == 0.0
 
 
 def test_fair_share_of_the_cores():

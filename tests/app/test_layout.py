@@ -75,3 +75,15 @@ def test_the_empty_window_invites_an_action(qtbot, window):
     with qtbot.waitSignal(window.clipOpened, timeout=60000):
         qtbot.mouseClick(screen.findChild(QPushButton, "startSample"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not screen.isVisible())
+
+
+def test_the_saved_theme_applies_before_the_window_is_built(qtbot, app_home):
+    from savsr_app.settings import AppSettings, SettingsStore
+    from savsr_app.theme import is_dark
+    app = QApplication.instance()
+    SettingsStore().save(AppSettings(theme="light"))
+    try:
+        assert apply_theme(app) == "light" and not is_dark(app)
+    finally:
+        apply_theme(app, "dark")
+    assert is_dark(app)
