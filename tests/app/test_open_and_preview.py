@@ -53,7 +53,9 @@ def test_changing_factors_updates_size_and_both_panes(qtbot, window, clip):
     panel = window.scale_panel
     panel.link.setChecked(False)
     with qtbot.waitSignal(window.controller.afterPatch, timeout=60000) as patch:
-        with qtbot.waitSignal(window.controller.beforeImage, timeout=30000) as before:
+        # a before image of the old size may still be on its way: wait for the one at the new size
+        with qtbot.waitSignal(window.controller.beforeImage, timeout=30000,
+                              check_params_cb=lambda image, *_: image.width() == 288) as before:
             panel.w_factor.setValue(3.0)
     assert "Output: 288 × 128" in panel.output_label.text()
     image = rgb_from_qimage(before.args[0])

@@ -28,7 +28,7 @@ def test_settings_changes_reach_the_preview_and_new_jobs(qtbot, window, clip, sm
     job = window.make_job()
     assert (job.codec, job.crf, job.output[-4:]) == ("h265", 24, ".mkv")
     assert job.model == str(small_model_file) and job.device == "cpu"
-    assert window.status.device_label.text() == "Device: CPU"
+    assert window.status.device_label.text() == "Device: this CPU"
 
 
 def test_import_model_checks_and_copies_the_file(qtbot, window, small_model_file, tmp_path):
