@@ -126,3 +126,17 @@ def test_cluster_without_ray_says_how_to_get_it(monkeypatch):
     args = SimpleNamespace(cluster="local", workers=None, threads=0, devices="")
     with pytest.raises(SavsrError, match=r"pip install 'savsr-studio\[cluster\]'"):
         placement(args)
+
+
+@pytest.mark.slow
+def test_two_workers_write_the_png_frames_of_one(source, small_model_file, tmp_path):
+    def pixels(folder):
+        return {f.name: frame_hashes(f)[0] for f in sorted(folder.glob("*.png"))}
+
+    renders = {}
+    for name, placement in (("one", None), ("two", TWO)):
+        out = tmp_path / name
+        render(job(source, out, small_model_file).replace(codec="png"), segment_frames=SEGMENT,
+               placement=placement)
+        renders[name] = pixels(out)
+    assert len(renders["one"]) == 18 and renders["two"] == renders["one"]
