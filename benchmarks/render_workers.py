@@ -57,6 +57,7 @@ def frame_hashes(path: Path) -> list[str]:
 def _start_worker(model) -> float:
     t0 = time.monotonic()
     import torch  # noqa: F401  (what a worker imports)
+
     from engine.checkpoint import load_model
     load_model(model, "cpu")
     return time.monotonic() - t0
@@ -95,6 +96,7 @@ def main() -> int:
     ap.add_argument("--no-ray", action="store_true", help="skip the --cluster local run")
     args = ap.parse_args()
     import torch
+
     from engine.model_choice import choose_model
     from engine.render.job import RenderJob
     from engine.render.placement import Placement
@@ -133,7 +135,7 @@ def main() -> int:
         results.append((name, seconds, same))
         print(f"{name}: {seconds:.1f} s, {args.frames / seconds:.2f} fps, identical: {same}", flush=True)
     base = results[0][1]
-    print(f"\n| run | wall s | fps | vs 1x1 | frames identical to 1x1 |\n|---|---:|---:|---:|---|")
+    print("\n| run | wall s | fps | vs 1x1 | frames identical to 1x1 |\n|---|---:|---:|---:|---|")
     for name, seconds, same in results:
         print(f"| {name} | {seconds:.1f} | {args.frames / seconds:.2f} | {base / seconds:.2f}x | {same} |")
     two, ray = results[2][1], next((s for n, s, _ in results if n.startswith("--cluster")), None)

@@ -17,11 +17,11 @@ import queue as queue_module
 import shutil
 import signal
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from ..errors import SavsrError
 from .control import RenderCancelled
@@ -90,6 +90,7 @@ _MODELS: dict = {}
 def _upscaler(task: SegmentTask, note):
     """The network for ``task``, loaded and prepared once per process and kept for later segments."""
     import torch
+
     from ..checkpoint import load_model
     from ..devices import autocast_dtype
     from .inference import Upscaler
@@ -111,6 +112,7 @@ def render_segment(task: SegmentTask, step: Callable[[], None], note: Callable[[
     ended before the segment. ``step`` is called per frame, ``checkpoint`` between frames (it raises
     to stop)."""
     import torch
+
     from ..frame_windows import context_range, sliding_windows
     from ..video import iter_frames
     from .prefetch import BackgroundCalls, prefetch
@@ -179,7 +181,7 @@ def _run_in_worker(task: SegmentTask) -> dict | None:
 class _Slot:
     """One worker process behind its own one-process pool; replaced when its process dies."""
 
-    def __init__(self, pool: "WorkerPool", device: str):
+    def __init__(self, pool: WorkerPool, device: str):
         self.pool, self.device = pool, device
         self.executor = self._new()
         self.task: SegmentTask | None = None

@@ -8,6 +8,7 @@ import signal
 import psutil
 import pytest
 from app_clips import RENDER_TIMEOUT, open_clip
+
 from savsr_app.queue.jobs import DONE
 
 STATE_COLUMN = 5

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import av
 import psutil
 import pytest
-
 from clipmaker import make_clip
+
 from engine.errors import SavsrError
 from engine.render.job import RenderJob
 from engine.render.placement import Placement, PlacementError
@@ -120,6 +120,7 @@ def test_a_render_never_mixes_cpu_and_gpu_workers():
 
 def test_cluster_without_ray_says_how_to_get_it(monkeypatch):
     import importlib.util
+
     from engine.cli.upscale import placement
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
