@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from app_clips import CLIP_FRAMES, RENDER_TIMEOUT, SEGMENT, kept_segments, open_clip
+
 from engine.render.control import RenderControl
 from engine.render.workdir import work_path
-from savsr_app.queue.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
 from savsr_app.qt import QTimer
+from savsr_app.queue.jobs import CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING
 
 LONG_FRAMES = 24                   # the long_clip fixture
 RANGE_FRAMES = 12                  # the range rendered in the resume test
@@ -197,7 +198,7 @@ def test_closing_during_a_render_keeps_its_segments_and_the_next_start_resumes_i
     window.close()
     assert len(asked) == 1 and entry.name in asked[0]
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=RENDER_TIMEOUT)
-    assert not window.runner.thread.isRunning() and not window.controller.thread.isRunning()
+    assert not window.runner.thread.isRunning() and not any(t.isRunning() for t in window.controller.threads)
     kept = sum(s["frames"] for s in kept_segments(out))
     assert SEGMENT <= kept < RANGE_FRAMES                  # stopped mid-render, finished segments kept
     stopped = window.queue_model.entry(entry.id)
