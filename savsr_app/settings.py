@@ -82,10 +82,10 @@ class SettingsStore:
         if doc is None:
             return AppSettings()
         doc = _migrate(doc)
-        names = {f.name: f for f in dataclasses.fields(AppSettings)}
+        names = [f.name for f in dataclasses.fields(AppSettings)]
         defaults = AppSettings()
         values = {}
-        for key, f in names.items():
+        for key in names:
             value = doc.get(key, getattr(defaults, key))
             wanted = type(getattr(defaults, key))
             values[key] = value if isinstance(value, wanted) else getattr(defaults, key)

@@ -16,8 +16,24 @@ from engine.model_choice import MODELS, bundled_model
 from engine.render.job import PRECISIONS
 
 from .panels.codec_fields import CodecFields, select
-from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                 QLineEdit, QMessageBox, QPushButton, QSpinBox, Qt, QToolButton, QVBoxLayout, icon)
+from .qt import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    icon,
+)
 from .settings import AppSettings
 from .storage import models_dir
 from .theme import THEMES

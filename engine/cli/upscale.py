@@ -12,7 +12,8 @@ from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, 
 from ..video.aspect import PRESETS
 from .progress import ProgressBar, format_duration, format_speed, parse_time
 
-DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv", **{c: ".mov" for c in CODECS if c.startswith(("prores", "dnxhr"))}}
+DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv",
+               **{c: ".mov" for c in CODECS if c.startswith(("prores", "dnxhr"))}}
 
 
 def register(sub):
@@ -71,6 +72,7 @@ def add_worker_options(p):
 def placement(args):
     """The :class:`~engine.render.placement.Placement` and cluster address of ``args``."""
     import importlib.util
+
     from ..render.placement import Placement
     if args.cluster and importlib.util.find_spec("ray") is None:
         raise SavsrError("--cluster needs Ray, which is not installed: pip install 'savsr-studio[cluster]'")
@@ -249,7 +251,8 @@ def _kept(job: RenderJob) -> str:
     if not manifest or not manifest["segments"]:
         return ""
     done = sum(s["frames"] for s in manifest["segments"])
-    return f"{done} of {manifest.get('total_frames', '?')} frames are kept: run the same command with --resume to continue"
+    return (f"{done} of {manifest.get('total_frames', '?')} frames are kept: "
+            "run the same command with --resume to continue")
 
 
 def run(args) -> int:

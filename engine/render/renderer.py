@@ -9,20 +9,23 @@ segments; ``resume=True`` continues from them. No Qt here: the GUI wraps this in
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import av
 import torch
 
 from ..backends import render_backend
 from ..checkpoint import load_model
-from ..model_choice import choose_model
-from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
 from ..foreground import yield_to_foreground
+from ..frame_windows import context_range, sliding_windows
+from ..model_choice import choose_model
+from ..video import iter_frames, probe
+from .cluster import render_on_cluster
+from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from .inference import Upscaler
 from .job import RenderJob
 from .memory import check_memory
@@ -30,10 +33,7 @@ from .placement import Placement
 from .plan import plan
 from .prefetch import BackgroundCalls, prefetch
 from .segments import SegmentWriter, default_segment_frames, join, move_into_place
-from ..video import iter_frames, probe
-from ..frame_windows import context_range, sliding_windows
 from .workdir import open_work
-from .cluster import render_on_cluster
 from .workers import render_segments
 
 __all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped", "render"]

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.render.job import RenderJob
 from engine.render import workdir
+from engine.render.job import RenderJob
 from engine.render.workdir import ResumeError, WorkFolder
 
 from ..storage import StoredFile, data_dir, videos_dir
@@ -68,7 +68,7 @@ class QueueEntry:
                 "estimate": self.estimate, "cost_key": self.cost_key, "units_per_frame": self.units_per_frame}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "QueueEntry":
+    def from_dict(cls, d: dict) -> QueueEntry:
         state = d.get("state", QUEUED)
         entry = cls(job=RenderJob.from_dict(d["job"]), out_size=tuple(d.get("out_size", (0, 0))),
                     frames=int(d.get("frames", 0)), id=str(d.get("id") or uuid.uuid4().hex[:12]),

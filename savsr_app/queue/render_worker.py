@@ -14,15 +14,25 @@ that dies costs its segment, which is rendered again, and the job's row says so.
 """
 from __future__ import annotations
 
+from engine.errors import SavsrError
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.render.placement import Placement
 from engine.render.workers import WORKER_DIED, WorkerError
-from engine.errors import SavsrError
 
-from .jobs import (ACTIVE, CANCELLED, DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, discard_work_folder,
-                   kept_frames)
 from ..qt import QObject, QThread, Signal, Slot
 from ..throttle import Throttle
+from .jobs import (
+    ACTIVE,
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    discard_work_folder,
+    kept_frames,
+)
 
 
 class RenderWorker(QObject):

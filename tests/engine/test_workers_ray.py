@@ -7,8 +7,8 @@ import importlib.util
 
 import av
 import pytest
-
 from clipmaker import make_clip
+
 from engine.render.job import RenderJob
 from engine.render.placement import Placement
 from engine.render.renderer import render
