@@ -34,7 +34,7 @@ DATA = ROOT.parent / "shared" / "data"
 def cpu_name() -> str:
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("Model name"))
+        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
     except (OSError, StopIteration):
         return platform.processor() or "unknown CPU"
 
@@ -45,6 +45,7 @@ def real_clip(path: Path, frames: int, size=(480, 270)) -> Path:
     import numpy as np
     import torch
     from torch.nn import functional as F
+
     from engine.evaluation import read_image
     names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:frames]
     with av.open(str(path), "w") as out:
@@ -91,8 +92,8 @@ def renders(args, tmp: Path) -> list[str]:
         if done.returncode:
             raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1]}")
         outs[backend] = out
-        notes[label] = next((l for l in done.stderr.splitlines() if "preparing the network" in l
-                             or "using the torch" in l), "")
+        notes[label] = next((line for line in done.stderr.splitlines() if "preparing the network" in line
+                             or "using the torch" in line), "")
         print(f"  {label}: {times[label]:.1f} s  {notes[label]}", flush=True)
     torch_s = statistics.mean([times["torch"], times["torch again"]])
     rows = ["| render (8 frames, 480x270 -> x2, whole process) | seconds | vs torch |", "| --- | ---: | ---: |"]
@@ -106,6 +107,7 @@ def renders(args, tmp: Path) -> list[str]:
 
 def window_diff(clip: Path) -> float:
     import torch
+
     from engine import load_model
     from engine.backends import accelerate
     from engine.video import probe, read_frames
@@ -128,6 +130,7 @@ def timed(fn, repeat: int) -> float:
 
 def default_config(args) -> list[str]:
     import torch
+
     from engine import SAVSR
     from engine.backends import Accelerated, installed_backends
     torch.manual_seed(0)
@@ -147,9 +150,9 @@ def default_config(args) -> list[str]:
             ref = model(lr, s)
             t = {"torch": [], **{b: [] for b in nets}}
             for _ in range(args.repeat):  # interleaved: a busy moment hits every backend alike
-                t["torch"].append(timed(lambda: model(lr, s), 1))
+                t["torch"].append(timed(lambda lr=lr, s=s: model(lr, s), 1))
                 for b, net in nets.items():
-                    t[b].append(timed(lambda: net(lr, s), 1))
+                    t[b].append(timed(lambda net=net, lr=lr, s=s: net(lr, s), 1))
             diffs = {b: float((net(lr, s) - ref).abs().max()) for b, net in nets.items()}
         tt = min(t["torch"])
         cells = [f"{prep[b]:.0f} s / {min(t[b]):.2f} s / {tt / min(t[b]):.2f}x / {diffs[b]:.0e}" for b in nets]
@@ -160,6 +163,7 @@ def default_config(args) -> list[str]:
 
 def parity(args) -> list[str]:
     import torch
+
     from engine import SAVSR
     from engine.backends import Accelerated, installed_backends
     fixture = ROOT / "tests" / "fixtures" / "parity_small.pt"
@@ -181,6 +185,7 @@ def parity(args) -> list[str]:
 
 def preview(args) -> list[str]:
     import torch
+
     from engine import load_model
     from engine.backends import installed_backends
     from engine.evaluation import read_image

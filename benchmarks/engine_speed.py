@@ -8,10 +8,10 @@ allocated on CUDA) is its own. Prints a Markdown table.
     python benchmarks/engine_speed.py --upsampler-only   # the upsampler at 1920x1080 output
 
 Peak memory is what the computation adds on top of the loaded model and inputs (max RSS
-minus the RSS before the first run; on CUDA, max allocated). Times are wall-clock seconds per output frame (median of ``--repeat`` runs after a
-warm-up) and CPU seconds (process time, all threads) per frame, which is steadier
-than wall time on a busy machine. Weights are random: speed and memory do not depend
-on them.
+minus the RSS before the first run; on CUDA, max allocated). Times are wall-clock seconds per
+output frame (median of ``--repeat`` runs after a warm-up) and CPU seconds (process time, all
+threads) per frame, which is steadier than wall time on a busy machine. Weights are random:
+speed and memory do not depend on them.
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def rss_now() -> int:
 def measure(config: str, size, scale: float, fast: bool, device: str, repeat: int, batch: int,
             upsampler_only: bool, precision: str) -> dict:
     import torch
+
     from engine import SAVSR
     torch.manual_seed(0)
     dev = torch.device(device)

@@ -163,10 +163,11 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
     import torch
+
     from engine.video import probe
     from savsr_app.qt import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])     # held: Qt objects need it alive for the whole run
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         info = probe(args.clip or sample_clip(Path(tmp)))

@@ -52,7 +52,8 @@ def _read(path: Path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        text = "unreadable or corrupt data" if "WeightsUnpickler" in str(exc) else (str(exc).splitlines() or [type(exc).__name__])[0]
+        text = ("unreadable or corrupt data" if "WeightsUnpickler" in str(exc)
+                else (str(exc).splitlines() or [type(exc).__name__])[0])
         if re.search(r"unsupported global", str(exc), re.IGNORECASE):
             raise CheckpointError(f"refused to load {path.name}: it contains Python objects or code, "
                                   "not just weights") from None

@@ -27,7 +27,8 @@ MODELS = {
 MODEL_CHOICES = ("auto", *MODELS)
 DELIVERY_CODECS = {"h264", "hevc", "h265", "vp8", "vp9", "av1", "mpeg4", "mpeg2video", "mpeg1video", "msmpeg4v3",
                    "wmv3", "vc1", "theora", "h263", "mjpeg"}
-LOW_BPP = 0.8         # below this a delivery codec has quantised the pictures (DAVIS 854x480, x264 medium: CRF 12 1.0-1.6, CRF 18 0.5-0.7, CRF 28 0.1-0.15)
+LOW_BPP = 0.8         # below this a delivery codec has quantised the pictures (DAVIS 854x480,
+                      # x264 medium: CRF 12 1.0-1.6, CRF 18 0.5-0.7, CRF 28 0.1-0.15)
 PIXEL_THRESHOLD = 0.5  # detector score from which the pictures count as compressed
 
 
@@ -117,8 +118,8 @@ def auto_choice(info) -> ModelChoice:
         if path is None:
             raise SavsrError("no bundled model installed: pass a model file with --model")
         name = "compressed" if compressed_model else "clean"
-        return ModelChoice(path, name, f"auto: the only bundled model; the {'clean' if compressed_model else 'compressed'}"
-                                       " model is not installed")
+        missing = "clean" if compressed_model else "compressed"
+        return ModelChoice(path, name, f"auto: the only bundled model; the {missing} model is not installed")
     enc = encoder_settings(info) if codec in ("h264", "hevc") else {}
     rc = enc.get("rc", "crf" if "crf" in enc else None)
     level = enc.get("crf") if rc == "crf" else enc.get("qp") if rc == "cqp" else None
@@ -138,7 +139,8 @@ def auto_choice(info) -> ModelChoice:
     if score >= PIXEL_THRESHOLD:
         return ModelChoice(compressed_model, "compressed",
                            f"auto: {codec}{rate}; the pictures show compression artifacts ({score:.2f})")
-    return ModelChoice(clean_model, "clean", f"auto: {codec}{rate}; no compression artifacts in the pictures ({score:.2f})")
+    return ModelChoice(clean_model, "clean",
+                       f"auto: {codec}{rate}; no compression artifacts in the pictures ({score:.2f})")
 
 
 def choose_model(spec: str | Path | None, info=None) -> ModelChoice:

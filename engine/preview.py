@@ -20,9 +20,9 @@ import contextlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 import numpy as np
 import torch
@@ -30,10 +30,10 @@ from torch.nn import functional as F
 
 from .backends import Accelerated
 from .errors import SavsrError
-from .frame_windows import window_indices
 from .foreground import foreground
-from .scale import Scale, scale_step
+from .frame_windows import window_indices
 from .render.tiling import OVERLAP, Tile, auto_tile, run_tile, tile_grid
+from .scale import Scale, scale_step
 
 MARGIN = OVERLAP   # LR pixels of context around the region: the renderer's tile overlap, so the
                    # preview shows what a tiled render produces (on the parity network, whose
@@ -52,7 +52,7 @@ class Region:
     w: int
     h: int
 
-    def clamp(self, width: int, height: int) -> "Region":
+    def clamp(self, width: int, height: int) -> Region:
         x0, y0 = max(0, self.x), max(0, self.y)
         x1, y1 = min(width, self.x + self.w), min(height, self.y + self.h)
         return Region(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
@@ -260,7 +260,7 @@ class PreviewGrid:
     rotation: int = 0
 
     @classmethod
-    def from_plan(cls, p, tile: int) -> "PreviewGrid":
+    def from_plan(cls, p, tile: int) -> PreviewGrid:
         """The grid of :func:`engine.render.plan.plan`'s result ``p`` with the render's ``tile``."""
         return cls((p.in_size[1], p.in_size[0]), (p.out_size[1], p.out_size[0]), tuple(p.scale), tile,
                    p.info.rotation)
@@ -293,7 +293,8 @@ class PreviewGrid:
         hits = []
         for i in range(len(self.tiles)):
             b = self.display_box(i)
-            if b.x < region.x + region.w and region.x < b.x + b.w and b.y < region.y + region.h and region.y < b.y + b.h:
+            if (b.x < region.x + region.w and region.x < b.x + b.w
+                    and b.y < region.y + region.h and region.y < b.y + b.h):
                 cx, cy = min(max(fx, b.x), b.x + b.w), min(max(fy, b.y), b.y + b.h)  # nearest point of the tile
                 hits.append(((cx - fx) ** 2 + (cy - fy) ** 2, abs(b.x + b.w / 2 - fx) + abs(b.y + b.h / 2 - fy), i))
         return [i for *_, i in sorted(hits)]

@@ -35,5 +35,7 @@ def default_model_path() -> Path | None:
 def sample_clip_path() -> Path | None:
     """The bundled sample clip, or ``None``."""
     folder = resources_dir() / "sample"
-    clips = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".mp4", ".mkv", ".mov"}) if folder.is_dir() else []
+    if not folder.is_dir():
+        return None
+    clips = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".mp4", ".mkv", ".mov"})
     return clips[0] if clips else None

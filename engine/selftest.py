@@ -17,8 +17,8 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 FRAMES = 8
 SCALE = (1.5, 1.25)          # (width factor, height factor): asymmetric on purpose
@@ -45,7 +45,7 @@ def run_selftest(log: Callable[[str], None] = print, *, model: str | Path | None
         return False
     except Exception as exc:  # any engine error, FFmpeg error or bug is a failed self-test, not a crash
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        log(f"selftest: FAILED -- {type(exc).__name__}: {text}" if text else f"selftest: FAILED -- {type(exc).__name__}")
+        log(f"selftest: FAILED -- {type(exc).__name__}" + (f": {text}" if text else ""))
         return False
     log(f"selftest: OK -- {summary} in {time.monotonic() - t0:.1f} s")
     return True

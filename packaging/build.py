@@ -163,7 +163,8 @@ def gui_stays_up(program: Path, seconds: float = GUI_SMOKE_S) -> tuple[bool, str
         if "Traceback" in out:
             return False, f"printed a traceback:\n{out[-3000:]}"
         if not qt_up:
-            return False, f"no Qt platform plugin loaded after {seconds:.0f} s (stuck before the QApplication):\n{out[-3000:]}"
+            return False, (f"no Qt platform plugin loaded after {seconds:.0f} s "
+                           f"(stuck before the QApplication):\n{out[-3000:]}")
         return True, ""
 
 

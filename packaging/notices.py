@@ -37,9 +37,12 @@ COMMON_LICENCES = Path("/usr/share/common-licenses")
 # libx264 and libx265, which are GPL-2.0-or-later: see packaging/README.md, "Licences in the bundle".
 VENDORED = {
     "libavcodec": ("FFmpeg", "LGPL-3.0-or-later (as built; linked with GPL x264/x265)"),
-    "libavdevice": ("FFmpeg", "LGPL-3.0-or-later (as built)"), "libavfilter": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
-    "libavformat": ("FFmpeg", "LGPL-3.0-or-later (as built)"), "libavutil": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
-    "libswresample": ("FFmpeg", "LGPL-3.0-or-later (as built)"), "libswscale": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libavdevice": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libavfilter": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libavformat": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libavutil": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libswresample": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
+    "libswscale": ("FFmpeg", "LGPL-3.0-or-later (as built)"),
     "libx264": ("x264", "GPL-2.0-or-later"), "libx265": ("x265", "GPL-2.0-or-later"),
     "libSvtAv1Enc": ("SVT-AV1", "BSD-3-Clause-Clear with the AOMedia patent licence"),
     "libdav1d": ("dav1d", "BSD-2-Clause"), "libvpx": ("libvpx", "BSD-3-Clause"), "libopus": ("Opus", "BSD-3-Clause"),

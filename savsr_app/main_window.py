@@ -3,7 +3,8 @@
 The window builds the widgets and wires them to what they share, one
 :class:`~savsr_app.app_state.AppState` (:meth:`MainWindow._wire_state`). Queue commands live in
 :class:`~savsr_app.queue.queue_actions.QueueActions`; what closing does while work runs is decided
-by :class:`~savsr_app.closing.CloseGuard`.
+by :class:`~savsr_app.closing.CloseGuard`; how the widgets and docks are arranged, and how that is
+kept between sessions, by :mod:`savsr_app.window_layout`.
 """
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from .preview.preview_area import PreviewArea
 from .preview.preview_controller import PreviewController
 from .preview.transport import Transport
 from .preview.wiring import connect_preview
-from .qt import (QByteArray, QDockWidget, QFileDialog, QGroupBox, QMainWindow, QMessageBox, QPointF, QScrollArea,
-                 QSize, QSplitter, Qt, QVBoxLayout, QWidget, Signal)
+from .qt import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QPointF, QSize, Signal
 from .queue.jobs import QUEUED, QueueStore
 from .queue.queue_actions import QueueActions
 from .queue.queue_model import QueueModel
@@ -34,8 +34,8 @@ from .settings_dialog import SettingsDialog
 from .start_screen import install_start_screen
 from .status import AdvancedDock, LogDock, StatusBar
 from .tasks import Background
+from .window_layout import arrange_docks, central_splitter, restore_layout, save_layout
 
-SIDE_WIDTH = 340
 VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mxf *.mts *.m2ts *.ts *.y4m);;All files (*)"
 
 
@@ -85,42 +85,9 @@ class MainWindow(QMainWindow):
         self.scale_panel = ScalePanel()
         self.output_panel = OutputPanel()
         self.controller = PreviewController(self)
-        left = QWidget()
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(6, 6, 0, 4)
-        lay.addWidget(self.preview, 1)
-        lay.addWidget(self.transport)
-        side = QWidget()
-        side_lay = QVBoxLayout(side)
-        side_lay.setContentsMargins(6, 6, 6, 6)
-        for title, widget in (("Clip", self.clip_panel), ("Scale", self.scale_panel),
-                              ("Output", self.output_panel)):
-            box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(widget)
-            side_lay.addWidget(box)
-        side_lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right = QWidget()
-        right_lay = QVBoxLayout(right)
-        right_lay.setContentsMargins(0, 0, 0, 4)
-        right_lay.addWidget(scroll, 1)
-        add_row = QVBoxLayout()
-        add_row.setContentsMargins(12, 0, 12, 0)
-        add_row.addWidget(self.output_panel.add_button)
-        add_row.addWidget(self.output_panel.estimate_label)
-        right_lay.addLayout(add_row)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setChildrenCollapsible(False)
-        right.setMinimumWidth(SIDE_WIDTH)
-        right.setMaximumWidth(SIDE_WIDTH + 120)
-        self.setCentralWidget(splitter)
+        panels = [("Clip", self.clip_panel), ("Scale", self.scale_panel), ("Output", self.output_panel)]
+        footer = [self.output_panel.add_button, self.output_panel.estimate_label]
+        self.setCentralWidget(central_splitter(self.preview, self.transport, panels, footer))
         self.notifier = Notifier(self)
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
@@ -136,15 +103,7 @@ class MainWindow(QMainWindow):
         self.queue_dock.toggleViewAction().setShortcut("Ctrl+J")
         self.log_dock = LogDock(self)
         self.advanced_dock = AdvancedDock(self)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
-        self.tabifyDockWidget(self.queue_dock, self.log_dock)
-        self.queue_dock.raise_()
-        self.log_dock.hide()
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.advanced_dock)
-        self.tabifyDockWidget(self.log_dock, self.advanced_dock)     # tabs: the preview keeps its width at 1280x800
-        self.advanced_dock.hide()
-        self.resizeDocks([self.queue_dock], [190], Qt.Orientation.Vertical)
+        arrange_docks(self, self.queue_dock, self.log_dock, self.advanced_dock)
 
     def _wire(self):
         c, area = self.controller, self.preview
@@ -272,15 +231,7 @@ class MainWindow(QMainWindow):
         vp.changed.emit()
 
     def _fill_recent(self):
-        menu = self.recent_menu
-        menu.clear()
-        for path in self.settings.recent_files:
-            menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setToolTip(path)
-        if self.settings.recent_files:
-            menu.addSeparator()
-            menu.addAction("Clear list", self._clear_recent)
-        else:
-            menu.addAction("No recent clips").setEnabled(False)
+        menus.fill_recent(self.recent_menu, self.settings.recent_files, self.open_path, self._clear_recent)
 
     def _clear_recent(self):
         self.settings.recent_files = []
@@ -337,8 +288,8 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.output_panel.apply_defaults(s.codec, s.crf, s.container, s.output_dir)
         self.state.set_output(self.output_panel.choice())
-        from .theme import apply_theme
         from .qt import QApplication
+        from .theme import apply_theme
         apply_theme(QApplication.instance(), s.theme)
         self.state.calibration.table = dict(s.calibration)
         self.state.device_name = device_words(resolved_device(s.device))
@@ -384,12 +335,7 @@ class MainWindow(QMainWindow):
     # ---- start and stop ----------------------------------------------------------------------
     def _restore(self):
         s = self.settings
-        if s.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
-        else:
-            self.resize(1280, 800)
-        if s.window_state:
-            self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+        restore_layout(self, s)
         self.advanced_dock.setVisible(s.show_advanced)
         self.preview.set_mode(s.preview_mode)
         self.apply_settings()
@@ -401,7 +347,8 @@ class MainWindow(QMainWindow):
         if waiting:     # never start heavy work unasked at launch (a render that crashed the app would again)
             self.runner.set_running(False)
             resumed = len(self.queue_store.resumed)
-            extra = f", {resumed} of them interrupted: they continue from their last finished segment" if resumed else ""
+            extra = (f", {resumed} of them interrupted: they continue from their last finished segment"
+                     if resumed else "")
             self.notify(f"{len(waiting)} queued job(s) restored{extra}. Press Run queue to render them.", "info")
 
     def confirm_close(self, question: str) -> bool:
@@ -428,8 +375,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _save_window(self):
-        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
-        self.settings.window_state = bytes(self.saveState().toBase64()).decode()
+        save_layout(self, self.settings)
         self.settings.show_advanced = self.advanced_dock.isVisible()
         self.settings.preview_mode = self.preview.mode
         self.save_settings()

@@ -1,6 +1,8 @@
 """The window's actions, menus and toolbar (names, icons, shortcuts and tooltips in one place)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from .about import show_about
 from .qt import QAction, QKeySequence, QMenu, Qt, QToolBar, icon
 from .timeline_dialog import open_timeline
@@ -29,8 +31,9 @@ def build(window) -> dict[str, QAction]:
     A = {
         "open": make_action(w, "actionOpen", "Open…", "mdi6.folder-open-outline", w.open_dialog,
                             QKeySequence.StandardKey.Open, "Open a video clip"),
-        "open_timeline": make_action(w, "actionOpenTimeline", "Open timeline…", "mdi6.filmstrip", lambda: open_timeline(w),
-                                     "Ctrl+Shift+O", "Queue the ranges an edit uses (OpenTimelineIO: .otio, EDL, FCP XML)"),
+        "open_timeline": make_action(w, "actionOpenTimeline", "Open timeline…", "mdi6.filmstrip",
+                                     lambda: open_timeline(w), "Ctrl+Shift+O",
+                                     "Queue the ranges an edit uses (OpenTimelineIO: .otio, EDL, FCP XML)"),
         "settings": make_action(w, "actionSettings", "Settings…", "mdi6.cog-outline", w.open_settings,
                                 QKeySequence.StandardKey.Preferences if not QKeySequence(
                                     QKeySequence.StandardKey.Preferences).isEmpty() else "Ctrl+,"),
@@ -132,3 +135,16 @@ def _toolbar(w, A):
     tb.addAction(A["settings"])
     w.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
     w.toolbar = tb
+
+
+def fill_recent(menu: QMenu, paths: list[str], open_path, clear) -> None:
+    """``menu`` (Open recent) refilled: one entry per path, ``open_path(path)`` when chosen, and
+    ``clear()`` behind "Clear list"; a disabled "No recent clips" when there are none."""
+    menu.clear()
+    for path in paths:
+        menu.addAction(Path(path).name, lambda p=path: open_path(p)).setToolTip(path)
+    if paths:
+        menu.addSeparator()
+        menu.addAction("Clear list", clear)
+    else:
+        menu.addAction("No recent clips").setEnabled(False)

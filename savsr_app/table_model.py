@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from .qt import QAbstractTableModel, QModelIndex, Qt
 
+ROOT = QModelIndex()    # the invisible root: the parent of every row (read only, so one is shared)
+
 
 class ColumnTableModel(QAbstractTableModel):
     """Subclasses set ``columns`` (header titles) and return their row list from ``row_items()``."""
@@ -12,10 +14,10 @@ class ColumnTableModel(QAbstractTableModel):
     def row_items(self) -> list:
         raise NotImplementedError
 
-    def rowCount(self, parent=QModelIndex()):
+    def rowCount(self, parent=ROOT):
         return 0 if parent.isValid() else len(self.row_items())
 
-    def columnCount(self, parent=QModelIndex()):
+    def columnCount(self, parent=ROOT):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):

@@ -39,16 +39,22 @@ def main() -> int:
         for lr in args.lrs:
             for bn_eval in (True, False):
                 losses = []
+
+                def keep_loss(event, losses=losses):    # bound here: each run fills its own list
+                    if event["kind"] == "train":
+                        losses.append(event["loss"])
+
                 settings = FinetuneSettings(scales=[[2.0, 2.0]], lr=lr, bn_eval=bn_eval, batch=args.batch, val_every=0,
                                             val_frames=3, val_crop=256, seed=1)
                 res = finetune([args.clip], Path(tmp) / f"ft_{lr}_{bn_eval}.pt", base=base, minutes=None,
                                steps=args.steps, settings=settings, device="cpu",
-                               progress=lambda e: losses.append(e["loss"]) if e["kind"] == "train" else None)
+                               progress=keep_loss)
                 k = max(1, len(losses) // 4)
                 print(json.dumps({"lr": lr, "batch": args.batch, "bn_eval": bn_eval, "steps": res["step"],
                                   "before": summary(res["before"]), "after": summary(res["after"]),
                                   "gain_db": res["gain_db"],
-                                  "loss_first_quarter": sum(losses[:k]) / k, "loss_last_quarter": sum(losses[-k:]) / k}),
+                                  "loss_first_quarter": sum(losses[:k]) / k,
+                                  "loss_last_quarter": sum(losses[-k:]) / k}),
                       flush=True)
     return 0
 

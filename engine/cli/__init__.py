@@ -7,7 +7,8 @@ import sys
 from ..errors import SavsrError
 from . import conform, evaluate, finetune_cmd, info, models, train, upscale
 
-COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd]  # modules with ``register(subparsers)``; each sets ``func(args) -> int``
+# modules with ``register(subparsers)``; each sets ``func(args) -> int``
+COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -85,7 +85,8 @@ def run(args) -> int:
             bar.close()
     kept = sum(1 for p in result.pieces if not p.rendered)
     print(f"wrote {result.timeline}  ({len(result.pieces)} piece{'s' if len(result.pieces) != 1 else ''} of media, "
-          f"{sum(p.frames for p in result.pieces)} frames" + (f"; {kept} kept from an earlier run" if kept else "") + ")")
+          f"{sum(p.frames for p in result.pieces)} frames"
+          + (f"; {kept} kept from an earlier run" if kept else "") + ")")
     if result.missing:
         raise SavsrError(f"{len(result.missing)} clip{'s' if len(result.missing) != 1 else ''} not conformed "
                          "(listed above); they still point at their original media")

@@ -33,7 +33,8 @@ def register(sub):
     p.add_argument("--holdout", type=float, default=0.1, help="last fraction of each clip kept for validation")
     p.add_argument("--freeze-batchnorm", action="store_true", help="keep BatchNorm layers in eval mode")
     p.add_argument("--resume", action="store_true", help="continue an interrupted fine-tune writing to OUT")
-    p.add_argument("--nproc", type=int, default=1, help="processes, one per GPU, started with torchrun (see docs/finetune.md)")
+    p.add_argument("--nproc", type=int, default=1,
+                   help="processes, one per GPU, started with torchrun (see docs/finetune.md)")
     p.add_argument("--device", default="auto")
     p.add_argument("--backend", default="torch", help="backend of the validations: " + BACKEND_HELP.replace(
         "(default auto)", "(default torch: every validation sees new weights, a compiled backend exports anew)"))
@@ -43,9 +44,9 @@ def register(sub):
 
 
 def run(args) -> int:
+    from ..backends import set_default_backend
     from ..errors import SavsrError
     from ..train.finetune import FinetuneSettings, finetune
-    from ..backends import set_default_backend
     from ..train.validate import summary
     if args.nproc < 1:
         raise SavsrError(f"--nproc must be at least 1, got {args.nproc}")
@@ -63,7 +64,8 @@ def run(args) -> int:
     except ValueError as exc:
         raise SavsrError(str(exc)) from None
     b, a = summary(res["before"]), summary(res["after"])
-    print(f"{res['step']} steps ({res['stopped']}); on the held-out frames: before {b.get('psnr', float('nan')):.2f} dB, "
+    print(f"{res['step']} steps ({res['stopped']}); on the held-out frames: "
+          f"before {b.get('psnr', float('nan')):.2f} dB, "
           f"after {a.get('psnr', float('nan')):.2f} dB (bicubic {a.get('bicubic', float('nan')):.2f} dB): "
           f"{res['gain_db']:+.2f} dB")
     print(f"model: {res['model']}")
@@ -91,8 +93,9 @@ def finetune_argv(args) -> list[str]:
 def launch(argv: list[str], nproc: int) -> int:
     """Run ``savsr finetune ARGS`` as ``nproc`` processes under torchrun; returns its exit code.
     ``argv`` must not contain ``--nproc``."""
-    from ..errors import SavsrError
     import torch
+
+    from ..errors import SavsrError
     if nproc < 1:
         raise SavsrError("--nproc must be at least 1")
     if torch.cuda.is_available() and nproc > torch.cuda.device_count():

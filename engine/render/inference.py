@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -98,6 +98,7 @@ class Upscaler:
         current = self.tile or max(hw)
         if current <= MIN_RETRY_TILE:
             raise OutOfMemory(f"out of {'GPU' if self.device.type == 'cuda' else 'system'} memory even with "
-                              f"{MIN_RETRY_TILE}-pixel tiles: free memory, use a smaller scale or --device cpu") from None
+                              f"{MIN_RETRY_TILE}-pixel tiles: free memory, use a smaller scale "
+                              "or --device cpu") from None
         self.tile = max(MIN_RETRY_TILE, current // 2 // 16 * 16)
         self.log(f"out of memory: retrying the frame with {self.tile}-pixel tiles")

@@ -24,7 +24,8 @@ class RenderJob:
     Scale: ``scale_w``/``scale_h`` in [1, 4], or ``target_size=(W, H)`` from which the
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
     ``model``: ``None`` or ``"auto"`` lets the clip choose between the bundled ``clean`` and
-    ``compressed`` models (:mod:`engine.model_choice`); a bundled name or a file path picks one. ``tile=0`` means choose automatically.
+    ``compressed`` models (:mod:`engine.model_choice`); a bundled name or a file path picks one.
+    ``tile=0`` means choose automatically.
     ``overwrite=False`` refuses to replace an existing output file.
     ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from
     50i) or frame (25p from 50i). ``pixel_aspect``: the input's pixel shape when its tag is missing
@@ -61,14 +62,14 @@ class RenderJob:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RenderJob":
+    def from_dict(cls, d: dict) -> RenderJob:
         names = {f.name for f in dataclasses.fields(cls)}
         d = {k: v for k, v in d.items() if k in names}
         if d.get("target_size") is not None:
             d["target_size"] = tuple(d["target_size"])
         return cls(**d)
 
-    def replace(self, **changes) -> "RenderJob":
+    def replace(self, **changes) -> RenderJob:
         return dataclasses.replace(self, **changes)
 
     @property

@@ -17,11 +17,10 @@ from pathlib import Path
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
 from ..model_choice import MODEL_CHOICES
-from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
-from ..video import ClipInfo, probe
-from ..video import formats
-from . import archive
 from ..scale import Scale
+from ..video import ClipInfo, formats, probe
+from . import archive
+from .job import CODECS, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 
 MAX_OUTPUT_SIDE = 16384   # larger frames are refused (encoders and players give up before this)
 MIN_TILE = 32
@@ -108,7 +107,8 @@ def _check_settings(job: RenderJob):
         raise PlanError(f"tile size {job.tile} is too small: use 0 (automatic) or at least {MIN_TILE}")
     if job.codec in ("h264", "h265"):
         if not 0 <= job.crf <= 51:
-            raise PlanError(f"CRF {job.crf} is out of range: use 0 (lossless) to 51 (smallest); 18 is visually lossless")
+            raise PlanError(f"CRF {job.crf} is out of range: use 0 (lossless) to 51 (smallest); "
+                            "18 is visually lossless")
         if job.preset not in formats.X26X_PRESETS:
             raise PlanError(f"unknown preset {job.preset!r}: use one of {', '.join(formats.X26X_PRESETS)}")
     if job.model is not None and job.model.lower() not in MODEL_CHOICES and not Path(job.model).is_file():
@@ -126,7 +126,8 @@ def _check_output_name(job: RenderJob) -> str | None:
         raise PlanError(f"output {out.name!r} needs a video extension: .mp4, .mov, .mkv or .mxf "
                         "(or --codec png with a folder)")
     if not formats.container_accepts(container, job.codec):
-        fits = [ext for ext, fmt in formats.CONTAINERS.items() if ext != ".m4v" and formats.container_accepts(fmt, job.codec)]
+        fits = [ext for ext, fmt in formats.CONTAINERS.items()
+                if ext != ".m4v" and formats.container_accepts(fmt, job.codec)]
         raise PlanError(f"{formats.LABELS[job.codec]} cannot be stored in {out.suffix} files: use {' or '.join(fits)}")
     return container
 
@@ -208,7 +209,8 @@ def _factors(job: RenderJob, info: ClipInfo) -> tuple[float, float, int | None, 
         raise PlanError("no scale given: set a width and height factor or a target size")
     for label, s in (("width", job.scale_w), ("height", job.scale_h)):
         if not (isinstance(s, (int, float)) and math.isfinite(s) and MIN_SCALE - 1e-9 <= s <= MAX_SCALE + 1e-9):
-            raise PlanError(f"{label} factor {s} is out of range: factors must be between {MIN_SCALE:g} and {MAX_SCALE:g}")
+            raise PlanError(f"{label} factor {s} is out of range: "
+                            f"factors must be between {MIN_SCALE:g} and {MAX_SCALE:g}")
     if archive.squares(job, info):  # factors of the picture in square pixels
         pw, ph = archive.picture_size(info)
         th, tw = Scale(job.scale_w, job.scale_h).output_size(ph, pw)

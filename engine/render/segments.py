@@ -188,7 +188,8 @@ def _join_png(p, work, note) -> Path:
     offset = float(info.pts[p.first] * info.time_base)
     if info.vfr:
         last = p.first + work.frames_done
-        write_timestamps(folder / "timestamps.txt", [float(t * info.time_base) - offset for t in info.pts[p.first:last]])
+        write_timestamps(folder / "timestamps.txt",
+                         [float(t * info.time_base) - offset for t in info.pts[p.first:last]])
     if info.audio or info.subtitles:
         with av.open(str(folder / "audio.mka"), "w", format="matroska",
                      options={"avoid_negative_ts": "disabled"}) as container:

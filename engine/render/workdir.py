@@ -150,7 +150,8 @@ class WorkFolder:
             return None
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("segments"), list):
+            if (not isinstance(data, dict) or data.get("version") != VERSION
+                    or not isinstance(data.get("segments"), list)):
                 raise ValueError("not a manifest of this version")
         except (OSError, ValueError) as exc:
             raise ResumeError(f"the work folder {self.path} has an unreadable manifest ({exc}): "

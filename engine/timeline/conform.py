@@ -10,9 +10,9 @@ on to that frame. Run it again and finished pieces are kept, interrupted ones re
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..errors import SavsrError
 from ..render.job import RenderJob
@@ -21,7 +21,8 @@ from ..render.workdir import holds_render_of, work_path
 from ..video.probe import InputError, probe
 from .ranges import Missing, Piece, used_pieces
 
-INSTALL_HINT = "savsr conform needs OpenTimelineIO: pip install 'savsr-studio[timeline]' (or: pip install opentimelineio)"
+INSTALL_HINT = ("savsr conform needs OpenTimelineIO: pip install 'savsr-studio[timeline]' "
+                "(or: pip install opentimelineio)")
 
 
 class ConformError(SavsrError):

@@ -40,7 +40,8 @@ class TrainConfig:
     checkpoint_every_s: float = 300.0
     log_every: int = 10
     val_every: int = 500                              # steps between validations (0: only at the end)
-    val_scales: list = field(default_factory=lambda: [list(s) for s in ((2.0, 2.0), (3.0, 3.0), (4.0, 4.0), (1.5, 4.0))])
+    val_scales: list = field(
+        default_factory=lambda: [list(s) for s in ((2.0, 2.0), (3.0, 3.0), (4.0, 4.0), (1.5, 4.0))])
     val_frames: int = 2                               # frames per held-out clip
     val_crop: int = 192                               # GT centre crop side for validation (0: whole frame)
     val_degrade: list = field(default_factory=lambda: ["none"])  # LR codecs validated: none, h264:28, ...
@@ -55,7 +56,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:

@@ -46,7 +46,7 @@ class Clip:
         return {"name": self.name, "frames": int(self.frames.shape[0]),
                 "height": int(self.frames.shape[2]), "width": int(self.frames.shape[3])}
 
-    def split(self, holdout: float) -> tuple["Clip", "Clip"]:
+    def split(self, holdout: float) -> tuple[Clip, Clip]:
         """``(train, held_out)``: the last ``holdout`` fraction of frames (at least one) held out."""
         n = self.frames.shape[0]
         k = min(n - 1, max(1, round(n * holdout)))
@@ -235,8 +235,8 @@ class BatchSampler:
         """One ``(lr (7, 3, p, p), gt (3, *gt_size))`` pair whose LR went through a drawn codec.
 
         The codec sees a ``2p x 2p`` LR region (macroblocks and motion search need room) where the
-        clips allow it, and one of its quadrants is kept. A quadrant's LR offset ``p`` maps to the GT offset ``gt_size`` exactly,
-        since the scale is ``gt_size / p``.
+        clips allow it, and one of its quadrants is kept. A quadrant's LR offset ``p`` maps to the GT
+        offset ``gt_size`` exactly, since the scale is ``gt_size / p``.
         """
         k = self.region
         region = self.sample((k * gt_size[0], k * gt_size[1]), gen)

@@ -20,8 +20,8 @@ from ..resources import default_model_path
 from .config import TrainConfig
 from .data import VIDEO_SUFFIXES, find_clips
 from .degrade import CodecSpec
-from .matching import Matched, match_footage
 from .loop import Trainer
+from .matching import Matched, match_footage
 from .validate import summary, validate
 
 
@@ -86,7 +86,7 @@ def base_and_output(base, out, footage=()) -> tuple[Path, Path]:
     return base_path, out
 
 
-def finetune_config(model_config, footage, s: "FinetuneSettings", matched: Matched, val_every: int) -> TrainConfig:
+def finetune_config(model_config, footage, s: FinetuneSettings, matched: Matched, val_every: int) -> TrainConfig:
     """The training settings of a fine-tune (single process and distributed)."""
     low, high = s.range()
     return TrainConfig(model=model_config.to_dict(), data=[str(p) for p in footage], exclude=[],
@@ -97,7 +97,7 @@ def finetune_config(model_config, footage, s: "FinetuneSettings", matched: Match
                        val_crop=s.val_crop, degradation=matched.degradation, val_degrade=[matched.validation])
 
 
-def match(footage, s: "FinetuneSettings") -> Matched:
+def match(footage, s: FinetuneSettings) -> Matched:
     """The fine-tune's degradation for ``footage`` at the middle of its scale range."""
     low, high = s.range()
     return match_footage(footage, (low + high) / 2, s.degrade)
@@ -150,7 +150,8 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     gain = summary(after).get("psnr", 0.0) - summary(before).get("psnr", 0.0) if before and after else None
     meta = {"name": out.stem, "base_model": base_meta.get("name", base_path.stem), "base_path": str(base_path),
             "footage": [Path(p).name for p in footage], "scales": config.val_scales, "scale_range": [low, high],
-            "steps": trainer.step, "bn_eval": s.bn_eval, "degradation": matched.note, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "steps": trainer.step, "bn_eval": s.bn_eval, "degradation": matched.note,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "psnr_before": summary(before), "psnr_after": summary(after),
             "gain_db": None if gain is None else round(gain, 4)}
     save_model(trainer.eval_model, out, meta)

@@ -51,7 +51,8 @@ def effective_range(colour_range: str, pix_fmt: str) -> str:
     if colour_range in ("tv", "pc"):
         return colour_range
     fmt = pix_fmt or ""
-    return "pc" if fmt.startswith(("yuvj", "rgb", "bgr", "gbr", "gray", "pal", "argb", "abgr", "rgba", "bgra")) else "tv"
+    full_range = ("yuvj", "rgb", "bgr", "gbr", "gray", "pal", "argb", "abgr", "rgba", "bgra")
+    return "pc" if fmt.startswith(full_range) else "tv"
 
 
 def sws_matrix(matrix: str) -> str:

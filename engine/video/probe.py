@@ -165,8 +165,9 @@ def video_stream(container, path):
         raise InputError(f"{Path(path).name} has no video stream (it holds only {kinds})")
     if container.format.name in ANIMATED_FORMATS:
         return streams[0]       # probe() refuses one with a single frame
-    if container.format.name in IMAGE_FORMATS or streams[0].codec_context.name in ("png", "mjpeg", "bmp", "tiff", "webp") \
-            and container.format.name.endswith("_pipe"):
+    if (container.format.name in IMAGE_FORMATS
+            or streams[0].codec_context.name in ("png", "mjpeg", "bmp", "tiff", "webp")
+            and container.format.name.endswith("_pipe")):
         if _animated_webp(path):
             raise InputError(f"{Path(path).name} is an animated WebP, which FFmpeg cannot decode: "
                              "convert it to a GIF or a video file first")

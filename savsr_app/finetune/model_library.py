@@ -8,8 +8,18 @@ from __future__ import annotations
 from engine.errors import SavsrError
 from engine.train.finetune_store import ModelLibrary
 
-from ..qt import (QAbstractItemView, QHBoxLayout, QHeaderView, QMessageBox, Qt, QTableView, QVBoxLayout, QWidget,
-                  Signal, push_button)
+from ..qt import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    push_button,
+)
 from ..table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")
@@ -57,7 +67,8 @@ class LibraryModel(ColumnTableModel):
         m, col = item.meta, index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return [item.name, gain_text(m), m.get("base_model", ""), ", ".join(m.get("footage", [])),
-                    scales_text(m.get("scales")), str(m.get("steps", "")), m.get("date", "")[:16].replace("T", " ")][col]
+                    scales_text(m.get("scales")), str(m.get("steps", "")),
+                    m.get("date", "")[:16].replace("T", " ")][col]
         if role == Qt.ItemDataRole.ToolTipRole:
             if "error" in m:
                 return m["error"]

@@ -3,12 +3,30 @@ from __future__ import annotations
 
 import time
 
+from ..qt import (
+    QApplication,
+    QButtonGroup,
+    QComboBox,
+    QEvent,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QObject,
+    QPointF,
+    QRect,
+    QSize,
+    QStackedWidget,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 from .preview_pane import ImagePane
-from ..qt import (QApplication, QButtonGroup, QComboBox, QEvent, QHBoxLayout, QImage, QLabel, QObject, QPointF, QRect,
-                  QSize, QStackedWidget, Qt, QToolButton, QVBoxLayout, QWidget, Signal, icon)
+from .viewport import PreviewImages, Viewport
 
 HOLD_S = 0.3        # the flip key held longer than this flips back on release (press and hold to compare)
-from .viewport import PreviewImages, Viewport
 
 
 def _tool(text: str, icon_name: str, tip: str, checkable: bool = False) -> QToolButton:
@@ -26,7 +44,7 @@ def _tool(text: str, icon_name: str, tip: str, checkable: bool = False) -> QTool
 class FlipHold(QObject):
     """Watches the flip key's release: a key held down flips back when let go."""
 
-    def __init__(self, area: "PreviewArea"):
+    def __init__(self, area: PreviewArea):
         super().__init__(area)
         self.area = area
         self.pressed_at: float | None = None

@@ -1,8 +1,7 @@
 """One preview pane: paints the before image, the SAVSR patches, or both split by a line."""
 from __future__ import annotations
 
-from ..qt import (QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget,
-                  Signal)
+from ..qt import QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget, Signal
 from .viewport import PreviewImages, Viewport
 
 WHEEL_STEP = 1.25
@@ -62,8 +61,14 @@ class ImagePane(QWidget):
             right(p)
         else:
             x = round(self.width() * self.split)
-            p.save(); p.setClipRect(0, 0, x, self.height()); left(p); p.restore()
-            p.save(); p.setClipRect(x, 0, self.width() - x, self.height()); right(p); p.restore()
+            p.save()
+            p.setClipRect(0, 0, x, self.height())
+            left(p)
+            p.restore()
+            p.save()
+            p.setClipRect(x, 0, self.width() - x, self.height())
+            right(p)
+            p.restore()
             self._paint_split_line(p, x)
         self._paint_labels(p)
         if self.kind != "before" and self.images.busy:
@@ -108,7 +113,8 @@ class ImagePane(QWidget):
 
     def _paint_labels(self, p: QPainter):
         before = f"BEFORE · {self.images.before_label}"
-        after = "AFTER · bicubic stand-in (not cached)" if self.images.standin else f"AFTER · SAVSR{self._after_status()}"
+        after = ("AFTER · bicubic stand-in (not cached)" if self.images.standin
+                 else f"AFTER · SAVSR{self._after_status()}")
         if self.images.flipped:
             before, after = f"{after}  [flipped \\]", f"{before}  [flipped \\]"
         if self.kind == "before":

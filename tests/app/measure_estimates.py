@@ -21,10 +21,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 
 from clipmaker import footage, make_tagged_clip  # noqa: E402
+
 from engine.render.job import RenderJob  # noqa: E402
 from engine.render.renderer import render  # noqa: E402
-from savsr_app.estimate import (Calibration, calibration_key, machine_load, others_load,  # noqa: E402
-                                own_load, process_cpu_seconds, work_units)
+from savsr_app.estimate import (  # noqa: E402
+    Calibration,
+    calibration_key,
+    machine_load,
+    others_load,
+    own_load,
+    process_cpu_seconds,
+    work_units,
+)
 
 # Other sizes than the three renders FRAME_UNITS was fitted on (128x72 x2, 96x54 x3, 192x108 x2)
 CALIBRATE = ((160, 90), (2.0, 2.0), 5)
@@ -68,9 +76,10 @@ def main():
             est = cal.estimate(key, units, "this CPU", load=load_now).seconds
             est_wall = walls.estimate(key, units, "this CPU").seconds
             wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
-            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, others' load {load_now:.1f} at the estimate "
-                  f"(others' {load:.1f} during): actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio "
-                  f"{est / wall:.2f}; wall-time-only estimate {est_wall:.1f} s, ratio {est_wall / wall:.2f}", flush=True)
+            print(f"{size[0]}x{size[1]} x{scale[0]:g}x{scale[1]:g}, {n} frames, "
+                  f"others' load {load_now:.1f} at the estimate (others' {load:.1f} during): "
+                  f"actual {wall:.1f} s ({cpu:.1f} CPU s); estimate {est:.1f} s, ratio {est / wall:.2f}; "
+                  f"wall-time-only estimate {est_wall:.1f} s, ratio {est_wall / wall:.2f}", flush=True)
             ended = time.monotonic()
             cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
             walls.record_render(key, work_units(size, scale, 1), n, fps, wall)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from app_clips import CLIP_SIZE, open_clip
+
 from savsr_app.app_state import AppState, ModelChoice, OutputChoice
 
 
@@ -22,7 +23,8 @@ def test_changes_are_signalled_once_and_a_job_freezes_the_state(qtbot, clip):
     state.set_model(ModelChoice(path="", device="cpu", precision="fp32", tile=64))
     job = state.job("out.mkv")
     state.set_scale(3.0, 3.0)                        # later changes never reach a frozen job
-    assert (job.scale_w, job.scale_h, job.codec, job.model, job.device, job.tile) == (2.5, 1.5, "ffv1", "auto", "cpu", 64)
+    assert (job.scale_w, job.scale_h, job.codec, job.model, job.device, job.tile) == (
+        2.5, 1.5, "ffv1", "auto", "cpu", 64)
 
 
 def test_the_window_panels_write_the_state_and_the_fine_tune_panel_follows_it(qtbot, window, clip):

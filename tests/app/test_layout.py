@@ -1,11 +1,12 @@
-"""The window fits 1280x800 and 1920x1080 with every dock open; the scrubber jumps to a click; xcb libraries are named."""
+"""The window fits 1280x800 and 1920x1080 with every dock open; the scrubber jumps to a click;
+xcb libraries are named."""
 from __future__ import annotations
 
 import pytest
 
 from savsr_app.platform_check import XCB_LIBRARIES, xcb_problem
-from savsr_app.theme import apply_theme
 from savsr_app.qt import QApplication, QLineEdit, QPoint, QSlider, QStyle, Qt, QWidget
+from savsr_app.theme import apply_theme
 
 
 def squeezed(window) -> list[str]:
@@ -42,7 +43,8 @@ def test_the_window_fits_with_docks_open(qtbot, window, size, docks):
 
 def test_slider_click_jumps_to_the_click(qtbot):
     apply_theme(QApplication.instance())
-    assert QApplication.style().styleHint(QStyle.StyleHint.SH_Slider_AbsoluteSetButtons) == Qt.MouseButton.LeftButton.value
+    hint = QApplication.style().styleHint(QStyle.StyleHint.SH_Slider_AbsoluteSetButtons)
+    assert hint == Qt.MouseButton.LeftButton.value
     slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(0, 1000)
     slider.resize(400, 24)
@@ -63,8 +65,8 @@ def test_a_missing_xcb_library_is_one_sentence():
 
 
 def test_the_empty_window_invites_an_action(qtbot, window):
-    from savsr_app.qt import QPushButton
     from engine.resources import sample_clip_path
+    from savsr_app.qt import QPushButton
     window.resize(1280, 800)
     screen = window.start_screen
     qtbot.waitUntil(screen.isVisible)

@@ -2,8 +2,9 @@
 
 ``footage_dir()`` holds the sample's 75 frames as ``001.png``... (320x180 RGB), decoded once into a
 cache folder so that every test reads the same real frames without anything outside the repository.
-Frames are area-downscaled to tiny sizes so the pipeline tests stay fast on two cores; clips are written with PyAV with an optional tone as audio, subtitles, rotation flag,
-colour tags and explicit (possibly variable) timestamps.
+Frames are area-downscaled to tiny sizes so the pipeline tests stay fast on two cores; clips are
+written with PyAV with an optional tone as audio, subtitles, rotation flag, colour tags and
+explicit (possibly variable) timestamps.
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from clipmaker import audio_duration, make_clip, make_tagged_clip
+
 from engine.cli import main
 from engine.video import probe
 from engine.video import timecode as tc
@@ -67,7 +67,8 @@ def test_info_shows_the_timecode(source, capsys):
 @pytest.mark.parametrize("args, says", [
     (["--codec", "dnxhr-sq", "--size", "200x100", "-o", "{d}/small.mov"],
      "DNxHR SQ needs frames of at least 256x120; the output is 200x100"),
-    (["--codec", "dnxhr-lb", "--size", "256x144", "-o", "{d}/out.mkv"], "DNxHR LB cannot be stored in .mkv files: use .mov or .mxf"),
+    (["--codec", "dnxhr-lb", "--size", "256x144", "-o", "{d}/out.mkv"],
+     "DNxHR LB cannot be stored in .mkv files: use .mov or .mxf"),
     (["--codec", "h264", "--size", "256x144", "-o", "{d}/out.mxf"], "H.264 cannot be stored in .mxf files"),
 ])
 def test_codec_limits_are_one_line(source, args, says, small_model_file, tmp_path, capsys):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from clipmaker import decoded_frames, make_clip
+
 from engine.backends.runtimes import RUNTIMES
 from engine.cli import main
 from engine.preview import Region, preview_network, upscale_region
@@ -41,7 +41,8 @@ def test_bad_backend_is_one_line(command, value, message, clip, tmp_path, capsys
 
 
 @pytest.mark.parametrize("backend", [pytest.param(n, marks=pytest.mark.skipif(
-    not r.installed(), reason=f"{n} is not installed (pip install \"savsr-studio[fast]\")")) for n, r in RUNTIMES.items()])
+    not r.installed(), reason=f"{n} is not installed (pip install \"savsr-studio[fast]\")"))
+    for n, r in RUNTIMES.items()])
 def test_a_compiled_backend_renders_what_torch_renders(backend, clip, small_model_file, tmp_path, capsys):
     outs = {}
     for name in ("torch", backend):
@@ -57,9 +58,11 @@ def test_a_compiled_backend_renders_what_torch_renders(backend, clip, small_mode
 
 
 @pytest.mark.parametrize("backend", [pytest.param(n, marks=pytest.mark.skipif(
-    not r.installed(), reason=f"{n} is not installed (pip install \"savsr-studio[fast]\")")) for n, r in RUNTIMES.items()])
+    not r.installed(), reason=f"{n} is not installed (pip install \"savsr-studio[fast]\")"))
+    for n, r in RUNTIMES.items()])
 def test_preview_through_a_backend(backend, parity_fixture, small_model_file):
     import torch
+
     from engine import load_model
     model = load_model(small_model_file, torch.device("cpu"))
     frames = parity_fixture["inputs"]["bikes_even"][0].permute(0, 2, 3, 1).numpy()

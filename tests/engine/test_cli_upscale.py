@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from clipmaker import file_hash, make_clip, write_audio_only, write_no_frames, write_random_bytes
+
 from engine.cli import main
 from engine.video import probe
-
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -58,7 +57,8 @@ def _damaged(tmp_path, clip):
 CASES = {
     "missing input": (lambda t, c, d: t / "nope.mp4", [], "input file not found"),
     "folder as input": (lambda t, c, d: d, [], "is a folder, not a video file"),
-    "not a video": (lambda t, c, d: write_random_bytes(t / "random.mp4"), [], "not a video, or a damaged or incomplete file"),
+    "not a video": (lambda t, c, d: write_random_bytes(t / "random.mp4"), [],
+                    "not a video, or a damaged or incomplete file"),
     "no video stream": (lambda t, c, d: write_audio_only(t / "voice.m4a"), [], "has no video stream"),
     "image": (lambda t, c, d: d / "001.png", [], "is a still image, not a video"),
     "zero frames": (lambda t, c, d: write_no_frames(t / "empty-recording.mkv"), [], "has no video frames"),

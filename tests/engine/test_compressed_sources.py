@@ -163,11 +163,13 @@ def auto_clips(tmp_path_factory):
         "h264_28.mp4": write_clip(folder / "h264_28.mp4", clean, "libx264", "yuv420p", {"crf": "28"}),
         "h265_30.mkv": write_clip(folder / "h265_30.mkv", clean, "libx265", "yuv420p",
                                   {"crf": "30", "x265-params": "log-level=error"}),
-        "prores_from_h264.mov": write_clip(folder / "prores_from_h264.mov", degrade_frames(clean, CodecSpec("h264", 28.0)),
+        "prores_from_h264.mov": write_clip(folder / "prores_from_h264.mov",
+                                           degrade_frames(clean, CodecSpec("h264", 28.0)),
                                            "prores_ks", "yuv422p10le", {"profile": "3"}),
         "h264_12.mp4": write_clip(folder / "h264_12.mp4", clean, "libx264", "yuv420p", {"crf": "12"}),
         "clean.mkv": write_clip(folder / "clean.mkv", clean, "ffv1", "yuv444p"),
-        "prores_clean.mov": write_clip(folder / "prores_clean.mov", clean, "prores_ks", "yuv422p10le", {"profile": "3"}),
+        "prores_clean.mov": write_clip(folder / "prores_clean.mov", clean, "prores_ks", "yuv422p10le",
+                                       {"profile": "3"}),
     }
 
 

@@ -8,8 +8,8 @@ import builtins
 from pathlib import Path
 
 import pytest
-
 from clipmaker import make_long_clip
+
 from engine.cli import main
 from engine.timeline.ranges import media_path
 from engine.video import probe
@@ -95,7 +95,8 @@ def test_missing_media_one_line_per_clip_and_the_rest_rendered(media, small_mode
 
 @pytest.mark.parametrize("make, says", [
     (lambda d: d / "nope.otio", "savsr: error: timeline not found:"),
-    (lambda d: (d / "bad.otio").write_text("{ not json") and d / "bad.otio", "savsr: error: cannot read timeline bad.otio:"),
+    (lambda d: (d / "bad.otio").write_text("{ not json") and d / "bad.otio",
+     "savsr: error: cannot read timeline bad.otio:"),
     (lambda d: (d / "edit.xyz").write_text("x") and d / "edit.xyz", "savsr: error: cannot read timeline edit.xyz:"),
 ])
 def test_bad_timeline_is_one_line(make, says, small_model_file, tmp_path, capsys):

@@ -33,16 +33,25 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
+from clipmaker import (
+    decoded_frames,
+    file_hash,
+    footage,
+    footage_dir,
+    make_clip,
+    video_timestamps,
+    write_audio_only,
+    write_no_frames,
+    write_random_bytes,
+)
 
-from clipmaker import (decoded_frames, file_hash, footage, footage_dir, make_clip, video_timestamps, write_audio_only,
-                       write_no_frames, write_random_bytes)
 from engine.cli import main
 from engine.video import probe, read_frames
 
@@ -328,7 +337,8 @@ def _non_ascii(d):
 ODD = {
     "truncated mkv": Odd(_truncated_mkv, "cut_x2.mkv", frames=None, check=_check_truncated),
     "mkv copy stopped halfway": Odd(_half_copied_mkv, "half_x2.mkv", frames=None, check=_check_every_frame_there,
-                                    says=("the input looks cut short: its header says 2.4 s but its video ends after",)),
+                                    says=("the input looks cut short: "
+                                          "its header says 2.4 s but its video ends after",)),
     "one frame": Odd(lambda d: make_clip(d / "still.mp4", count=1), "out.mp4", frames=1),
     "two frames": Odd(lambda d: make_clip(d / "two.mp4", count=2), "out.mp4", frames=2),
     "three frames": Odd(lambda d: make_clip(d / "three.mp4", count=3), "out.mp4", frames=3),

@@ -6,8 +6,8 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-
 from clipmaker import decoded_frames, make_clip
+
 from engine.checkpoint import load_model
 from engine.frame_windows import window_indices
 from engine.preview import PreviewGrid, Region, TileCache, render_tile, upscale_tile
@@ -50,7 +50,8 @@ def rendered(job: RenderJob, tmp_path, index: int) -> np.ndarray:
 def test_preview_tiles_equal_the_rendered_frame(tmp_path, small_model_file, size, scale, rotation, tile):
     clip = make_clip(tmp_path / "clip.mp4", count=3, size=size, rotation=rotation, audio=None)
     job = RenderJob(input=str(clip), output=str(tmp_path / "out.mkv"), scale_w=scale[0], scale_h=scale[1],
-                    model=str(small_model_file), device="cpu", backend="torch", tile=tile, end=probe(clip).frame_time(2))
+                    model=str(small_model_file), device="cpu", backend="torch", tile=tile,
+                    end=probe(clip).frame_time(2))
     model = load_model(small_model_file, torch.device("cpu"))
     mine, grid = preview_frame(job, 1, model)
     if tile:
@@ -61,7 +62,8 @@ def test_preview_tiles_equal_the_rendered_frame(tmp_path, small_model_file, size
 def test_h264_even_size_runs_the_network_at_the_render_factors(tmp_path, small_model_file):
     clip = make_clip(tmp_path / "clip.mkv", count=2, size=(240, 135), codec="ffv1", pix_fmt="yuv444p", audio=None)
     job = RenderJob(input=str(clip), output=str(tmp_path / "out.mp4"), scale_w=1.5, scale_h=1.5,
-                    model=str(small_model_file), device="cpu", backend="torch", codec="h264", end=probe(clip).frame_time(1))
+                    model=str(small_model_file), device="cpu", backend="torch", codec="h264",
+                    end=probe(clip).frame_time(1))
     p = plan(job, check_output=False)
     assert p.out_size == (360, 202)                              # 202.5 -> 203 -> the nearer even 202
     assert p.scale == (202 / 135, 1.5)

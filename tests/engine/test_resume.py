@@ -19,8 +19,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from clipmaker import file_hash, make_clip
+
 from engine.cli import main
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.render.job import RenderJob
@@ -214,8 +214,9 @@ def test_a_foreign_work_folder_is_refused(change, words, source, small_model_fil
 
 
 def _retrained(model_file, folder) -> Path:
-    from engine.checkpoint import load_model, save_model
     import torch
+
+    from engine.checkpoint import load_model, save_model
     model = load_model(model_file)
     with torch.no_grad():
         next(model.parameters()).add_(1e-3)
@@ -228,7 +229,8 @@ def test_the_cli_refuses_a_foreign_work_folder_in_one_line(source, small_model_f
     rc = main(["upscale", str(source), "-o", str(out), "--scale", "3", "--model", str(small_model_file),
                "--device", "cpu", "--resume", "-q"])
     err = capsys.readouterr().err
-    assert rc == 1 and err.count("\n") == 1 and err.startswith("savsr: error: ") and "settings (scale_w, scale_h)" in err
+    assert rc == 1 and err.count("\n") == 1
+    assert err.startswith("savsr: error: ") and "settings (scale_w, scale_h)" in err
 
 
 def test_disk_full_keeps_finished_segments_for_a_resume(source, small_model_file, reference, tmp_path, monkeypatch):

@@ -25,7 +25,8 @@ def test_named_fields_and_the_network_order():
     assert s.label() == "2.5 x 1.75" and Scale(2, 2).label() == "2"
 
 
-@pytest.mark.parametrize("in_hw, out_hw", [((135, 240), (202, 360)), ((137, 241), (478, 963)), ((720, 1280), (1081, 1921))])
+@pytest.mark.parametrize("in_hw, out_hw", [((135, 240), (202, 360)), ((137, 241), (478, 963)),
+                                           ((720, 1280), (1081, 1921))])
 def test_exact_factors_give_the_planned_size_in_the_networks_rule(in_hw, out_hw):
     s = Scale.exact(in_hw, out_hw)
     assert s.output_size(*in_hw) == out_hw

@@ -94,7 +94,8 @@ def test_the_bundle_ships_notices_naming_every_shared_library(build, bundle):
     text = (internal / "THIRD_PARTY_NOTICES.txt").read_text(encoding="utf-8")
     import re
     shared = re.compile(r"\.(so(\.[\d.]+)?|dylib|dll|pyd)$", re.IGNORECASE)
-    libs = sorted(p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file() and shared.search(p.name))
+    libs = sorted(p.relative_to(internal).as_posix() for p in internal.rglob("*")
+                  if p.is_file() and shared.search(p.name))
     listed = {ln.split()[0] for ln in text.splitlines() if ln and not ln.startswith((" ", "=", "-"))}
     assert libs and [p for p in libs if p not in listed] == []
     assert "UNIDENTIFIED" not in text

@@ -56,7 +56,8 @@ def installed(tmp_path_factory):
     ours = dict.fromkeys(site.getsitepackages() + [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (purelib / "_savsr_test_dependencies.pth").write_text("".join(f"{p}\n" for p in ours))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", wheel], cwd=base, env=env)
+    run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", wheel],
+        cwd=base, env=env)
     work = base / "work"
     work.mkdir()
     return env_dir, work, env
@@ -64,7 +65,8 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_brings_the_model_the_sample_and_one_version(installed):
     env_dir, work, env = installed
-    code = ("import engine, importlib.metadata as m; from engine.resources import default_model_path, sample_clip_path; "
+    code = ("import engine, importlib.metadata as m; "
+            "from engine.resources import default_model_path, sample_clip_path; "
             "print(engine.__file__, default_model_path(), sample_clip_path(), m.version('savsr-studio'), sep='\\n')")
     module, model, sample, version = run([venv_python(env_dir), "-c", code], cwd=work, env=env).splitlines()
     for path in (module, model, sample):
@@ -82,8 +84,9 @@ def test_savsr_model_info_describes_the_bundled_model(installed):
 def test_savsr_upscales_the_bundled_sample(installed):
     env_dir, work, env = installed
     out = work / "bunny x1.5x2.mp4"
-    run([env_dir / "bin" / "savsr", "upscale", "--sample", "--end", "0.08", "--width-scale", "1.5", "--height-scale", "2",
-         "--device", "cpu", "--preset", "ultrafast", "-q", "-o", out], cwd=work, env=dict(env, OMP_NUM_THREADS="2"))
+    run([env_dir / "bin" / "savsr", "upscale", "--sample", "--end", "0.08", "--width-scale", "1.5",
+         "--height-scale", "2", "--device", "cpu", "--preset", "ultrafast", "-q", "-o", out],
+        cwd=work, env=dict(env, OMP_NUM_THREADS="2"))
     info = probe(out)
     assert (info.width, info.height, info.frame_count) == (480, 360, 2)
     assert sorted(p.name for p in work.iterdir()) == [out.name]
