@@ -67,6 +67,7 @@ def parity(fixture: Path) -> bool:
 def backends(fixture: Path) -> bool:
     """Parity and speed of every backend that runs on CUDA, side by side."""
     import time
+
     from engine import load_model
     from engine.backends import Accelerated, installed_backends
     from engine.backends.runtimes import RUNTIMES

@@ -39,8 +39,8 @@ def audio_hashes(path: Path) -> list[str]:
 
 
 def main():
-    from engine.resources import sample_clip_path
     from engine.render.workdir import WorkFolder
+    from engine.resources import sample_clip_path
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("input", nargs="?", help="clip (default: the bundled sample)")
     ap.add_argument("--scale", default="2")

@@ -116,6 +116,7 @@ def default_model(tmp: Path) -> str:
     if bundled:
         return str(bundled)
     import torch
+
     from engine import SAVSR, save_model
     fixture = torch.load(ROOT.parent / "shared" / "savsr" / "parity_small.pt", weights_only=True)
     model = SAVSR(**fixture["config"])

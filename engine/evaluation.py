@@ -14,9 +14,9 @@ decoded LR, then that upscaler (the clean model).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import av
 import numpy as np

@@ -6,10 +6,9 @@ also for clips shorter than a window; a range inside the clip uses its real neig
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import torch
-
 
 
 def reflect_index(j: int, n: int) -> int:

@@ -41,7 +41,7 @@ class Scale:
     h: float = 2.0
 
     @classmethod
-    def of(cls, value) -> "Scale":
+    def of(cls, value) -> Scale:
         """A :class:`Scale` from a ``Scale``, one number (both sides) or a :meth:`network` tuple ``(s_h, s_w)``."""
         if isinstance(value, Scale):
             return value
@@ -51,7 +51,7 @@ class Scale:
         return cls(float(s_w), float(s_h))
 
     @classmethod
-    def exact(cls, in_hw: tuple[int, int], out_hw: tuple[int, int]) -> "Scale":
+    def exact(cls, in_hw: tuple[int, int], out_hw: tuple[int, int]) -> Scale:
         """The factors that take an ``in_hw`` frame to exactly ``out_hw`` (``(h, w)`` pairs)."""
         return cls(out_hw[1] / in_hw[1], out_hw[0] / in_hw[0])
 
@@ -64,7 +64,7 @@ class Scale:
     def linked(self) -> bool:
         return abs(self.w - self.h) < 1e-9
 
-    def turned(self, rotation: int) -> "Scale":
+    def turned(self, rotation: int) -> Scale:
         """The same factors for frames turned by ``rotation`` degrees (a quarter turn swaps the axes)."""
         return Scale(self.h, self.w) if rotation % 180 else self
 

@@ -13,8 +13,24 @@ import sys
 from pathlib import Path
 
 from . import APP_NAME
-from .qt import (PYSIDE_VERSION, QApplication, QDialog, QDialogButtonBox, QFontDatabase, QFormLayout, QGroupBox,
-                 QHBoxLayout, QLabel, QPixmap, QPlainTextEdit, QPushButton, Qt, QTextBrowser, QVBoxLayout, QWidget)
+from .qt import (
+    PYSIDE_VERSION,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFontDatabase,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPixmap,
+    QPlainTextEdit,
+    QPushButton,
+    Qt,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 PAPER = ('Li et al., "SAVSR: Arbitrary-Scale Video Super-Resolution via a Learned Scale-Adaptive Network", '
          "AAAI 2024")

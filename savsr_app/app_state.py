@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.model_choice import MODELS
-from engine.render.job import RenderJob
 from engine.preview import app_tile
+from engine.render.job import RenderJob
 from engine.scale import Scale
 
 from .estimate import Calibration, Estimate, calibration_key, work_units

@@ -14,7 +14,7 @@ A fine-tune the user already stopped is not asked about: the window waits for it
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .finetune.finetune_panel import RUNNING, WAITING
 from .qt import QObject, Signal

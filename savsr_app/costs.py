@@ -10,8 +10,15 @@ from __future__ import annotations
 
 import time
 
-from .estimate import (LONG_CPU_RENDER, format_duration, machine_load, others_load, own_load,
-                       process_cpu_seconds, work_units)
+from .estimate import (
+    LONG_CPU_RENDER,
+    format_duration,
+    machine_load,
+    others_load,
+    own_load,
+    process_cpu_seconds,
+    work_units,
+)
 from .qt import QObject, Signal
 
 

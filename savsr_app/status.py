@@ -4,8 +4,19 @@ from __future__ import annotations
 import os
 import time
 
-from .qt import (QDockWidget, QLabel, QPlainTextEdit, QProgressBar, QStatusBar, Qt, QTimer, QVBoxLayout, QWidget, Signal,
-                 icon)
+from .qt import (
+    QDockWidget,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QStatusBar,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 
 MAX_LOG_LINES = 5000
 

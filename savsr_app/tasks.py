@@ -1,7 +1,7 @@
 """One-off background calls (probe a clip, check a model file) on a short-lived ``QThread``."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from engine.errors import SavsrError
 

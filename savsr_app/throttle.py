@@ -8,7 +8,7 @@ render worker shows the newest of a batch, the fine-tune worker plots every loss
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 PROGRESS_INTERVAL = 0.1
 

@@ -13,9 +13,25 @@ from pathlib import Path
 from engine.errors import SavsrError
 from engine.render.job import RenderJob
 
-from .qt import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-                 QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QTableWidget, QTableWidgetItem, QToolButton,
-                 QVBoxLayout, Signal, icon)
+from .qt import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    Signal,
+    icon,
+)
 
 INSTALL_HINT = ("Opening a timeline needs OpenTimelineIO, an optional part of SAVSR Studio: "
                 "pip install 'savsr-studio[timeline]' (or: pip install opentimelineio), then restart the app.")

@@ -111,8 +111,9 @@ def train(samples: int, steps: int, seed: int = 0) -> ArtifactDetector:
 
 def prores_transcode(frames: np.ndarray) -> np.ndarray:
     """Through ProRes 422 HQ (10-bit 4:2:2) and back, as an editor's transcode would."""
-    import av
     from fractions import Fraction
+
+    import av
     h, w = frames.shape[1:3]
     enc = av.CodecContext.create("prores_ks", "w")
     enc.width, enc.height, enc.pix_fmt, enc.time_base = w, h, "yuv422p10le", Fraction(1, 25)

@@ -99,7 +99,7 @@ class SAVSR(nn.Module):
         self.fuse_branches: bool | None = None  # fast path: None = on CUDA only (see blocks.py)
 
     # ---- configuration --------------------------------------------------------------------
-    def use_fast_path(self, enabled: bool = True) -> "SAVSR":
+    def use_fast_path(self, enabled: bool = True) -> SAVSR:
         """Select the fast (default) or the plain inference path; both compute the same function."""
         self.fast = enabled
         for m in self.modules():

@@ -6,12 +6,11 @@ See docs/performance.md for what each backend measured.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
-from .accelerated import (AUTO_ORDER, BACKENDS, Accelerated, BackendError, Prepared, check_backend,
-                          installed_backends)
+from .accelerated import AUTO_ORDER, BACKENDS, Accelerated, BackendError, Prepared, check_backend, installed_backends
 
 __all__ = ["AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "Accelerated", "BackendError", "Prepared", "accelerate",
            "check_backend", "default_backend", "installed_backends", "render_backend", "set_default_backend"]

@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..render.control import ProgressMeter
 from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError
+from ..render.control import ProgressMeter
 from ..render.job import MAX_SCALE, MIN_SCALE
 from .progress import ProgressBar
 
@@ -59,9 +59,9 @@ def _crop(text):
 
 
 def _upscaler(args, model_spec=None):
+    from ..backends import Accelerated
     from ..checkpoint import load_model
     from ..devices import resolve_device
-    from ..backends import Accelerated
     from ..render.inference import Upscaler
     try:
         device = resolve_device(args.device)

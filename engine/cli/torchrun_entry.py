@@ -23,6 +23,7 @@ from ..train.validate import summary
 def _parse(argv: list[str]):
     """``savsr finetune``'s own argument parser, so both entry points accept the same options."""
     import argparse
+
     from . import finetune_cmd
     parser = argparse.ArgumentParser(prog="savsr finetune (distributed)")
     finetune_cmd.register(parser.add_subparsers(dest="command"))
@@ -32,6 +33,7 @@ def _parse(argv: list[str]):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of each ``torchrun`` process."""
     import signal
+
     from .evaluate import parse_scale
     from .progress import training_printer
     args = _parse(sys.argv[1:] if argv is None else argv)

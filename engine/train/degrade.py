@@ -35,7 +35,7 @@ class CodecSpec:
     preset: str = "medium"
 
     @classmethod
-    def parse(cls, text: str) -> "CodecSpec | None":
+    def parse(cls, text: str) -> CodecSpec | None:
         """``none`` -> None; ``h264:28`` / ``h265:33`` / ``h264:28:fast``; one clear message otherwise."""
         parts = text.strip().lower().split(":")
         if parts == ["none"]:

@@ -14,8 +14,6 @@ batch is ``batch x N``; the learning rate is not scaled.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -25,7 +23,6 @@ import torch
 import torch.distributed as dist
 
 from ..checkpoint import read_checkpoint, save_model
-from ..errors import SavsrError
 from .data import find_clips
 from .degrade import CodecSpec
 from .finetune import FinetuneSettings, base_and_output, finetune_config, match, train_state_path
@@ -47,7 +44,7 @@ class DDPTrainer(Trainer):
         self.reason = "steps"
 
     @classmethod
-    def resume(cls, path, clips, val_clips=None, **kwargs) -> "DDPTrainer":
+    def resume(cls, path, clips, val_clips=None, **kwargs) -> DDPTrainer:
         """Continue a checkpoint; ranks other than 0 get a data stream of their own again (the
         checkpoint holds rank 0's), so the GPUs never train on the same crops."""
         trainer = super().resume(path, clips, val_clips, **kwargs)

@@ -72,7 +72,7 @@ class Trainer:
         return save_state(path, **self.state())
 
     @classmethod
-    def resume(cls, path, clips: list[Clip], val_clips=None, **kwargs) -> "Trainer":
+    def resume(cls, path, clips: list[Clip], val_clips=None, **kwargs) -> Trainer:
         st = load_state(path)
         trainer = cls(TrainConfig.from_dict(st["config"]), clips, val_clips,
                       weights=st["model"], checkpoint=kwargs.pop("checkpoint", path), **kwargs)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import torch
 
+from ..backends import Accelerated, default_backend
 from ..frame_windows import window_indices
 from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
-from ..backends import Accelerated, default_backend
 from ..render.tiling import upscale_tiled
 from .data import Clip
 from .degrade import CodecSpec, degrade_frames

@@ -7,9 +7,9 @@ Frames are converted with the clip's own matrix and range (see :mod:`.colour`); 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import av
 import numpy as np

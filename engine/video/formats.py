@@ -6,7 +6,7 @@ Avid DNxHR LB/SQ/HQ/HQX/444, in MOV (and DNxHR also in MXF, as Avid Media Compos
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import av
@@ -29,7 +29,7 @@ X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium"
                 "veryslow", "placebo")
 
 
-@lru_cache(maxsize=None)
+@cache
 def supported_codecs(container_format: str) -> frozenset:
     """Codec names the FFmpeg muxer ``container_format`` accepts (``avformat_query_codec``)."""
     with av.open(io.BytesIO(), "w", format=container_format) as probe_out:

@@ -6,8 +6,21 @@ from dataclasses import asdict
 from engine.scale import Scale
 from engine.train.finetune import FinetuneSettings
 
-from ..qt import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox, Qt,
-                  QToolButton, QVBoxLayout, QWidget, Signal)
+from ..qt import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 
 MAX_SCALE = 4.0
 

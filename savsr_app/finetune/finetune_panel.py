@@ -13,15 +13,26 @@ from engine.cli.progress import format_duration
 from engine.train.finetune_checks import check_request
 from engine.train.finetune_store import ModelLibrary, RunStore
 
+from ..qt import (
+    QComboBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    push_button,
+)
+from ..tasks import Background
 from .finetune_form import FinetuneForm, settings_from_dict, settings_to_dict
 from .finetune_gate import QueueGate
 from .finetune_worker import FinetuneRequest, FinetuneRunner
 from .footage_list import FootageList
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
-from ..qt import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QScrollArea, Qt, QVBoxLayout, QWidget, Signal,
-                  push_button)
-from ..tasks import Background
 
 IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
 

@@ -40,10 +40,11 @@ class FinetuneWorker(QObject):
 
     @Slot(object, object)
     def run(self, request: FinetuneRequest, cancel: threading.Event):
-        from engine.train.finetune_store import RunStore
-        from engine.train.finetune import finetune
-        from engine.train.validate import summary
         from pathlib import Path
+
+        from engine.train.finetune import finetune
+        from engine.train.finetune_store import RunStore
+        from engine.train.validate import summary
         folder = Path(request.run_folder)
         run = RunStore(folder.parent).get(folder.name)
         if run is None:

@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..qt import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QModelIndex, Qt, QTableView, QVBoxLayout,
-                  QWidget, Signal, push_button)
+from ..qt import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QModelIndex,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    push_button,
+)
 from ..table_model import ColumnTableModel
 from ..tasks import Background
 

@@ -2,8 +2,20 @@
 from __future__ import annotations
 
 from ..app_state import OutputChoice
-from ..qt import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt, QToolButton, QVBoxLayout,
-                  QWidget, Signal, icon)
+from ..qt import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 from .codec_fields import CodecFields
 
 

@@ -11,8 +11,21 @@ from engine.errors import SavsrError
 from engine.render.job import MAX_SCALE, MIN_SCALE
 from engine.scale import Scale
 
-from ..qt import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, Qt,
-                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
+from ..qt import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    Qt,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 
 PRESETS = (  # label, tooltip, kind, values
     ("2x", "Twice the width and height", "factors", (2.0, 2.0)),

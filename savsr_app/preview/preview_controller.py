@@ -17,9 +17,9 @@ from engine.errors import SavsrError
 from engine.preview import PreviewGrid, Region, TileCache, app_tile, output_hw, render_tile
 from engine.scale import Scale
 
-from .images import qimage_from_rgb
-from .preview_worker import (BeforeWorker, Latest, Net, Pending, PreviewRequest, TileTask, TileWorker)
 from ..qt import QImage, QObject, QRect, QThread, QTimer, Signal
+from .images import qimage_from_rgb
+from .preview_worker import BeforeWorker, Latest, Net, Pending, PreviewRequest, TileTask, TileWorker
 
 DEBOUNCE_MS = 30        # gathers a burst of changes (a drag, a wheel turn) into one request
 LOOKAHEAD = 3           # frames after the current one computed when the view is done

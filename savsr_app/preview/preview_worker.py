@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from engine.errors import SavsrError
 from engine.preview import FrameCache, PreviewCancelled, PreviewGrid, resize, upscale_tile
 
-from .images import qimage_from_rgb
 from ..qt import QImage, QObject, Signal, Slot
+from .images import qimage_from_rgb
 
 
 class Latest:
@@ -145,10 +145,10 @@ class TileWorker(QObject):
     def _network(self, net: Net, info):
         key = (net, info.path)
         if self._net_key != key:
+            from engine.backends import Accelerated
             from engine.checkpoint import load_model
             from engine.devices import resolve_device
             from engine.model_choice import choose_model
-            from engine.backends import Accelerated
             device = resolve_device(net.device)
             path = choose_model(net.spec, info).path
             if self._net is None or self._net[0] != (path, net):

@@ -10,8 +10,22 @@ from __future__ import annotations
 
 import time
 
-from ..qt import (QColor, QHBoxLayout, QLabel, QPainter, QSlider, QStyle, QStyleOptionSlider, Qt, QTimer,
-                  QToolButton, QVBoxLayout, QWidget, Signal, icon)
+from ..qt import (
+    QColor,
+    QHBoxLayout,
+    QLabel,
+    QPainter,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    Qt,
+    QTimer,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 
 MAX_SPEED = 8
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from engine.errors import SavsrError
 
-from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry, kept_frames
+from ..estimate import format_duration
+from ..preview.transport import timecode
 from ..qt import QModelIndex, Qt, Signal, icon
 from ..table_model import ColumnTableModel
-from ..preview.transport import timecode
-from ..estimate import format_duration
+from .jobs import DONE, FAILED, INTERRUPTED, PAUSED, QUEUED, RUNNING, QueueEntry, kept_frames
 
 COLUMNS = ("Clip", "Size", "Progress", "Speed", "ETA", "State", "Output file")
 PROGRESS_COLUMN, STATE_COLUMN, OUTPUT_COLUMN = 2, 5, 6

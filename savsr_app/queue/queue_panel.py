@@ -4,12 +4,31 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..estimate import format_duration
+from ..qt import (
+    QAbstractItemView,
+    QAction,
+    QApplication,
+    QDesktopServices,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    Qt,
+    QTableView,
+    QToolBar,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
 from .jobs import ACTIVE, DONE, PAUSED, QUEUED, RETRYABLE, RUNNING
 from .queue_model import PROGRESS_COLUMN, STATE_COLUMN, EntryRole, QueueModel
-from ..estimate import format_duration
-from ..qt import (QAbstractItemView, QAction, QApplication, QDesktopServices, QHBoxLayout, QHeaderView, QLabel, QMenu,
-                  QSizePolicy, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, Qt, QTableView, QToolBar, QUrl,
-                  QVBoxLayout, QWidget, Signal, icon)
 
 
 class ProgressDelegate(QStyledItemDelegate):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from app_clips import RENDER_TIMEOUT, open_clip
 from clipmaker import make_tagged_clip, make_woven_clip
+
 from savsr_app.panels.codec_fields import CODEC_ORDER
 from savsr_app.queue.jobs import DONE
 
@@ -164,6 +165,7 @@ def test_woven_clip_renders_at_field_rate_into_square_pixels(qtbot, window, wove
 
 def test_the_combing_is_measured_off_the_ui_thread(qtbot, window, tmp_path, monkeypatch):
     import threading
+
     from engine.video import interlace
     threads = []
     sample = interlace._sample

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from clipmaker import make_long_clip
+
 from savsr_app.timeline_dialog import INSTALL_HINT, open_timeline
 
 otio = pytest.importorskip("opentimelineio")

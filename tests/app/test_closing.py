@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from app_clips import RENDER_TIMEOUT, add_footage, kept_segments, open_clip, tiny_recipe
+
 from savsr_app.finetune.finetune_mount import runs_dir
 from savsr_app.queue.jobs import INTERRUPTED, PAUSED, RUNNING
 

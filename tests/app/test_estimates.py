@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from app_clips import open_clip
+
 from savsr_app.estimate import Calibration, cpu_share, format_duration, own_load, work_units
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from app_clips import add_footage, encode_clip, open_clip, tiny_recipe
+
 from savsr_app.qt import QObject, Signal
 
 TINY = dict(num_feat=16, w1_num_block=1, w2_num_block=1, n_resgroups=1, n_resblocks=1)
@@ -146,6 +146,7 @@ def test_library_renames_and_deletes_with_the_active_model_followed(qtbot, tmp_p
 
 def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, window, clip, tiny_base):
     import shutil
+
     from savsr_app.finetune.finetune_mount import library_dir
     panel = window.finetune_panel                   # mounted by the window
     window.advanced_dock.toggleViewAction().trigger()

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
 
 from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.qt import QPointF
-
-from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
 
 
 def wait_patch(qtbot, window, timeout=60000):
@@ -142,6 +141,7 @@ BAD_FILES = {
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, footage_dir):
     from clipmaker import file_hash
+
     from engine.errors import SavsrError
     from engine.video import probe
     bad = BAD_FILES[case](tmp_path, footage_dir)

@@ -5,13 +5,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from app_clips import open_clip
 
 import savsr_app.preview.preview_worker as preview_worker
 from savsr_app.preview.images import rgb_from_qimage
-from savsr_app.qt import Qt
 from savsr_app.preview.wiring import cache_span
-
-from app_clips import open_clip
+from savsr_app.qt import Qt
 
 TILE = 32       # LR pixels: the 96x64 test clip becomes 3 x 2 tiles
 

@@ -41,8 +41,8 @@ def test_now_and_flush_send_what_is_gathered_at_once():
 def test_a_render_sends_about_ten_updates_a_second_and_always_its_last_frame(qtbot, monkeypatch):
     """The render worker through the throttle: 1000 engine callbacks in 0.5 s become ~6 signals."""
     import engine.render.renderer as renderer
-    from engine.render.control import RenderControl
     import savsr_app.throttle
+    from engine.render.control import RenderControl
     from savsr_app.queue.render_worker import RenderWorker
     clock = Clock()
 

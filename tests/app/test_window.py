@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from app_clips import open_clip
+
 from savsr_app.qt import QKeySequence, Qt
 from savsr_app.settings import SettingsStore
 

@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import av
 import pytest
-
 from clipmaker import footage, video_timestamps
+
 from engine.cli import main
 from engine.video import probe
 from engine.video.probe import InputError

@@ -10,8 +10,8 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from clipmaker import footage, make_tagged_clip
+
 from engine.cli import main
 from engine.render.job import RenderJob
 from engine.render.plan import plan

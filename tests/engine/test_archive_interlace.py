@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from clipmaker import MOTION, footage, make_clip, make_woven_clip, video_timestamps, weave
+
 from engine.cli import main
 from engine.video import deinterlace, interlace, probe
 from engine.video.decode import iter_frames

@@ -5,10 +5,9 @@ import json
 import shutil
 
 import pytest
-
 from clipmaker import make_clip
-from engine.cli import main
 
+from engine.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -74,6 +73,7 @@ def test_eval_prints_model_and_bicubic_per_scale(small_model_file, footage_dir, 
 
 def test_eval_json_matches_the_protocol_functions(small_model_file, footage_dir, tmp_path, capsys):
     import torch
+
     from engine.evaluation import load_clip
     from engine.metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
     clip = septuplet(footage_dir, tmp_path / "0001")

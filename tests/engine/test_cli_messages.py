@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from clipmaker import make_clip
+
 from engine.cli import main
 from engine.cli.progress import ProgressBar
 from engine.render.control import Progress

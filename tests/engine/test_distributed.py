@@ -39,6 +39,7 @@ def free_port() -> int:
 
 def test_one_process_group_writes_the_same_checkpoint_format(clip, base, tmp_path, monkeypatch):
     import torch.distributed as dist
+
     from engine.train.distributed import finetune_ddp
     for key, value in {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "RANK": "0",
                        "WORLD_SIZE": "1", "LOCAL_RANK": "0"}.items():
@@ -62,9 +63,9 @@ def test_one_process_group_writes_the_same_checkpoint_format(clip, base, tmp_pat
 
 @pytest.mark.slow
 def test_two_cpu_processes_under_torchrun(clip, base, tmp_path):
-    from engine.cli.finetune_cmd import register
     import argparse
-    from engine.cli.finetune_cmd import finetune_argv, launch
+
+    from engine.cli.finetune_cmd import finetune_argv, launch, register
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     out = tmp_path / "two.safetensors"

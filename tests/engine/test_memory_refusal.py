@@ -5,8 +5,8 @@ import re
 
 import pytest
 import torch
-
 from clipmaker import file_hash, make_clip
+
 from engine.checkpoint import load_model
 from engine.cli import main
 from engine.render.job import RenderJob

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from engine import SAVSR
-from engine.preview import (FrameCache, PreviewCancelled, Region, lr_box, output_hw, resize, upscale_region)
+from engine.preview import FrameCache, PreviewCancelled, Region, lr_box, output_hw, resize, upscale_region
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from clipmaker import audio_duration, decoded_frames, make_clip, video_timestamps
+
 from engine.render.control import RenderCancelled, RenderControl
 from engine.render.job import RenderJob
 from engine.render.renderer import render
@@ -128,6 +128,7 @@ def test_png_sequence_with_audio_sidecar(clips, small_model_file, tmp_path):
 def test_output_matches_the_network_on_the_decoded_frames(clips, small_model_file, tmp_path):
     """The rendered middle frame is the network's output for its window (up to the codec)."""
     import torch
+
     from engine.checkpoint import load_model
     from engine.frame_windows import window_indices
     out = tmp_path / "exact.mkv"

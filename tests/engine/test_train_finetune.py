@@ -21,8 +21,9 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def footage(footage_dir, tmp_path_factory):
     """A short real clip: 12 frames of BasketballPass cut to 96x128 (the fine-tune reads it whole)."""
-    from engine.train import load_clip
     import av
+
+    from engine.train import load_clip
     clip = load_clip(footage_dir, max_frames=12)
     folder = tmp_path_factory.mktemp("footage") / "court"
     folder.mkdir()
@@ -42,6 +43,7 @@ def footage(footage_dir, tmp_path_factory):
 def bundled(small_model_file, tmp_path, monkeypatch):
     """A stand-in for the bundled model (the small test network), where the engine looks for it."""
     import shutil
+
     import engine.train.finetune as ft
     path = tmp_path / "resources" / "savsr_studio_default.safetensors"
     path.parent.mkdir()

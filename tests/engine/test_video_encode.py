@@ -6,8 +6,8 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from clipmaker import decoded_frames, footage, make_clip
+
 from engine.video import probe, read_frames
 from engine.video.encode import PngSequenceWriter, VideoWriter, quantise
 from engine.video.passthrough import muxer_accepts

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from clipmaker import footage, make_clip, write_audio_only, write_no_frames, write_random_bytes
+
 from engine.errors import SavsrError
 from engine.video import iter_frames, probe, read_frames
 from engine.video.colour import effective_matrix, effective_range

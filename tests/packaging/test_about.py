@@ -25,7 +25,7 @@ def _texts(dialog) -> str:
 def test_about_shows_name_version_icon_and_library_versions(about):
     from engine import __version__
     from engine.resources import default_model_path
-    from savsr_app.qt import QLabel, PYSIDE_VERSION
+    from savsr_app.qt import PYSIDE_VERSION, QLabel
     text = _texts(about)
     assert about.windowTitle() == "About SAVSR Studio"
     assert "SAVSR Studio" in text and __version__ in text
