@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self):
         self.queue_model = QueueModel(self.queue_store.load(), self)
-        self.runner = QueueRunner(self.queue_model, self, settings=self.settings)
+        self.runner = QueueRunner(self.queue_model, self)  # reads the window's current settings at each job
         self.queue_panel = QueuePanel(self.queue_model)
         self.queue_actions = QueueActions(self.state, self.queue_model, self.queue_store, self.runner, self)
         self.queue_dock = QDockWidget("Queue", self)
