@@ -242,6 +242,9 @@ class WorkerPool:
         finally:
             for slot in self.slots:
                 slot.close()
+            # the workers are gone: any segment still named .part was cut off (stop, cancel, a failure
+            # elsewhere) and is rendered again on a resume
+            _remove_part(work, None)
 
     def _drain(self, meter, counted, seen, note):
         while True:
@@ -280,9 +283,10 @@ class WorkerPool:
             work.record_segment(record)
 
 
-def _remove_part(work, index: int):
-    """Delete what a killed worker was writing (it had no chance to)."""
-    for part in work.path.glob(f"segment_{index:05d}*.part"):
+def _remove_part(work, index: int | None):
+    """Delete what a killed worker was writing (it had no chance to); ``None``: every segment's."""
+    pattern = "segment_*.part" if index is None else f"segment_{index:05d}*.part"
+    for part in work.path.glob(pattern):
         shutil.rmtree(part, ignore_errors=True) if part.is_dir() else part.unlink(missing_ok=True)
 
 
