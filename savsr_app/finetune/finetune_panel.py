@@ -29,25 +29,12 @@ from ..qt import (
 from ..tasks import Background
 from .finetune_form import FinetuneForm, settings_from_dict, settings_to_dict
 from .finetune_gate import QueueGate
-from .finetune_worker import FinetuneRequest, FinetuneRunner
+from .finetune_worker import FinetuneRequest, FinetuneRunner, result_text
 from .footage_list import FootageList
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
 
 IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
-
-
-def result_text(res: dict) -> str:
-    """The outcome in one plain sentence, e.g. "+0.42 dB on your footage"."""
-    gain, b, a = res.get("gain_db"), res.get("before") or {}, res.get("after") or {}
-    if gain is None or "psnr" not in a:
-        return f"Finished after {res['step']} steps (no held-out frames to measure the result)."
-    detail = (f"Held-out frames: {b.get('psnr', float('nan')):.2f} dB before, {a['psnr']:.2f} dB after "
-              f"(bicubic {a.get('bicubic', float('nan')):.2f} dB), {res['step']} steps.")
-    if gain >= 0.005:
-        return f"<b>{gain:+.2f} dB on your footage.</b> {detail}"
-    return (f"<b>{gain:+.2f} dB on your footage:</b> no better than the base model on the held-out frames; "
-            f"keeping the base is fine. {detail}")
 
 
 class FinetunePanel(QWidget):

@@ -167,3 +167,16 @@ class FinetuneRunner(QObject):
         if self.run_id is not None:
             self.run_id, self._cancel = None, None
             self.busyChanged.emit(False)
+
+
+def result_text(res: dict) -> str:
+    """The outcome in one plain sentence, e.g. "+0.42 dB on your footage"."""
+    gain, b, a = res.get("gain_db"), res.get("before") or {}, res.get("after") or {}
+    if gain is None or "psnr" not in a:
+        return f"Finished after {res['step']} steps (no held-out frames to measure the result)."
+    detail = (f"Held-out frames: {b.get('psnr', float('nan')):.2f} dB before, {a['psnr']:.2f} dB after "
+              f"(bicubic {a.get('bicubic', float('nan')):.2f} dB), {res['step']} steps.")
+    if gain >= 0.005:
+        return f"<b>{gain:+.2f} dB on your footage.</b> {detail}"
+    return (f"<b>{gain:+.2f} dB on your footage:</b> no better than the base model on the held-out frames; "
+            f"keeping the base is fine. {detail}")

@@ -3,30 +3,26 @@
 Refused, each with one ``savsr: error:`` line, exit 1, no traceback, nothing left behind and the
 input (and model file) untouched:
 
-- truncated MP4 (the cut removes its index, which sits at the end)
-- random bytes named ``.mp4``
-- audio-only file named ``.mp4``
-- image file (a PNG, and a PNG renamed ``.mp4``)
+- truncated MP4 (the cut removes its index, which sits at the end); random bytes named ``.mp4``
+- audio-only file named ``.mp4``; an image file (a PNG, and a PNG renamed ``.mp4``)
 - zero-frame videos (no stream at all; a video stream without frames) and an empty file
 - frames too small to upscale (16x1)
 - a frame size whose output would exceed the size limit (4200x2400 at x4)
 - output path equal to the input (same spelling, another spelling, a link; also with --overwrite)
-- ``--model``: a pickle with code in it (raw pickle and ``torch.save`` format: refused, the code
-  never runs), a checkpoint of another network (``.pth`` and ``.safetensors``), an empty file
+- ``--model``: a pickle with code in it (refused, the code never runs), another network's
+  checkpoint (``.pth``, ``.safetensors``), an empty file
 
 Valid but odd, rendered correctly (exit 0, every frame at the expected size, the picture upright
 and the input's, input untouched, no work folder left):
 
-- truncated Matroska files (streamable: the frames that are there are rendered; a file cut far short
-  of what its header says gets a note)
+- truncated Matroska files (the frames that are there are rendered; a file cut far short gets a note)
 - one-, two- and three-frame clips (the temporal window is reflected)
 - odd and tiny sizes: 17x9 at x2, x1.5 and x1.7 (rounded to even sizes for H.264, with a note), 2x2
 - rotated phone clip (``.mov``, rotation flag 90)
 - variable frame rate (every timestamp kept)
 - 10-bit (H.265 yuv420p10le in ``.mkv``: the output is 10-bit)
 - interlaced-flagged (a note; upscaled as progressive frames)
-- missing colour tags (a note; the output is tagged)
-- non-ASCII and space-containing input and output paths
+- missing colour tags (a note; the output is tagged); non-ASCII and space-containing paths
 """
 from __future__ import annotations
 
