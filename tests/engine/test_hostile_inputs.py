@@ -20,8 +20,7 @@ and the input's, input untouched, no work folder left):
 - odd and tiny sizes: 17x9 at x2, x1.5 and x1.7 (rounded to even sizes for H.264, with a note), 2x2
 - rotated phone clip (``.mov``, rotation flag 90)
 - variable frame rate (every timestamp kept)
-- 10-bit (H.265 yuv420p10le in ``.mkv``: the output is 10-bit)
-- interlaced-flagged (a note; upscaled as progressive frames)
+- 10-bit (H.265 yuv420p10le in ``.mkv``: the output is 10-bit); interlaced-flagged (a note)
 - missing colour tags (a note; the output is tagged); non-ASCII and space-containing paths
 """
 from __future__ import annotations
