@@ -139,9 +139,9 @@ def test_an_interrupted_conform_resumes_its_piece(media, small_model_file, tmp_p
     template = RenderJob("", "", scale_w=1.0, scale_h=1.0, codec="h264", model=str(small_model_file),
                          backend="torch", device="cpu", overwrite=False)
 
-    def stopped_after_ten(job, resume):  # segments of 10 frames at 5 fps: the first one is kept
-        control = RenderControl()
-        render(job, progress=lambda p: control.stop() if p.done >= 10 else None, control=control, resume=resume)
+    def stopped_after_ten(job, resume):  # segments of 10 frames at 5 fps: stopped inside the second one,
+        control = RenderControl()         # so the first is surely finished and kept
+        render(job, progress=lambda p: control.stop() if p.done >= 15 else None, control=control, resume=resume)
 
     with pytest.raises(RenderStopped):
         conform(edit, out, template, HANDLES, render=stopped_after_ten, ext=".mp4")
