@@ -21,9 +21,8 @@ from ..checkpoint import load_model
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
 from ..foreground import yield_to_foreground
-from ..frame_windows import context_range, sliding_windows
 from ..model_choice import choose_model
-from ..video import iter_frames, probe
+from ..video import probe
 from .cluster import render_on_cluster
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from .inference import Upscaler
@@ -31,8 +30,8 @@ from .job import RenderJob
 from .memory import check_memory
 from .placement import Placement
 from .plan import plan
-from .prefetch import BackgroundCalls, prefetch
 from .segments import SegmentWriter, default_segment_frames, join, move_into_place
+from .stream import upscale_range
 from .workdir import open_work
 from .workers import render_segments
 
@@ -180,27 +179,9 @@ def _keep_or_discard(work):
 
 
 def _render_frames(p, work, first, upscaler, num_frame, control, meter, note, device):
-    info = p.info
-    lo, hi = context_range(first, p.stop, info.frame_count, num_frame)
-    # decoded on a worker thread, each frame sent to the device once; windows are stacked there
-    frames = prefetch((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
-    segments = SegmentWriter(p, work)
-    calls = BackgroundCalls(segments.write)  # the encoder and the muxer are used only on that thread
-    turns = (info.rotation // 90) % 4 if p.container is None else 0  # images have no rotation flag
-    try:
-        for i, pts, window in sliding_windows(frames, first, p.stop, info.frame_count, num_frame):
-            meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
-            out = upscaler(window)
-            calls.submit(i, torch.rot90(out, turns, dims=(1, 2)) if turns else out, pts)
-            meter.step()
-        calls.finish()
-        segments.finish()
-    except BaseException:
-        calls.abandon()
-        segments.abort()
-        raise
-    finally:
-        frames.close()
+    def between():
+        meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
+    upscale_range(p, first, p.stop, upscaler, num_frame, device, SegmentWriter(p, work), between, meter.step)
 
 
 def _check_count(written: int, p, note):

@@ -113,33 +113,13 @@ def render_segment(task: SegmentTask, step: Callable[[], None], note: Callable[[
     to stop)."""
     import torch
 
-    from ..frame_windows import context_range, sliding_windows
-    from ..video import iter_frames
-    from .prefetch import BackgroundCalls, prefetch
-    p, info = task.plan, task.plan.info
+    from .stream import upscale_range
     upscaler, num_frame = _upscaler(task, note)
-    device = torch.device(task.device)
-    lo, hi = context_range(task.first, task.stop, info.frame_count, num_frame)  # the seek: first minus context
-    frames = prefetch((d.pts, torch.from_numpy(d.rgb).permute(2, 0, 1).to(device)) for d in iter_frames(info, lo, hi))
     outbox = _Outbox(task)
-    writer = SegmentWriter(p, outbox)
-    writer.last_pts = _previous_pts(p, task.first)
-    calls = BackgroundCalls(writer.write)
-    turns = (info.rotation // 90) % 4 if p.container is None else 0
-    try:
-        for i, pts, window in sliding_windows(frames, task.first, task.stop, info.frame_count, num_frame):
-            checkpoint()
-            out = upscaler(window)
-            calls.submit(i, torch.rot90(out, turns, dims=(1, 2)) if turns else out, pts)
-            step()
-        calls.finish()
-        writer.finish()
-    except BaseException:
-        calls.abandon()
-        writer.abort()
-        raise
-    finally:
-        frames.close()
+    writer = SegmentWriter(task.plan, outbox)
+    writer.last_pts = _previous_pts(task.plan, task.first)
+    upscale_range(task.plan, task.first, task.stop, upscaler, num_frame, torch.device(task.device), writer,
+                  checkpoint, step)
     return outbox.record
 
 
