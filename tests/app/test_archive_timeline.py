@@ -14,7 +14,6 @@ from savsr_app.timeline_dialog import INSTALL_HINT, open_timeline
 
 otio = pytest.importorskip("opentimelineio")
 FPS, HANDLES = 5, 4
-RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +25,9 @@ def media(tmp_path_factory):
 
 
 def _timeline(path: Path, clips) -> Path:
-    """A one-track edit; ``clips``: (name, media path, first frame used, frames, available range start)."""
-    timeline = otio.schema.Timeline("edit")
-    track = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
-    for name, target, first, frames, origin in clips:
-        available = TR(RT(origin, FPS), RT(40, FPS)) if origin is not None else None
-        ref = otio.schema.ExternalReference(target_url=target.as_uri(), available_range=available)
-        track.append(otio.schema.Clip(name=name, media_reference=ref,
-                                      source_range=TR(RT((origin or 0) + first, FPS), RT(frames, FPS))))
-    otio.adapters.write_to_file(timeline, str(path))
-    return path
+    """A one-track edit; ``clips``: (name, media path or URL, first frame used, frames, available range start)."""
+    from timelines import write_edit
+    return write_edit(path, clips, FPS, 40)
 
 
 def _dialog(qtbot, window, edit):

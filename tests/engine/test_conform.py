@@ -17,7 +17,6 @@ from engine.video import probe
 otio = pytest.importorskip("opentimelineio")
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 FPS, HANDLES = 5, 4
-RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +28,8 @@ def media(tmp_path_factory):
 
 def _timeline(path: Path, clips) -> Path:
     """A one-track edit; ``clips``: (name, media path or URL, first frame used, frames, available range start)."""
-    timeline = otio.schema.Timeline("edit")
-    track = otio.schema.Track("V1", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
-    for name, target, first, frames, origin in clips:
-        available = TR(RT(origin, FPS), RT(100, FPS)) if origin is not None else None
-        url = target.as_uri() if isinstance(target, Path) else target
-        ref = otio.schema.ExternalReference(target_url=url, available_range=available)
-        track.append(otio.schema.Clip(name=name, media_reference=ref,
-                                      source_range=TR(RT((origin or 0) + first, FPS), RT(frames, FPS))))
-    otio.adapters.write_to_file(timeline, str(path))
-    return path
+    from timelines import write_edit
+    return write_edit(path, clips, FPS, 100)
 
 
 def _conform(edit, out, model, *args):
