@@ -25,7 +25,7 @@ import torch
 from .errors import SavsrError
 from .frame_windows import window_indices
 from .metrics import bicubic_upsample, crop_to_step, downsample, psnr_y, ssim_y, to_y
-from .train.degrade import CodecSpec, deblock_frames, degrade_frames
+from .train.degrade import CodecSpec, deblock_clip, degrade_clip
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -90,17 +90,6 @@ def temporal_psnr(frames: list[torch.Tensor], gt: torch.Tensor) -> float | None:
     return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
-def degraded_lr(lr: torch.Tensor, spec: CodecSpec | None, deblock: bool = False) -> torch.Tensor:
-    """``(t, 3, h, w)`` float LR through ``spec``'s codec as one clip (and FFmpeg's deblock filter)."""
-    if spec is None:
-        return lr
-    frames = (lr.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    frames = degrade_frames(frames, spec)
-    if deblock:
-        frames = deblock_frames(frames)
-    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
-
-
 def evaluate_clip(upscale: Callable, gt8: torch.Tensor, scale: tuple[float, float], step=None,
                   degrade: CodecSpec | None = None, baseline: Callable | None = None) -> dict:
     """Mean model and bicubic PSNR/SSIM over the frames of one clip; ``scale=(s_h, s_w)``.
@@ -110,8 +99,8 @@ def evaluate_clip(upscale: Callable, gt8: torch.Tensor, scale: tuple[float, floa
     """
     gt = crop_to_step(gt8.float() / 255, scale)
     clean_lr = downsample(gt, scale)
-    lr = degraded_lr(clean_lr, degrade)
-    base_lr = degraded_lr(clean_lr, degrade, deblock=True) if degrade is not None and baseline else None
+    lr = degrade_clip(clean_lr, degrade)
+    base_lr = deblock_clip(lr) if degrade is not None and baseline else None  # the same decoded clip
     n, H, W = gt.shape[0], gt.shape[-2], gt.shape[-1]
     sums = np.zeros(5)
     outputs, bicubics = [], []

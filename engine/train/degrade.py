@@ -197,3 +197,22 @@ def deblock_frames(frames: np.ndarray) -> np.ndarray:
         graph.push(frame)
         out.append(graph.pull().to_ndarray(format="rgb24"))
     return np.stack(out)
+
+
+def _frames_of(x: torch.Tensor) -> np.ndarray:
+    return (x.clamp(0, 1) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def _tensor_of(frames: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255.0
+
+
+def degrade_clip(lr: torch.Tensor, spec: CodecSpec | None) -> torch.Tensor:
+    """``(t, 3, h, w)`` float LR through ``spec``'s codec as one clip, as 8-bit frames (``None``:
+    unchanged, unrounded: the benchmark's float LR)."""
+    return lr if spec is None else _tensor_of(degrade_frames(_frames_of(lr), spec))
+
+
+def deblock_clip(lr: torch.Tensor) -> torch.Tensor:
+    """``(t, 3, h, w)`` float frames through :func:`deblock_frames` (as 8-bit frames)."""
+    return _tensor_of(deblock_frames(_frames_of(lr)))

@@ -17,15 +17,7 @@ from ..frame_windows import window_indices
 from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
 from ..render.tiling import upscale_tiled
 from .data import Clip
-from .degrade import CodecSpec, degrade_frames
-
-
-def degraded(lr: torch.Tensor, spec: CodecSpec | None) -> torch.Tensor:
-    """``(t, 3, h, w)`` float LR through ``spec``'s codec round trip (None: unchanged, unrounded)."""
-    if spec is None:
-        return lr
-    frames = (lr.clamp(0, 1) * 255.0).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    return torch.from_numpy(degrade_frames(frames, spec)).permute(0, 3, 1, 2).float() / 255.0
+from .degrade import CodecSpec, degrade_clip
 
 
 def frame_picks(n: int, frames: int | None) -> list[int]:
@@ -70,7 +62,7 @@ def validate(model, clips: list[Clip], scales, frames: int | None = 2, crop: int
                         return results
                     idx = window_indices(i, n, num_frame)
                     gt = crop_to_step(_centre_crop(clip.frames[idx].float() / 255.0, crop), scale)
-                    lr = degraded(downsample(gt, scale), degrade)  # clean: not clamped, the protocol's float LR
+                    lr = degrade_clip(downsample(gt, scale), degrade)  # clean: not clamped, the protocol's float LR
                     centre = gt[num_frame // 2].unsqueeze(0)
                     # the output is fitted to the GT size (a pixel off where h/s is not whole, e.g. 854 / 2.5)
                     sr = upscale_tiled(net, lr.unsqueeze(0).to(device), scale, centre.shape[-2:], 0).cpu()[None]
