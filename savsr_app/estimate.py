@@ -1,8 +1,9 @@
 """What a render will cost on this machine: seconds from measured throughput. No Qt here.
 
 SAVSR's cost grows with the *source* pixels: about 620 3x3-convolution equivalents per LR pixel
-run before the upsampler, which adds only a small share per output pixel (docs/performance.md:
-6.4 s for 90x160 at x2 and 30.0 s for 180x320 at x4 fit ``LR pixels x (1 + 0.0146 x s_w x s_h)``).
+run before the upsampler, which adds only a small share per output pixel (the bundled model on an
+idle 2-core CPU, 30-frame renders: ``LR pixels x (1 + 0.008 x s_w x s_h) + 4,600`` per frame fits
+four sizes from 80x44 x4 to 320x180 x2.5x2 within 3.3 %).
 So a render's *work* is ``frames x LR pixels x (1 + UPSAMPLER_SHARE x s_w x s_h)`` and its time is
 ``overhead + work / rate``, with ``rate`` and ``overhead`` measured on this machine per model,
 backend and device (:class:`Calibration`, kept in the settings):
@@ -29,9 +30,9 @@ import math
 import os
 from dataclasses import dataclass
 
-UPSAMPLER_SHARE = 0.0146          # work of one output pixel relative to one LR pixel
-FRAME_UNITS = 19000.0             # work every frame costs whatever its size, in LR-pixel units (see below)
-DEFAULT_RATE = {"cpu": 2400.0, "cuda": 240000.0}   # work units per second before any measurement
+UPSAMPLER_SHARE = 0.008           # work of one output pixel relative to one LR pixel
+FRAME_UNITS = 4600.0              # work every frame costs whatever its size, in LR-pixel units (see below)
+DEFAULT_RATE = {"cpu": 30000.0, "cuda": 3000000.0}  # work units per second before any measurement
 DEFAULT_OVERHEAD = {"cpu": 6.0, "cuda": 4.0}       # seconds per render before any measurement
 SMOOTHING = 0.5                   # weight of a new measurement (the machine's load changes)
 LONG_CPU_RENDER = 3600.0          # ask before queueing a CPU render estimated above this
@@ -40,10 +41,12 @@ LONG_CPU_RENDER = 3600.0          # ask before queueing a CPU render estimated a
 def work_units(lr_size: tuple[int, int], scale: tuple[float, float], frames: int) -> float:
     """The work of upscaling ``frames`` frames of ``lr_size`` (w, h) by ``scale`` (s_w, s_h).
 
-    Besides the pixels, each frame costs as much as about 19,000 LR pixels whatever its size (the
-    network's per-call work: its scale-adaptive layers, the window's bookkeeping). Measured on three
-    renders of the bundled clean model (128x72 x2, 96x54 x3, 192x108 x2 on the 2-core machine:
-    4.5, 3.8 and 6.4 CPU seconds per frame fit ``pixels + 19,100`` within 3 %); negligible from about
+    Besides the pixels, each frame costs as much as about 4,600 LR pixels whatever its size (the
+    network's per-call work: its scale-adaptive layers, the window's bookkeeping, decoding and
+    encoding). Fitted on 30-frame renders of the bundled clean model on an idle 2-core CPU (AMD EPYC):
+    160x90 x2, 80x44 x4, 224x126 x1.5 and 320x180 x2.5x2 took 0.72, 0.30, 1.15 and 2.32 CPU seconds
+    per frame, within 3.3 % of the formula (an earlier fit on a machine loaded five times over, from
+    renders of 2-8 frames that were mostly warm-up, gave 19,000 and 0.0146); negligible from about
     640x360 up, it is what makes small clips cost more per pixel.
     """
     (w, h), (s_w, s_h) = lr_size, scale
@@ -179,7 +182,9 @@ class Calibration:
             return Estimate(DEFAULT_OVERHEAD[kind] + units / DEFAULT_RATE[kind], False, where)
         measured = bool(e["renders"] or e["previews"])
         if kind == "cpu" and e.get("cpu_rate"):
-            share = cpu_share(self.others_now() if load is None else load) * e.get("share_factor", 1.0)
+            threads = os.cpu_count() or 1          # no render gets more CPU seconds per second than its threads
+            share = min(float(threads), cpu_share(self.others_now() if load is None else load)
+                        * e.get("share_factor", 1.0))
             return Estimate((e.get("cpu_overhead", 0.0) + units / e["cpu_rate"]) / share, measured, where)
         return Estimate(e["overhead"] + units / e["rate"], measured, where)
 

@@ -1,6 +1,6 @@
 """Measure the render-time estimate against real renders (issue 16, item 3); not a test (slow).
 
-    .venv/bin/python tests/app/measure_estimates.py [--backend torch] [--model clean]
+    .venv/bin/python tests/app/measure_estimates.py [--backend torch] [--model clean] [--frames 30]
 
 Calibrates :class:`savsr_app.estimate.Calibration` from one render the way the app does (steady
 speed from the last progress report, overhead from the rest of the wall time, CPU seconds and the load
@@ -34,9 +34,10 @@ from savsr_app.estimate import (  # noqa: E402
     work_units,
 )
 
-# Other sizes than the three renders FRAME_UNITS was fitted on (128x72 x2, 96x54 x3, 192x108 x2)
-CALIBRATE = ((160, 90), (2.0, 2.0), 5)
-RENDERS = (((80, 44), (4.0, 4.0), 6), ((224, 126), (1.5, 1.5), 3), ((320, 180), (2.5, 2.0), 2))
+# Other sizes than the renders FRAME_UNITS and UPSAMPLER_SHARE were fitted on (160x90 x2, 80x44 x4,
+# 224x126 x1.5, 320x180 x2.5x2)
+CALIBRATE = ((128, 72), (2.0, 2.0), 5)
+RENDERS = (((96, 54), (3.0, 3.0), 6), ((256, 144), (2.0, 2.0), 3), ((400, 224), (1.75, 1.5), 2))
 
 
 def run(folder: Path, size, scale, frames, model: str, backend: str):
@@ -56,12 +57,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="torch")
     parser.add_argument("--model", default="clean")
+    parser.add_argument("--frames", type=int, default=0,
+                        help="frames of every render (default: the few frames of each listed above)")
     args = parser.parse_args()
+    frames_of = (lambda n: args.frames or n)
     cal, walls = Calibration(), Calibration()       # the app's (CPU seconds) and wall time only
     key = calibration_key(args.model, args.backend, "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         size, scale, frames = CALIBRATE
+        frames = frames_of(frames)
         wall, fps, n, cpu, load = run(folder, size, scale, frames, args.model, args.backend)
         cal.record_render(key, work_units(size, scale, 1), n, fps, wall, cpu, load)
         walls.record_render(key, work_units(size, scale, 1), n, fps, wall)
@@ -71,6 +76,7 @@ def main():
               f"others' load {load:.1f}, steady {fps:.3f} fps -> {e['cpu_rate']:.0f} units per CPU s, overhead "
               f"{e['cpu_overhead']:.1f} CPU s, share factor {e['share_factor']:.2f}", flush=True)
         for size, scale, frames in RENDERS:
+            frames = frames_of(frames)
             units = work_units(size, scale, frames)
             load_now = max(0.0, machine_load() - own_load(None, False, time.monotonic() - ended))
             est = cal.estimate(key, units, "this CPU", load=load_now).seconds

@@ -31,6 +31,19 @@ def test_cpu_calibration_carries_over_to_another_load():
     assert cal.table[key]["share_factor"] < 1.0    # it got less than fair share predicted: learnt
 
 
+def test_a_quiet_machine_gives_no_more_than_its_cores(monkeypatch):
+    """A render that got more than the fair share it was predicted (light background load) must not
+    be estimated to get more CPU seconds per second than there are cores once the machine is quiet."""
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    cal, key = Calibration(), "clean|torch|cpu"
+    per_frame = work_units((160, 90), (2.0, 2.0), 1)
+    cal.record_render(key, per_frame, frames=30, fps=2.8, wall_seconds=11.0, cpu_seconds=21.5, load=0.5)
+    assert cal.table[key]["share_factor"] > 1.2
+    quiet = cal.estimate(key, per_frame * 30, "this CPU", load=0.0).seconds
+    cpu_needed = cal.table[key]["cpu_overhead"] + per_frame * 30 / cal.table[key]["cpu_rate"]
+    assert quiet == pytest.approx(cpu_needed / 2)
+
+
 def test_the_apps_own_renders_are_not_counted_as_others_load():
     assert own_load(2, True, None) == 2.0
     assert own_load(2, False, 0.0) == pytest.approx(2.0) and own_load(2, False, 60.0) == pytest.approx(2 / 2.718, 0.01)
