@@ -252,18 +252,20 @@ def render_tile(tile: int, in_hw: tuple[int, int], scale: tuple[float, float], n
 @dataclass(frozen=True)
 class PreviewGrid:
     """What the render of a job does to each frame: stored ``in_hw`` -> stored ``out_hw`` at
-    ``scale = (s_h, s_w)`` in tiles of ``tile`` LR pixels; ``rotation`` turns it for display."""
+    ``scale = (s_h, s_w)`` in tiles of ``tile`` LR pixels; ``rotation`` turns it for display;
+    ``deinterlace`` is the render's deinterlacing (``frame``/``field``, or None)."""
     in_hw: tuple[int, int]
     out_hw: tuple[int, int]
     scale: tuple[float, float]
     tile: int
     rotation: int = 0
+    deinterlace: str | None = None
 
     @classmethod
     def from_plan(cls, p, tile: int) -> PreviewGrid:
         """The grid of :func:`engine.render.plan.plan`'s result ``p`` with the render's ``tile``."""
         return cls((p.in_size[1], p.in_size[0]), (p.out_size[1], p.out_size[0]), tuple(p.scale), tile,
-                   p.info.rotation)
+                   p.info.rotation, p.info.deinterlace or None)
 
     @property
     def turns(self) -> int:
@@ -301,6 +303,16 @@ class PreviewGrid:
 
 
 @torch.inference_mode()
+def network_view(info, grid: PreviewGrid):
+    """The frames the network sees for a preview of ``grid``: ``info`` as stored, or deinterlaced one
+    frame per frame as the render does (a field-rate render's first field of each frame)."""
+    if not grid.deinterlace:
+        return info
+    from engine.video import deinterlace
+    from engine.video.interlace import detect
+    return deinterlace.view(info, "frame", detect(info).top_field_first)
+
+
 def upscale_tile(model, window: list[np.ndarray] | np.ndarray, grid: PreviewGrid, index: int,
                  device: torch.device | str = "cpu", cancelled: Callable[[], bool] | None = None) -> np.ndarray:
     """Tile ``index`` of ``grid`` for the centre frame of ``window`` (7 stored frames ``(h, w, 3)``

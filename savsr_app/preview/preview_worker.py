@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from engine.errors import SavsrError
-from engine.preview import FrameCache, PreviewCancelled, PreviewGrid, resize, upscale_tile
+from engine.preview import FrameCache, PreviewCancelled, PreviewGrid, network_view, resize, upscale_tile
 
 from ..qt import QImage, QObject, Signal, Slot
 from .images import qimage_from_rgb
@@ -134,8 +134,9 @@ class TileWorker(QObject):
         self._net_key = None
         self.running: set = set()
 
-    def _window(self, info, frame: int, num_frame: int):
-        key = (info.path, info.frame_count)
+    def _window(self, info, frame: int, num_frame: int, grid):
+        info = network_view(info, grid)          # deinterlaced as the render would
+        key = (info.path, info.frame_count, info.deinterlace)
         if self._frames_key != key:
             from engine.video import read_frames
             self._frames = FrameCache(lambda idx: read_frames(info, idx), info.frame_count, 0)  # stored
@@ -177,7 +178,7 @@ class TileWorker(QObject):
         self.running.add(key)
         try:
             model, acc, device = self._network(task.net, task.info)
-            window = self._window(task.info, task.frame, model.num_frame)
+            window = self._window(task.info, task.frame, model.num_frame, task.grid)
             tile = upscale_tile(acc, window, task.grid, task.index, device,
                                 cancelled=lambda: key not in self.pending.wanted)
         except PreviewCancelled:
