@@ -41,18 +41,61 @@ def sample_clip(folder: Path, size=(854, 480), count: int = 30, name: str = "bla
 
 
 class StallMeter:
-    """The longest gap between ticks of a 5 ms timer on the UI thread, minus the 5 ms."""
+    """The longest gap between ticks of a 5 ms timer on the UI thread, minus the 5 ms.
 
-    def __init__(self):
+    With ``trace``, a watcher thread samples the UI thread's stack every 10 ms while a gap is longer
+    than 50 ms, so :meth:`report` can say where the UI thread was during its stalls."""
+
+    def __init__(self, trace: bool = False):
         from savsr_app.qt import QTimer
         self.longest, self._last = 0.0, time.perf_counter()
         self.timer = QTimer(interval=5, timeout=self._tick)
         self.timer.start()
+        self.samples: dict[str, int] = {}
+        self.dumps = None
+        if trace:
+            import faulthandler
+            self._ui = threading.get_ident()
+            threading.Thread(target=self._watch, daemon=True).start()
+            # faulthandler's watchdog needs no GIL: it also catches stalls in C code that holds it
+            self.dumps = tempfile.TemporaryFile("w+")
+            self._arm = lambda: faulthandler.dump_traceback_later(0.06, file=self.dumps)
 
     def _tick(self):
         now = time.perf_counter()
         self.longest = max(self.longest, now - self._last - 0.005)
         self._last = now
+        if self.dumps is not None:
+            self._arm()
+
+    def _watch(self):
+        import traceback
+        while True:
+            time.sleep(0.01)
+            if time.perf_counter() - self._last > 0.05:
+                frame = sys._current_frames().get(self._ui)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-4:]
+                    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                    self.samples[where] = self.samples.get(where, 0) + 1
+
+    def report(self, top: int = 15) -> list[str]:
+        """The UI thread's most sampled stacks during stalls, with the milliseconds they account for,
+        then what every thread was doing at each stall over 60 ms (faulthandler's dumps, counted)."""
+        ranked = sorted(self.samples.items(), key=lambda kv: -kv[1])[:top]
+        lines = [f"{n * 10:6d} ms  {where}" for where, n in ranked]
+        if self.dumps is not None:
+            import faulthandler
+            faulthandler.cancel_dump_traceback_later()
+            self.dumps.seek(0)
+            counts: dict[str, int] = {}
+            for block in self.dumps.read().split("\n\n"):
+                head = block.strip().splitlines()
+                if len(head) >= 2:
+                    key = head[0].split(" (")[0][:30] + ": " + " < ".join(s.strip() for s in head[1:4])
+                    counts[key] = counts.get(key, 0) + 1
+            lines += [f"{n:6d} x  {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:top]]
+        return lines
 
 
 def wait(signal, seconds: float = 600, until=None) -> float:
@@ -161,6 +204,8 @@ def main() -> int:
     ap.add_argument("--skip-busy", action="store_true")
     ap.add_argument("--skip-playback", action="store_true")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--trace-stalls", action="store_true",
+                    help="sample the UI thread's stack during its stalls (over 50 ms) and print where it was")
     args = ap.parse_args()
     import torch
 
@@ -173,7 +218,7 @@ def main() -> int:
         info = probe(args.clip or sample_clip(Path(tmp)))
         other = sample_clip(Path(tmp), size=(854, 480), count=60, name="other") if not args.skip_busy else None
         small = probe(sample_clip(Path(tmp), size=(480, 270), count=args.playback_frames, name="small"))
-        stalls = StallMeter()
+        stalls = StallMeter(trace=args.trace_stalls)
         vw, vh = (int(v) for v in args.size.split("x"))
         errors: list[str] = []
         ctl = make_controller(info, args, (vw, vh))
@@ -183,6 +228,7 @@ def main() -> int:
         out["warm_s"] = time.perf_counter() - t0
         out["warm_ui_stall_ms"] = round(stalls.longest * 1000, 1)   # first imports on the UI thread
         stalls.longest = 0.0
+        stalls.samples.clear()
         frames = [1 + (i * 3) % (info.frame_count - 1) for i in range(args.trials)]
         firsts, fulls = zip(*(change(ctl, f) for f in frames)) if frames else ((), ())
         cached = [change(ctl, f)[1] for f in frames[:5]]       # every view above is in the cache now
@@ -212,6 +258,8 @@ def main() -> int:
                    tile=grid.tile, tiles_in_view=len(ctl._visible()), backend=args.backend, device=args.device,
                    model=Path(args.model).name if args.model else "bundled", torch_threads=torch.get_num_threads(),
                    load_average=round(os.getloadavg()[0], 1), cpus=os.cpu_count())
+    if args.trace_stalls:
+        print("UI thread during stalls (10 ms samples):", *stalls.report(), sep="\n  ", file=sys.stderr)
     if args.json:
         print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in out.items()}))
     else:
