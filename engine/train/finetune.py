@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..checkpoint import read_checkpoint, save_model
 from ..errors import SavsrError
+from ..foreground import yield_to_foreground
 from ..resources import default_model_path
 from .config import TrainConfig
 from .data import VIDEO_SUFFIXES, find_clips
@@ -143,7 +144,8 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
         if progress:
             progress({"kind": "val", "step": 0, "summary": summary(before), "results": before})
 
-    result = trainer.run(minutes=minutes, steps=steps, progress=progress, cancel=cancel)
+    result = trainer.run(minutes=minutes, steps=steps, progress=progress, cancel=cancel,
+                         give_way=yield_to_foreground)       # a preview in the app computes first
     after = result["validation"] or trainer.validate()
     if before is None:  # resumed: the base's score is the first validation in the log
         before = next((r["results"] for r in _read_log(log) if r.get("kind") == "val" and r.get("step") == 0), [])

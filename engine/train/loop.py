@@ -134,12 +134,14 @@ class Trainer:
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self, minutes: float | None = None, steps: int | None = None, progress=None, cancel=None,
-            final_validation: bool = True) -> dict:
+            final_validation: bool = True, give_way=None) -> dict:
         """Train; returns ``{'step', 'elapsed_s', 'stopped', 'loss', 'validation'}``.
 
         ``progress(event: dict)`` receives ``kind`` 'train' (step, total_steps, loss, lr,
         elapsed_s, eta_s), 'val' (step, results, summary) and 'checkpoint' (step, path).
         ``cancel`` is a ``threading.Event``; a set event stops after the current step.
+        ``give_way()`` runs before every step and returns the seconds it waited (for a preview:
+        :func:`engine.foreground.yield_to_foreground`); those seconds do not count against ``minutes``.
         """
         c = self.config
         start = time.monotonic()
@@ -152,6 +154,11 @@ class Trainer:
             if cancel is not None and cancel.is_set():
                 stopped = "cancelled"
                 break
+            if give_way is not None:
+                waited = give_way()
+                if deadline is not None:
+                    deadline += waited
+                start += waited                     # the wait is neither training time nor rate
             if deadline is not None and time.monotonic() >= deadline:
                 stopped = "time"
                 break

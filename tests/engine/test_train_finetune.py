@@ -83,3 +83,29 @@ def test_finetune_command_line(footage, small_model_file, tmp_path, capsys):
     assert load_model(out).metadata["scales"] == [[2.0, 1.5]]  # WxH on the command line, (s_h, s_w) inside
     assert cli_main(["finetune", str(footage), "-o", str(tmp_path / "x.pt"), "--base", str(small_model_file),
                      "--steps", "1", "--patch", "64", "--scales", "4"]) == 1
+
+
+def test_a_finetune_gives_way_while_a_preview_computes(footage, bundled, tmp_path):
+    """The app's preview goes first: no training step starts while a preview computes, and the
+    minutes asked for are minutes of training, not of waiting."""
+    import threading
+    import time
+
+    from engine.foreground import foreground
+    settings = FinetuneSettings(scales=[[2.0, 2.0]], patch=12, batch=2, val_frames=1, val_crop=64, val_every=0)
+    steps, result = [], {}
+    worker = threading.Thread(target=lambda: result.update(finetune(
+        [footage], tmp_path / "tuned.safetensors", minutes=None, steps=6, settings=settings, device="cpu",
+        progress=lambda e: steps.append(e["step"]) if e["kind"] == "train" else None)))
+    waited = foreground.yielded
+    worker.start()
+    deadline = time.monotonic() + 120
+    while not steps and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with foreground.active():                   # a preview computes for a second
+        time.sleep(0.4)                         # the step in flight finishes
+        held = steps[-1]
+        time.sleep(0.8)
+        assert steps[-1] == held                # no further step meanwhile
+    worker.join(120)
+    assert result["step"] == 6 and foreground.yielded - waited > 0.5
