@@ -168,7 +168,11 @@ class AppState(QObject):
         if self.clip is None:
             return None
         frames = frames if frames is not None else self.frame_count()
-        units = work_units((self.clip.width, self.clip.height), scale or self.scale, frames)
+        if self.archive.deinterlace == "field":
+            frames *= 2                                 # one output frame per field
+        (s_w, s_h), (w, h) = scale or self.scale, self.source_size()
+        stored = (s_w * w / self.clip.width, s_h * h / self.clip.height)   # square pixels change the factors
+        units = work_units((self.clip.width, self.clip.height), stored, frames)
         return self.calibration.estimate(self.cost_key(device), units, self.device_name)
 
     def cost_text(self) -> str:

@@ -211,3 +211,14 @@ def test_the_preview_shows_the_frames_the_render_deinterlaces(qtbot, window, tmp
     assert c.grid.deinterlace == "frame"
     deinterlaced = _combing_at_source_size(_after_view(window))
     assert deinterlaced < 0.6 * combed          # measured: 0.36 against 0.80
+
+
+def test_a_field_rate_render_is_estimated_at_twice_the_frames(qtbot, window, woven):
+    open_clip(qtbot, window, woven)
+    s = window.state
+    overhead = s.estimate("cpu", frames=0).seconds          # what a render costs besides its frames
+    choose(window.clip_panel.deinterlace, "frame")
+    per_frame = s.estimate("cpu").seconds - overhead
+    choose(window.clip_panel.deinterlace, "field")
+    per_field = s.estimate("cpu").seconds - overhead
+    assert per_frame > 0 and per_field == pytest.approx(2 * per_frame)
