@@ -53,6 +53,7 @@ class Upscaler:
         else:
             self.net = Accelerated(model, backend, device, precision, note=self.log)
         self._sized = False
+        self.between_tiles: Callable[[], object] | None = None    # runs between two tiles of a frame
 
     def prepare(self, h: int, w: int) -> float:
         """Size the tiles for ``h x w`` frames and ready the backend for every tile shape; seconds spent."""
@@ -85,7 +86,8 @@ class Upscaler:
             self._size_tiles(*window.shape[-2:])
         while True:
             try:
-                out = upscale_tiled(self.net, window, self.scale, self.out_hw, self.tile)
+                out = upscale_tiled(self.net, window, self.scale, self.out_hw, self.tile,
+                                    between=self.between_tiles)
                 return out.float().clamp_(0, 1)
             except RuntimeError as exc:
                 if not _is_oom(exc):

@@ -181,6 +181,7 @@ def _keep_or_discard(work):
 def _render_frames(p, work, first, upscaler, num_frame, control, meter, note, device):
     def between():
         meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
+    upscaler.between_tiles = lambda: meter.paused(yield_to_foreground())   # and between tiles of a frame
     upscale_range(p, first, p.stop, upscaler, num_frame, device, SegmentWriter(p, work), between, meter.step)
 
 

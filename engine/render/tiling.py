@@ -100,14 +100,17 @@ def run_tile(model, window: torch.Tensor, scale: tuple[float, float], t: Tile) -
 
 
 def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_hw: tuple[int, int],
-                  tile: int, overlap: int = OVERLAP) -> torch.Tensor:
-    """``window (1, t, 3, h, w)`` -> ``(3, H, W)`` in tiles of ``tile`` LR pixels (0: whole frame)."""
+                  tile: int, overlap: int = OVERLAP, between=None) -> torch.Tensor:
+    """``window (1, t, 3, h, w)`` -> ``(3, H, W)`` in tiles of ``tile`` LR pixels (0: whole frame);
+    ``between()`` runs between two tiles (a render gives way to a preview there)."""
     h, w = window.shape[-2:]
     H, W = out_hw
     if tile <= 0 or (tile >= h and tile >= w):
         return _fit(model(window, scale)[0], H, W)
     out = torch.empty(3, H, W, device=window.device, dtype=torch.float32)
-    for t in tile_grid((h, w), scale, out_hw, tile, overlap):
+    for i, t in enumerate(tile_grid((h, w), scale, out_hw, tile, overlap)):
+        if i and between is not None:
+            between()
         Y0, Y1, X0, X1 = t.out
         out[:, Y0:Y1, X0:X1] = run_tile(model, window, scale, t)
     return out

@@ -96,6 +96,34 @@ def test_tile_cache_drops_the_least_recently_used():
     assert "b" not in cache and all(k in cache for k in "acd") and cache.bytes == 900
 
 
+def test_a_tiled_render_gives_way_between_the_tiles_of_a_frame(tmp_path, small_model_file, monkeypatch):
+    """A frame of many tiles takes long on a CPU: the render waits between two of its tiles, not
+    only between frames, so a preview's first tile does not wait for a whole frame."""
+    import threading
+    import time
+
+    import engine.render.tiling as tiling
+    from engine.foreground import foreground
+    tiles = []
+    real = tiling.run_tile
+    monkeypatch.setattr(tiling, "run_tile", lambda *a: tiles.append(time.monotonic()) or real(*a))
+    clip = make_clip(tmp_path / "clip.mp4", count=2, size=(128, 96), audio=None)
+    job = RenderJob(input=str(clip), output=str(tmp_path / "out.mkv"), scale_w=2.0, scale_h=2.0, codec="ffv1",
+                    model=str(small_model_file), device="cpu", backend="torch", tile=32)
+    worker = threading.Thread(target=render, args=(job,))
+    worker.start()
+    deadline = time.monotonic() + 120
+    while len(tiles) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    with foreground.active():                   # a preview computes, in the middle of frame 0
+        time.sleep(0.3)                         # the tile in flight finishes
+        held = len(tiles)
+        time.sleep(0.6)
+        assert len(tiles) == held               # no further tile meanwhile
+    worker.join(120)
+    assert held < 12 < len(tiles)               # 12 tiles per frame (4 x 3): it stopped inside frame 0
+
+
 def test_a_render_gives_way_while_a_preview_computes(tmp_path, small_model_file):
     import threading
     import time
