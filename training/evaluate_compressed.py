@@ -6,8 +6,11 @@ as one clip with x264/x265 `medium` and decoded (engine.evaluation). Reported: Y
 bicubic, temporal PSNR, and the deblock-filter-then-clean-model baseline.
 
     .venv/bin/python training/evaluate_compressed.py [--compressed FILE] [--frames 6] [--crop 512x288]
+    .venv/bin/python training/evaluate_compressed.py --compressed CANDIDATE --reuse-clean OLD.json --out NEW.json
 
-Writes training/studio_compressed/evaluation.json and prints a markdown table.
+Writes training/studio_compressed/evaluation.json and prints a markdown table. ``--reuse-clean``
+scores only the compressed candidate and takes the clean model's and the deblock baseline's figures
+from an earlier evaluation with the same frames and crop (they do not depend on the candidate).
 """
 from __future__ import annotations
 
@@ -53,11 +56,20 @@ def main():
     p.add_argument("--frames", type=int, default=6)
     p.add_argument("--crop", default="512x288")
     p.add_argument("--out", default=str(ROOT / "training/studio_compressed/evaluation.json"))
+    p.add_argument("--reuse-clean", help="evaluation.json whose clean and deblock figures to reuse")
     args = p.parse_args()
+    reused = {}
+    if args.reuse_clean:
+        old = json.loads(Path(args.reuse_clean).read_text())
+        if (old["frames"], old["crop"]) != (args.frames, args.crop):
+            p.error(f"{args.reuse_clean} was made with {old['frames']} frames of {old['crop']}")
+        reused = {(r["scale"], r["degrade"]): {k: v for k, v in r.items() if k.startswith(("clean", "deblock"))}
+                  for r in old["rows"]}
     torch.set_num_threads(1)
     crop = tuple(int(v) for v in args.crop.split("x"))
     clips = {f.name: load_clip(f, args.frames, crop) for f in VAL}
-    models = {"clean": load_model(args.clean), "compressed": load_model(args.compressed)}
+    models = {"compressed": load_model(args.compressed)} if reused else \
+        {"clean": load_model(args.clean), "compressed": load_model(args.compressed)}
     ups = {k: upscaler(m) for k, m in models.items()}
     rows = []
     for s_w, s_h, text in SETTINGS:
@@ -65,7 +77,7 @@ def main():
         row = {"scale": f"{s_w:g}x{s_h:g}", "degrade": text}
         t = time.time()
         for name in models:
-            baseline = ups["clean"] if name == "compressed" and spec is not None else None
+            baseline = ups["clean"] if name == "compressed" and spec is not None and not reused else None
             r = evaluate(clips, [(s_w, s_h)], ups[name], degrade=spec, baseline=baseline)[0]
             row[name] = round(r.model_psnr, 3)
             row["bicubic"] = round(r.bicubic_psnr, 3)
@@ -74,6 +86,7 @@ def main():
                 row["bicubic_tpsnr"] = round(r.bicubic_tpsnr, 3)
             if r.baseline_psnr is not None:
                 row["deblock_clean"] = round(r.baseline_psnr, 3)
+        row.update(reused.get((row["scale"], text), {}))
         row["seconds"] = round(time.time() - t, 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
