@@ -76,6 +76,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--crf", type=int, default=28)
     ap.add_argument("--holdout", type=float, default=0.2)
+    ap.add_argument("--targets", default="clip", choices=["clip", "halved"])
     args = ap.parse_args()
     full = originals(args.clip)
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +87,7 @@ def main() -> int:
         model = folder / "finetuned.safetensors"
         started = time.monotonic()
         cli("finetune", str(clip), "-o", str(model), "--minutes", str(args.minutes), "--holdout", str(args.holdout),
-            "--threads", str(args.threads), "--quiet")
+            "--threads", str(args.threads), "--targets", args.targets, "--quiet")
         tuned_s = time.monotonic() - started
         gt = tensor(full[first:])
         lr = tensor(decoded(clip)[first:])
@@ -100,7 +101,8 @@ def main() -> int:
             assert len(sr) == len(gt), (len(sr), len(gt))
             scores[name] = float(np.mean([psnr_y(sr[i], gt[i]) for i in range(len(gt))]))
     print(json.dumps({"clip": args.clip, "frames": n, "scored": n - first, "crf": args.crf,
-                      "minutes": args.minutes, "threads": args.threads, "finetune_wall_s": round(tuned_s, 1),
+                      "minutes": args.minutes, "threads": args.threads, "targets": args.targets,
+                      "finetune_wall_s": round(tuned_s, 1),
                       **{k: round(v, 3) for k, v in scores.items()},
                       "finetuned_vs_base_db": round(scores["finetuned"] - scores["base"], 3),
                       "base_vs_bicubic_db": round(scores["base"] - scores["bicubic"], 3)}))

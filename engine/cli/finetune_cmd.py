@@ -21,6 +21,9 @@ def register(sub):
     p.add_argument("--degrade", default="match", metavar="match|none|h264:CRF|h265:CRF",
                    help="how training LR is made: match (default: re-encoded with the clip's own codec at its own "
                         "bits per pixel), none (clean), or a fixed codec")
+    p.add_argument("--targets", choices=["clip", "halved"], default="clip",
+                   help="what the network learns to produce: the clip's frames as they are (default), or "
+                        "halved: the frames downscaled by 2 first, which removes most of a codec's blocking")
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock budget (default 5)")
     p.add_argument("--steps", type=int, help="stop after this many steps")
     p.add_argument("--scales", nargs="+", default=["2"],
@@ -57,7 +60,8 @@ def run(args) -> int:
     scales = [list(Scale(*wh).network) for wh in map(parse_scale, args.scales)]
     settings = FinetuneSettings(scales=scales, scale_range=tuple(args.scale_range) if args.scale_range else None,
                                 lr=args.lr, patch=args.patch, batch=args.batch, holdout=args.holdout,
-                                bn_eval=args.freeze_batchnorm, degrade=args.degrade)
+                                bn_eval=args.freeze_batchnorm, degrade=args.degrade,
+                                targets=args.targets)
     try:
         res = finetune(args.footage, args.output, base=args.base, minutes=args.minutes, steps=args.steps,
                        settings=settings, device=args.device, progress=training_printer(args.quiet), resume=args.resume)
@@ -76,7 +80,7 @@ def finetune_argv(args) -> list[str]:
     """``savsr finetune``'s parsed arguments written back as a command line, without ``--nproc``."""
     out = [*args.footage, "-o", args.output, "--scales", *args.scales, "--lr", repr(args.lr), "--patch",
            str(args.patch), "--batch", str(args.batch), "--holdout", repr(args.holdout), "--degrade", args.degrade,
-           "--backend", args.backend]
+           "--targets", args.targets, "--backend", args.backend]
     if args.minutes is not None:
         out += ["--minutes", repr(args.minutes)]
     if args.steps is not None:

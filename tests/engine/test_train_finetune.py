@@ -85,6 +85,18 @@ def test_finetune_command_line(footage, small_model_file, tmp_path, capsys):
                      "--steps", "1", "--patch", "64", "--scales", "4"]) == 1
 
 
+def test_halved_targets_train_on_the_frames_downscaled_by_two(footage, small_model_file, tmp_path):
+    from engine.train import load_clip
+    from engine.train.finetune import halved
+    clip = load_clip(footage)
+    small = halved(clip)
+    assert small.frames.shape[-2:] == (48, 64) and small.frames.dtype == clip.frames.dtype
+    out = tmp_path / "halved.safetensors"
+    assert cli_main(["finetune", str(footage), "-o", str(out), "--base", str(small_model_file), "--steps", "2",
+                     "--patch", "12", "--batch", "2", "--targets", "halved", "--quiet"]) == 0
+    assert load_model(out).metadata["targets"] == "halved"
+
+
 def test_a_finetune_gives_way_while_a_preview_computes(footage, bundled, tmp_path):
     """The app's preview goes first: no training step starts while a preview computes, and the
     minutes asked for are minutes of training, not of waiting."""
