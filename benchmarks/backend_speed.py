@@ -96,7 +96,8 @@ def renders(args, tmp: Path) -> list[str]:
                              or "using the torch" in line), "")
         print(f"  {label}: {times[label]:.1f} s  {notes[label]}", flush=True)
     torch_s = statistics.mean([times["torch"], times["torch again"]])
-    rows = ["| render (8 frames, 480x270 -> x2, whole process) | seconds | vs torch |", "| --- | ---: | ---: |"]
+    rows = [f"| render ({args.frames} frames, 480x270 -> x2, whole process) | seconds | vs torch |",
+            "| --- | ---: | ---: |"]
     for label, _ in runs:
         rows.append(f"| {label} | {times[label]:.1f} | {torch_s / times[label]:.2f}x |")
     rows.append(f"\nDecoded Y-PSNR of the default backend's render against torch's: "
