@@ -302,17 +302,17 @@ class PreviewGrid:
         return [i for *_, i in sorted(hits)]
 
 
-@torch.inference_mode()
 def network_view(info, grid: PreviewGrid):
     """The frames the network sees for a preview of ``grid``: ``info`` as stored, or deinterlaced one
     frame per frame as the render does (a field-rate render's first field of each frame)."""
     if not grid.deinterlace:
         return info
-    from engine.video import deinterlace
-    from engine.video.interlace import detect
+    from .video import deinterlace
+    from .video.interlace import detect
     return deinterlace.view(info, "frame", detect(info).top_field_first)
 
 
+@torch.inference_mode()
 def upscale_tile(model, window: list[np.ndarray] | np.ndarray, grid: PreviewGrid, index: int,
                  device: torch.device | str = "cpu", cancelled: Callable[[], bool] | None = None) -> np.ndarray:
     """Tile ``index`` of ``grid`` for the centre frame of ``window`` (7 stored frames ``(h, w, 3)``
