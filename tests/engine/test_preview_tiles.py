@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from clipmaker import decoded_frames, make_clip
+from giving_way import held_during_a_preview
 
 from engine.checkpoint import load_model
 from engine.frame_windows import window_indices
@@ -100,33 +101,23 @@ def test_a_tiled_render_gives_way_between_the_tiles_of_a_frame(tmp_path, small_m
     """A frame of many tiles takes long on a CPU: the render waits between two of its tiles, not
     only between frames, so a preview's first tile does not wait for a whole frame."""
     import threading
-    import time
 
     import engine.render.tiling as tiling
-    from engine.foreground import foreground
     tiles = []
     real = tiling.run_tile
-    monkeypatch.setattr(tiling, "run_tile", lambda *a: tiles.append(time.monotonic()) or real(*a))
+    monkeypatch.setattr(tiling, "run_tile", lambda *a: tiles.append(1) or real(*a))
     clip = make_clip(tmp_path / "clip.mp4", count=2, size=(128, 96), audio=None)
     job = RenderJob(input=str(clip), output=str(tmp_path / "out.mkv"), scale_w=2.0, scale_h=2.0, codec="ffv1",
                     model=str(small_model_file), device="cpu", backend="torch", tile=32)
     worker = threading.Thread(target=render, args=(job,))
     worker.start()
-    deadline = time.monotonic() + 120
-    while len(tiles) < 2 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    with foreground.active():                   # a preview computes, in the middle of frame 0
-        time.sleep(0.3)                         # the tile in flight finishes
-        held = len(tiles)
-        time.sleep(0.6)
-        assert len(tiles) == held               # no further tile meanwhile
+    held = held_during_a_preview(lambda: len(tiles), started=2, settle=0.3, hold=0.6)   # inside frame 0
     worker.join(120)
     assert held < 12 < len(tiles)               # 12 tiles per frame (4 x 3): it stopped inside frame 0
 
 
 def test_a_render_gives_way_while_a_preview_computes(tmp_path, small_model_file):
     import threading
-    import time
 
     from engine.foreground import foreground
     clip = make_clip(tmp_path / "clip.mp4", count=12, size=(64, 48), audio=None)
@@ -136,12 +127,6 @@ def test_a_render_gives_way_while_a_preview_computes(tmp_path, small_model_file)
     worker = threading.Thread(target=render, args=(job,), kwargs=dict(progress=lambda p: done.append(p.done)))
     waited = foreground.yielded
     worker.start()
-    while not done or done[-1] < 2:
-        time.sleep(0.01)
-    with foreground.active():                   # a preview computes for a second
-        time.sleep(0.4)                         # the frame in flight finishes
-        held = done[-1]
-        time.sleep(0.8)
-        assert done[-1] == held                 # no further frame meanwhile
+    held_during_a_preview(lambda: done[-1] if done else 0, started=2)     # a preview computes for a second
     worker.join(120)
     assert done[-1] == 12 and foreground.yielded - waited > 0.5

@@ -101,7 +101,8 @@ def test_a_finetune_gives_way_while_a_preview_computes(footage, bundled, tmp_pat
     """The app's preview goes first: no training step starts while a preview computes, and the
     minutes asked for are minutes of training, not of waiting."""
     import threading
-    import time
+
+    from giving_way import held_during_a_preview
 
     from engine.foreground import foreground
     settings = FinetuneSettings(scales=[[2.0, 2.0]], patch=12, batch=2, val_frames=1, val_crop=64, val_every=0)
@@ -111,13 +112,6 @@ def test_a_finetune_gives_way_while_a_preview_computes(footage, bundled, tmp_pat
         progress=lambda e: steps.append(e["step"]) if e["kind"] == "train" else None)))
     waited = foreground.yielded
     worker.start()
-    deadline = time.monotonic() + 120
-    while not steps and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with foreground.active():                   # a preview computes for a second
-        time.sleep(0.4)                         # the step in flight finishes
-        held = steps[-1]
-        time.sleep(0.8)
-        assert steps[-1] == held                # no further step meanwhile
+    held_during_a_preview(lambda: steps[-1] if steps else 0)        # a preview computes for a second
     worker.join(120)
     assert result["step"] == 6 and foreground.yielded - waited > 0.5
