@@ -150,11 +150,11 @@ def change(ctl, frame: int) -> tuple[float, float]:
 
 
 def render_in_background(clip: Path, args, stop: threading.Event):
+    from engine.preview import app_tile
     from engine.render.control import RenderControl
     from engine.render.job import RenderJob
     from engine.render.renderer import render
     control = RenderControl()
-    from engine.preview import app_tile
     job = RenderJob(input=str(clip), output=str(clip.with_name("busy_out.mkv")), scale_w=2.0, scale_h=2.0,
                     codec="ffv1", model=args.model, device=args.device, backend=args.backend, overwrite=True,
                     tile=app_tile(0, args.device))            # as the app queues it: tiles on a CPU

@@ -1,5 +1,5 @@
-"""Helpers for the app tests: tiny real clips, waiting for the window to open one, a fine-tune set up
-to be short."""
+"""Helpers for the app tests: tiny real clips, waiting for the window to open one, the preview panes
+as pixels, a fine-tune set up to be short."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -47,6 +47,19 @@ def open_clip(qtbot, window, path):
     with qtbot.waitSignal(window.clipOpened, timeout=30000) as blocker:
         window.open_path(str(path))
     return blocker.args[0]
+
+
+def panes(window):
+    """``(before, after)``: the preview's bicubic and SAVSR panes as the user sees them, uint8 RGB;
+    the SAVSR pane assembled from its tiles (zeros where none has arrived)."""
+    import numpy as np
+
+    from savsr_app.preview.images import rgb_from_qimage
+    before = rgb_from_qimage(window.preview.images.before)
+    after = np.zeros_like(before)
+    for image, rect in window.preview.images.patches:
+        after[rect.y():rect.y() + rect.height(), rect.x():rect.x() + rect.width()] = rgb_from_qimage(image)
+    return before, after
 
 
 def tiny_recipe(panel, steps: int):

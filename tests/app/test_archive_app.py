@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_clips import RENDER_TIMEOUT, open_clip
+from app_clips import RENDER_TIMEOUT, open_clip, panes
 from clipmaker import make_tagged_clip, make_woven_clip
 
 from engine.video import interlace
 from savsr_app.panels.codec_fields import CODEC_ORDER
-from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.queue.jobs import DONE
 
 WOVEN = (64, 48)      # w, h of the woven clip
@@ -180,15 +179,6 @@ def test_the_combing_is_measured_off_the_ui_thread(qtbot, window, tmp_path, monk
     assert threads and threading.main_thread() not in threads
 
 
-def _after_view(window) -> np.ndarray:
-    """The SAVSR pane as the user sees it, assembled from its tiles."""
-    before = rgb_from_qimage(window.preview.images.before)
-    after = np.zeros_like(before)
-    for image, rect in window.preview.images.patches:
-        after[rect.y():rect.y() + rect.height(), rect.x():rect.x() + rect.width()] = rgb_from_qimage(image)
-    return after
-
-
 def _combing_at_source_size(rgb: np.ndarray) -> float:
     """The combing measure of a x2 view taken back to the source's lines (2x2 means)."""
     h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
@@ -205,11 +195,11 @@ def test_the_preview_shows_the_frames_the_render_deinterlaces(qtbot, window, tmp
     with qtbot.waitSignal(c.afterTime, timeout=120000):
         open_clip(qtbot, window, woven)
     assert c.grid.deinterlace is None and c.scale.w == 2.0
-    combed = _combing_at_source_size(_after_view(window))
+    combed = _combing_at_source_size(panes(window)[1])
     with qtbot.waitSignal(c.afterTime, timeout=120000):
         choose(window.clip_panel.deinterlace, "frame")
     assert c.grid.deinterlace == "frame"
-    deinterlaced = _combing_at_source_size(_after_view(window))
+    deinterlaced = _combing_at_source_size(panes(window)[1])
     assert deinterlaced < 0.6 * combed          # measured: 0.36 against 0.80
 
 

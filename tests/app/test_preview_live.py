@@ -5,10 +5,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from app_clips import open_clip
+from app_clips import open_clip, panes
 
 import savsr_app.preview.preview_worker as preview_worker
-from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.preview.wiring import cache_span
 from savsr_app.qt import Qt
 
@@ -61,10 +60,7 @@ def test_tiles_arrive_centre_first_and_fill_the_view(qtbot, tiled):
     assert first.left() <= cx <= first.right() + 1 and first.top() <= cy <= first.bottom() + 1
     far = [abs(r.x() + r.width() / 2 - cx) + abs(r.y() + r.height() / 2 - cy) for r in rects]
     assert far[0] == min(far) and far[-1] == max(far)
-    before = rgb_from_qimage(tiled.preview.images.before)
-    after = np.zeros_like(before)
-    for image, rect in tiled.preview.images.patches:
-        after[rect.y():rect.y() + rect.height(), rect.x():rect.x() + rect.width()] = rgb_from_qimage(image)
+    before, after = panes(tiled)
     assert np.abs(after.astype(int) - before.astype(int)).mean() > 1.0     # SAVSR all over, not bicubic
 
 
