@@ -1,10 +1,12 @@
 """The preview comes first: background work (renders, fine-tunes) gives way while a preview computes.
 
 The preview wraps its network calls in ``with foreground.active():``; a render calls
-:func:`yield_to_foreground` between frames, which waits while a preview is computing (up to
-``limit`` seconds, so a preview that never ends cannot stall a render) and returns at once
-otherwise. Both sides share the CPU cores or the GPU, so one frame of background work less while
-the preview runs is what keeps the preview's first tile quick. No Qt here.
+:func:`yield_to_foreground` between frames and tiles, which waits while a preview is computing (up
+to ``limit`` seconds, so a preview that never ends cannot stall a render) and returns at once
+otherwise. A render's network is also *preempted* (:class:`Preempted`, within one layer on torch,
+within milliseconds on OpenVINO): its tile is dropped, the render waits, then computes that tile
+again. Both sides share the CPU cores or the GPU, so the preview's first tile then costs what it
+costs on an idle machine instead of sharing the cores with the rest of a render's tile. No Qt here.
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ import threading
 import time
 
 GIVE_WAY_S = 30.0   # the longest a background frame waits for previews
+
+
+class Preempted(Exception):
+    """Background network work stopped part-way because a preview started: wait, then redo it."""
 
 
 class Foreground:
@@ -56,3 +62,23 @@ foreground = Foreground()
 def yield_to_foreground(limit: float = GIVE_WAY_S) -> float:
     """Between two frames of background work: give way to a computing preview; seconds waited."""
     return foreground.wait(limit)
+
+
+@contextlib.contextmanager
+def interrupted(model, stop, error):
+    """While active, every layer of ``model`` called on this thread first checks ``stop()`` and
+    raises ``error()`` if it is true: the forward pass ends within one layer.
+    Other threads (a backend tracing the same modules) are not checked."""
+    owner = threading.get_ident()
+
+    def check(_module, _inputs):
+        if threading.get_ident() == owner and stop():
+            raise error()
+
+    check(model, ())
+    handles = [m.register_forward_pre_hook(check) for m in model.modules()]
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()

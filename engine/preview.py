@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from torch.nn import functional as F
 
 from .backends import Accelerated
 from .errors import SavsrError
-from .foreground import foreground
+from .foreground import foreground, interrupted
 from .frame_windows import window_indices
 from .render.tiling import OVERLAP, Tile, auto_tile, run_tile, tile_grid
 from .scale import Scale, scale_step
@@ -129,28 +128,13 @@ def preview_network(model, backend: str = "auto", device: torch.device | str = "
     return Accelerated(model, backend, device, note=note, background=True)
 
 
-@contextlib.contextmanager
-def cancellable(model: torch.nn.Module, cancelled: Callable[[], bool] | None):
+def cancellable(model, cancelled: Callable[[], bool] | None):
     """While active, every layer of ``model`` first checks ``cancelled()`` and stops the forward
     pass with :class:`PreviewCancelled` if it returns true (stale work ends within one layer)."""
     if cancelled is None:
-        yield
-        return
-
-    owner = threading.get_ident()  # a backend may trace the same modules on its own thread meanwhile
-
-    def check(_module, _inputs):
-        if threading.get_ident() == owner and cancelled():
-            raise PreviewCancelled("preview superseded by a newer request")
-
+        return contextlib.nullcontext()
     net = model.model if isinstance(model, Accelerated) else model  # a compiled graph: checked around it
-    check(net, ())
-    handles = [m.register_forward_pre_hook(check) for m in net.modules()]
-    try:
-        yield
-    finally:
-        for h in handles:
-            h.remove()
+    return interrupted(net, cancelled, lambda: PreviewCancelled("preview superseded by a newer request"))
 
 
 @torch.inference_mode()

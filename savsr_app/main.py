@@ -19,11 +19,13 @@ def parse_args(argv=None):
 def start(argv=None):
     """Create the application (if needed) and the main window, open ``FILE``; returns the window."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from engine.backends import isolate_exports
     from engine.resources import resources_dir
 
     from .main_window import MainWindow
     from .qt import QApplication, QIcon
     from .theme import apply_theme
+    isolate_exports()                       # graph tracing would hold the interpreter lock the UI needs
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)                        # dark until the settings say otherwise (the window applies them)
     app.setApplicationName(APP_NAME)

@@ -10,10 +10,20 @@ from collections.abc import Callable
 
 import torch
 
-from .accelerated import AUTO_ORDER, BACKENDS, Accelerated, BackendError, Prepared, check_backend, installed_backends
+from .accelerated import (
+    AUTO_ORDER,
+    BACKENDS,
+    Accelerated,
+    BackendError,
+    Prepared,
+    check_backend,
+    installed_backends,
+    isolate_exports,
+)
 
 __all__ = ["AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "Accelerated", "BackendError", "Prepared", "accelerate",
-           "check_backend", "default_backend", "installed_backends", "render_backend", "set_default_backend"]
+           "check_backend", "default_backend", "installed_backends", "isolate_exports", "render_backend",
+           "set_default_backend"]
 
 _default = "torch"
 

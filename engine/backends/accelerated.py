@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import SavsrError
+from ..foreground import Preempted, interrupted
 from . import cache
 from .graph import LRStage, hr_stage, scale_tensor
 from .runtimes import RUNTIMES
@@ -62,7 +63,9 @@ class Accelerated:
     ``note(msg)`` receives fallbacks. ``precision`` other than fp32 is for CUDA: the LR stage runs
     under autocast, the HR stage (every coordinate) in fp32. ``background=True`` (the preview): a
     shape not prepared yet runs on torch while a thread prepares it, so a new scale factor or
-    viewport never waits for an export.
+    viewport never waits for an export. ``preempt`` (background work: a render) is checked during
+    the computation; when it turns true the call stops with :class:`~engine.foreground.Preempted`
+    (torch: within one layer; OpenVINO: within milliseconds; ONNX Runtime: at the end of its graph).
     """
 
     def __init__(self, model, backend: str = "auto", device: torch.device | str = "cpu", precision: str = "fp32",
@@ -80,6 +83,7 @@ class Accelerated:
         self.background = background
         self._lock = threading.Lock()
         self._pending: dict[tuple, threading.Thread] = {}
+        self.preempt: Callable[[], bool] | None = None
 
     # ---- the call -----------------------------------------------------------------------
     def __call__(self, lr: torch.Tensor, scale) -> torch.Tensor:
@@ -87,11 +91,13 @@ class Accelerated:
         if lr.shape[0] != 1:
             return torch.cat([self(lr[i:i + 1], s) for i in range(lr.shape[0])])
         name, run = self.runner(tuple(lr.shape[1:2]) + tuple(lr.shape[-2:]))
-        if name == "torch" and self._autocast() is None:
-            return self.model(lr, s)
-        with torch.no_grad():
-            feat, aligned, st = run(lr, s)
-            return hr_stage(self.model, lr, s, feat, aligned, st)
+        stop = self.preempt
+        with interrupted(self.model, stop, Preempted) if stop else contextlib.nullcontext():
+            if name == "torch" and self._autocast() is None:
+                return self.model(lr, s)
+            with torch.no_grad():
+                feat, aligned, st = run(lr, s, stop) if name != "torch" else run(lr, s)
+                return hr_stage(self.model, lr, s, feat, aligned, st)
 
     @property
     def compiles(self) -> bool:
@@ -190,7 +196,7 @@ class Accelerated:
         onnx_path = folder / "lr_stage.onnx"
         exported, ref = onnx_path.is_file(), None
         if not exported:
-            ref = export_lr_stage(self.model, shape, onnx_path)
+            ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
         blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
         run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
         meta = cache.read_json(blob_dir / "check.json")
@@ -204,9 +210,9 @@ class Accelerated:
         done = Prepared(name, shape, seconds, exported, diff)
         self.prepared.append(done)
 
-        def call(lr: torch.Tensor, scale):
+        def call(lr: torch.Tensor, scale, stop=None):
             x = lr.detach().float().cpu().numpy()
-            outs = run(x, scale_tensor(scale).numpy())
+            outs = run(x, scale_tensor(scale).numpy(), stop)
             return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
         return call
 
@@ -219,6 +225,48 @@ class Accelerated:
                 ref = LRStage(self.model)(lr.to(self.device), code.to(self.device))
         outs = run(lr.numpy(), code.numpy())
         return float(max((torch.from_numpy(np.asarray(o)) - r.cpu()).abs().max() for o, r in zip(outs, ref)))
+
+
+_isolated = False
+
+
+def isolate_exports(on: bool = True) -> None:
+    """Trace graphs in a child process from now on. TorchScript's tracing holds the interpreter lock for
+    up to a second at a time, which a UI thread in the same process waits out (measured: a 717 ms stall
+    of the app's event loop while a queued render prepared its graph); the app turns this on, the CLI
+    has no UI to keep and traces in-process (a child costs its start, about 2 s)."""
+    global _isolated
+    _isolated = on
+
+
+def export_in_child(model, shape, path):
+    """:func:`export_lr_stage` in a spawned process (same result, the parent's interpreter stays free)."""
+    import multiprocessing
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory(prefix="savsr-export-") as tmp:
+        src, ref = Path(tmp) / "model.pt", Path(tmp) / "reference.pt"
+        torch.save({"config": model.config.to_dict(), "state": model.state_dict(), "fast": bool(model.fast)}, src)
+        child = multiprocessing.get_context("spawn").Process(
+            target=_export_child, args=(str(src), tuple(shape), str(path), str(ref)), daemon=True,
+            name="savsr-export")
+        child.start()
+        child.join()
+        if child.exitcode != 0 or not path.is_file() or not ref.is_file():
+            raise SavsrError(f"the export process failed (exit code {child.exitcode})")
+        return tuple(torch.load(ref, weights_only=True))
+
+
+def _export_child(src: str, shape, path: str, ref: str):
+    from pathlib import Path
+
+    from ..arch import SAVSR
+    torch.set_num_threads(1)
+    saved = torch.load(src, weights_only=True)
+    model = SAVSR(**saved["config"])
+    model.load_state_dict(saved["state"])
+    model.use_fast_path(saved["fast"]).eval()
+    torch.save(list(export_lr_stage(model, shape, Path(path))), ref)
 
 
 def check_inputs(shape) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,17 +1,23 @@
 """The runtimes that execute the exported LR stage: ONNX Runtime and OpenVINO.
 
 Each is optional (``pip install savsr-studio[fast]``). A runtime says whether it can run on a torch
-device, and ``load`` turns an ONNX file into ``run(lr, code) -> (feat, aligned, st)`` on numpy arrays.
+device, and ``load`` turns an ONNX file into ``run(lr, code, stop=None) -> (feat, aligned, st)`` on
+numpy arrays; ``stop()`` turning true ends the run early with :class:`~engine.foreground.Preempted`
+where the runtime can cancel a running graph.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..foreground import Preempted
+
 OUTPUTS = ("feat", "aligned", "st")
+POLL_MS = 5         # how often a cancellable run looks at its ``stop``
 
 
 class Runtime:
@@ -45,8 +51,18 @@ class OpenVINO(Runtime):
         request = compiled.create_infer_request()
         outputs = compiled.outputs
 
-        def run(lr: np.ndarray, code: np.ndarray):
-            result = request.infer({"lr": lr, "code": code})
+        def run(lr: np.ndarray, code: np.ndarray, stop=None):
+            if stop is None:
+                result = request.infer({"lr": lr, "code": code})
+            else:                       # background work: cancelled as soon as ``stop()`` says so
+                request.start_async({"lr": lr, "code": code})
+                while not request.wait_for(POLL_MS):
+                    if stop():
+                        request.cancel()
+                        with contextlib.suppress(RuntimeError):     # "infer request was cancelled"
+                            request.wait()
+                        raise Preempted()
+                result = request.results
             return tuple(np.asarray(result[o]) for o in outputs)
         return run
 
@@ -77,7 +93,7 @@ class OnnxRuntime(Runtime):
             providers = ["CPUExecutionProvider"]
         session = ort.InferenceSession(str(onnx_path), options, providers=providers)
 
-        def run(lr: np.ndarray, code: np.ndarray):
+        def run(lr: np.ndarray, code: np.ndarray, stop=None):   # runs its graph to the end
             return tuple(session.run(list(OUTPUTS), {"lr": lr, "code": code}))
         return run
 

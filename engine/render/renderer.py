@@ -20,7 +20,7 @@ from ..backends import render_backend
 from ..checkpoint import load_model
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
-from ..foreground import yield_to_foreground
+from ..foreground import foreground, yield_to_foreground
 from ..model_choice import choose_model
 from ..video import probe
 from .cluster import render_on_cluster
@@ -182,6 +182,7 @@ def _render_frames(p, work, first, upscaler, num_frame, control, meter, note, de
     def between():
         meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
     upscaler.between_tiles = lambda: meter.paused(yield_to_foreground())   # and between tiles of a frame
+    upscaler.net.preempt = lambda: foreground.busy                          # and stops a tile it starts
     upscale_range(p, first, p.stop, upscaler, num_frame, device, SegmentWriter(p, work), between, meter.step)
 
 

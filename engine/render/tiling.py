@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..foreground import Preempted
 from ..scale import Scale, scale_step, scaled
 
 OVERLAP = 16            # LR pixels of context around each tile
@@ -106,14 +107,25 @@ def upscale_tiled(model, window: torch.Tensor, scale: tuple[float, float], out_h
     h, w = window.shape[-2:]
     H, W = out_hw
     if tile <= 0 or (tile >= h and tile >= w):
-        return _fit(model(window, scale)[0], H, W)
+        return _fit(_until_done(lambda: model(window, scale), between)[0], H, W)
     out = torch.empty(3, H, W, device=window.device, dtype=torch.float32)
     for i, t in enumerate(tile_grid((h, w), scale, out_hw, tile, overlap)):
         if i and between is not None:
             between()
         Y0, Y1, X0, X1 = t.out
-        out[:, Y0:Y1, X0:X1] = run_tile(model, window, scale, t)
+        out[:, Y0:Y1, X0:X1] = _until_done(lambda t=t: run_tile(model, window, scale, t), between)
     return out
+
+
+def _until_done(compute, between):
+    """``compute()``; when a preview preempts it, ``between()`` (which waits for the preview), then again."""
+    while True:
+        try:
+            return compute()
+        except Preempted:
+            if between is None:
+                raise
+            between()
 
 
 def tile_steps(scale: tuple[float, float]) -> tuple[int, int]:

@@ -145,3 +145,20 @@ def test_a_backend_that_is_not_installed_is_one_line(monkeypatch):
     with pytest.raises(BackendError) as err:
         check_backend("OpenVINO")
     assert "\n" not in str(err.value) and "not installed" in str(err.value)
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_an_isolated_export_runs_in_a_child_and_matches_torch(backend, small_model_file, fresh_cache, monkeypatch):
+    """The app traces in a child process (its UI thread must not wait for the interpreter lock): the
+    parent never traces, and the graph computes what torch computes."""
+    def traced_here(*_args):
+        raise AssertionError("traced in the app's own process")
+    monkeypatch.setattr(acc_module, "export_lr_stage", traced_here)
+    monkeypatch.setattr(acc_module, "_isolated", True)
+    model = load_model(small_model_file, torch.device("cpu")).eval()
+    net = Accelerated(model, backend)
+    lr = torch.rand(1, 7, 3, 24, 32, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        out, ref = net(lr, (1.5, 2.5)), model(lr, (1.5, 2.5))
+    assert net.backend == backend and net.prepared[0].cached is False
+    assert float((out - ref).abs().max()) <= TOL

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -130,3 +131,53 @@ def test_a_render_gives_way_while_a_preview_computes(tmp_path, small_model_file)
     held_during_a_preview(lambda: done[-1] if done else 0, started=2)     # a preview computes for a second
     worker.join(120)
     assert done[-1] == 12 and foreground.yielded - waited > 0.5
+
+
+def _installed(name: str):
+    from engine.backends.runtimes import RUNTIMES
+    return pytest.param(name, marks=pytest.mark.skipif(name != "torch" and not RUNTIMES[name].installed(),
+                                                       reason=f"{name} is not installed"))
+
+
+@pytest.mark.parametrize("backend", [_installed("torch"), _installed("openvino")])
+def test_a_preview_preempts_the_tile_a_render_is_computing(tmp_path, small_model_file, monkeypatch, backend):
+    """A preview that starts while a render computes a tile stops that tile (the preview then has the
+    cores to itself); the render waits, computes the tile again and writes the same frames."""
+    import threading
+
+    import engine.render.tiling as tiling
+    from engine.foreground import foreground
+    monkeypatch.setenv("SAVSR_CACHE_DIR", str(tmp_path / "cache"))
+    clip = make_clip(tmp_path / "clip.mp4", count=2, size=(128, 96), audio=None)
+
+    def job(name):
+        return RenderJob(input=str(clip), output=str(tmp_path / name), scale_w=2.0, scale_h=1.5, codec="ffv1",
+                         model=str(small_model_file), device="cpu", backend=backend, tile=32)
+    render(job("alone.mkv"))
+
+    started, finished = [], []
+    in_flight, go = threading.Event(), threading.Event()
+    real = tiling.run_tile
+
+    def watched(*args):
+        started.append(1)
+        if len(started) == 3:                   # the third tile: a preview starts while it computes
+            in_flight.set()
+            go.wait(30)
+        out = real(*args)
+        finished.append(1)
+        return out
+    monkeypatch.setattr(tiling, "run_tile", watched)
+    worker = threading.Thread(target=render, args=(job("preempted.mkv"),))
+    worker.start()
+    assert in_flight.wait(120)
+    with foreground.active():
+        go.set()
+        time.sleep(0.5)
+        assert len(finished) == 2               # the third tile stopped and the render waits
+    worker.join(120)
+    assert len(started) == len(finished) + 1 == 2 * 12 + 1       # 12 tiles a frame, one computed twice
+    alone, preempted = decoded_frames(tmp_path / "alone.mkv"), decoded_frames(tmp_path / "preempted.mkv")
+    assert len(alone) == len(preempted) == 2
+    assert all(np.array_equal(a.to_ndarray(format="rgb24"), b.to_ndarray(format="rgb24"))
+               for a, b in zip(alone, preempted))
