@@ -70,26 +70,51 @@ class OSConv2d(nn.Module):
             nn.Linear(in_planes * 2, in_planes), nn.ReLU(True),
         )
 
-    def attentions(self, x: torch.Tensor, scale: Scale):
-        b = x.shape[0]
-        routed = self.scale_routing(torch.cat([scale_code(scale, b, x), x.mean(dim=(2, 3))], dim=1))
+    def attentions(self, x: torch.Tensor | list[torch.Tensor], scale: Scale):
+        parts = x if isinstance(x, (list, tuple)) else [x]
+        b = parts[0].shape[0]
+        means = [p.mean(dim=(2, 3)) for p in parts]
+        routed = self.scale_routing(torch.cat([scale_code(scale, b, parts[0]), *means], dim=1))
         return self.attention(routed.view(b, self.in_planes, 1, 1))
 
-    def forward(self, x: torch.Tensor, scale: Scale) -> torch.Tensor:
-        b, _, h, w = x.shape
+    def forward(self, x: torch.Tensor | list[torch.Tensor], scale: Scale) -> torch.Tensor:
+        """``x``: ``(b, in, h, w)``, or a list of equal tensors that would be concatenated on channels
+        (fast path, one sample: the convolution runs per part and sums, with no concatenated copy)."""
         channel, filt, spatial, kernel = self.attentions(x, scale)
-        # per-sample kernel: sum_k spatial * kernel_k * weight_k -> (b, out, in, k, k)
-        agg = torch.einsum("bn,noiyx->boiyx", kernel, self.weight) * spatial[:, None, None]
+        k = self.attention.kernel_size     # module constants in reshapes: a traced graph keeps them static
+        if isinstance(x, (list, tuple)):
+            if self.fast and x[0].shape[0] == 1:
+                size, out = self.in_planes // len(x), None   # equal parts, a constant in a traced graph
+                for i, part in enumerate(x):
+                    c0, c1 = i * size, (i + 1) * size
+                    agg = self.dynamic_kernel(kernel, spatial, channel[:, c0:c1], filt, (c0, c1))
+                    y = F.conv2d(part, agg.reshape(self.out_planes, size, k, k), padding=self.padding)
+                    out = y if out is None else out + y
+                return out
+            x = torch.cat(list(x), dim=1)
+        b, _, h, w = x.shape
         if self.fast:
-            # fold the channel and filter attention into the kernel instead of scaling features
-            agg = agg * channel[:, None, :, None, None] * filt[:, :, None, None, None]
-            out = F.conv2d(x.reshape(1, -1, h, w), agg.reshape(-1, *agg.shape[2:]),
+            agg = self.dynamic_kernel(kernel, spatial, channel, filt)
+            if b == 1:                     # one sample (inference): no batch folded into groups
+                return F.conv2d(x, agg.reshape(self.out_planes, self.in_planes, k, k), padding=self.padding)
+            out = F.conv2d(x.reshape(1, -1, h, w), agg.reshape(-1, self.in_planes, k, k),
                            padding=self.padding, groups=b)
             return out.view(b, self.out_planes, h, w)
+        agg = self.dynamic_kernel(kernel, spatial)
         x = x * channel[:, :, None, None]
-        out = F.conv2d(x.reshape(1, -1, h, w), agg.reshape(-1, *agg.shape[2:]),
+        out = F.conv2d(x.reshape(1, -1, h, w), agg.reshape(-1, self.in_planes, k, k),
                        padding=self.padding, groups=b)
         return out.view(b, self.out_planes, h, w) * filt[:, :, None, None]
+
+    def dynamic_kernel(self, kernel, spatial, channel=None, filt=None, inputs: tuple[int, int] | None = None):
+        """The per-sample kernel ``(b, out, in, k, k)``: ``sum_k spatial * kernel_k * weight_k``; with
+        ``channel`` and ``filt`` (the fast path) their attention folded in instead of scaling features;
+        ``inputs = (c0, c1)`` keeps input channels ``c0:c1`` only."""
+        weight = self.weight if inputs is None else self.weight[:, :, inputs[0]:inputs[1]]
+        agg = torch.einsum("bn,noiyx->boiyx", kernel, weight) * spatial[:, None, None]
+        if channel is not None:
+            agg = agg * channel[:, None, :, None, None] * filt[:, :, None, None, None]
+        return agg
 
 
 class OSAdapt(nn.Module):

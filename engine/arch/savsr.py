@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .blocks import FusionUnit, ResidualGroup, WindowUnit, act
+from .blocks import FusionUnit, ResidualGroup, WindowUnit, act, conv_cat
 from .osconv import OSAdapt, Scale
 from .upsampler import STAUpsample, output_size
 
@@ -152,10 +152,11 @@ class SAVSR(nn.Module):
             f2p[j] = hidden_f2p
             hidden_p2f = self.p2f_win.step(*p2f_in[i], hidden_p2f, scale, fused)
             p2f[i] = hidden_p2f
-        feats = [torch.cat([f2p[i], p2f[i]], dim=1) for i in range(n)]
+        feats = [[f2p[i], p2f[i]] for i in range(n)]     # concatenated on channels where needed
         for level in self.h_win:
             feats = level(feats, scale, fused)
-        return act(self.h_win_conv_h(feats[0]))
+        last = feats[0]
+        return act(conv_cat(self.h_win_conv_h, last, self.fast) if isinstance(last, list) else self.h_win_conv_h(last))
 
     def reconstruct(self, aligned: torch.Tensor, scale: Scale) -> torch.Tensor:
         h = aligned

@@ -50,13 +50,14 @@ def parity_model(parity_fixture):
 
 @pytest.mark.parametrize("backend", COMPILED)
 def test_parity_fixture_through_the_backend(backend, parity_model, parity_fixture):
-    net = Accelerated(parity_model, backend)
+    notes = []
+    net = Accelerated(parity_model, backend, note=notes.append)
     worst = 0.0
     for case in parity_fixture["cases"]:
         with torch.no_grad():
             out = net(parity_fixture["inputs"][case["input"]], case["scale"])
         worst = max(worst, float((out - case["output"]).abs().max()))
-    assert net.backend == backend
+    assert net.backend == backend, notes
     assert worst <= TOL, f"{backend} is {worst:.2g} from the authors' outputs"
 
 
