@@ -29,7 +29,7 @@ from torch.nn import functional as F
 
 from .backends import Accelerated
 from .errors import SavsrError
-from .foreground import foreground, interrupted
+from .foreground import Preempted, foreground, interrupted
 from .frame_windows import window_indices
 from .render.tiling import OVERLAP, Tile, auto_tile, run_tile, tile_grid
 from .scale import Scale, scale_step
@@ -129,12 +129,29 @@ def preview_network(model, backend: str = "auto", device: torch.device | str = "
 
 
 def cancellable(model, cancelled: Callable[[], bool] | None):
-    """While active, every layer of ``model`` first checks ``cancelled()`` and stops the forward
-    pass with :class:`PreviewCancelled` if it returns true (stale work ends within one layer)."""
+    """While active, ``model``'s computation checks ``cancelled()`` and stops with
+    :class:`PreviewCancelled` once it is true: on torch before every layer, in an OpenVINO graph
+    every few milliseconds (a stale tile gives the cores back at once)."""
     if cancelled is None:
         return contextlib.nullcontext()
-    net = model.model if isinstance(model, Accelerated) else model  # a compiled graph: checked around it
-    return interrupted(net, cancelled, lambda: PreviewCancelled("preview superseded by a newer request"))
+    if isinstance(model, Accelerated):
+        return _stopping(model, cancelled)
+    return interrupted(model, cancelled, _superseded)
+
+
+def _superseded() -> PreviewCancelled:
+    return PreviewCancelled("preview superseded by a newer request")
+
+
+@contextlib.contextmanager
+def _stopping(acc: Accelerated, cancelled: Callable[[], bool]):
+    before, acc.preempt = acc.preempt, cancelled        # one preview thread uses its network
+    try:
+        yield
+    except Preempted:
+        raise _superseded() from None
+    finally:
+        acc.preempt = before
 
 
 @torch.inference_mode()

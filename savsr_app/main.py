@@ -22,6 +22,7 @@ def start(argv=None):
     from engine.backends import isolate_exports
     from engine.resources import resources_dir
 
+    from .heap import settle_heap
     from .main_window import MainWindow
     from .qt import QApplication, QIcon
     from .theme import apply_theme
@@ -35,6 +36,7 @@ def start(argv=None):
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "savsr_studio.png")))
     window = MainWindow()
     window.show()
+    settle_heap()                           # the imports and the window: long-lived, never to be scanned again
     if args.file:
         window.open_path(args.file)
     return window

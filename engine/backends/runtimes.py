@@ -55,6 +55,8 @@ class OpenVINO(Runtime):
             if stop is None:
                 result = request.infer({"lr": lr, "code": code})
             else:                       # background work: cancelled as soon as ``stop()`` says so
+                if stop():
+                    raise Preempted()
                 request.start_async({"lr": lr, "code": code})
                 while not request.wait_for(POLL_MS):
                     if stop():

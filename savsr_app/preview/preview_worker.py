@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from engine.errors import SavsrError
 from engine.preview import FrameCache, PreviewCancelled, PreviewGrid, network_view, resize, upscale_tile
 
+from ..heap import settle_heap
 from ..qt import QImage, QObject, Signal, Slot
 from .images import qimage_from_rgb
 
@@ -158,6 +159,7 @@ class TileWorker(QObject):
                 # backend's own pixels from the start (the render grid has a few tile shapes only)
                 acc = Accelerated(model, net.backend, device, net.precision)
                 self._net = ((path, net), model, acc, device)
+                settle_heap()
                 self.modelLoaded.emit(model.metadata.get("name", "model"))
             self._net_key = key
         return self._net[1:]

@@ -163,3 +163,26 @@ def test_an_isolated_export_runs_in_a_child_and_matches_torch(backend, small_mod
         out, ref = net(lr, (1.5, 2.5)), model(lr, (1.5, 2.5))
     assert net.backend == backend and net.prepared[0].cached is False
     assert float((out - ref).abs().max()) <= TOL
+
+
+@pytest.mark.skipif(not RUNTIMES["openvino"].installed(), reason="openvino is not installed")
+def test_an_openvino_run_stops_when_asked(small_model_file, fresh_cache):
+    """Background work (a render) and stale previews stop inside the compiled graph, not after it."""
+    import numpy as np
+
+    from engine.backends import cache
+    from engine.backends.graph import scale_tensor
+    from engine.foreground import Preempted
+    model = load_model(small_model_file, torch.device("cpu")).eval()
+    acc = Accelerated(model, "openvino")
+    acc.prepare(24, 32)
+    onnx = cache.graph_dir(acc.digest(), (model.num_frame, 24, 32)) / "lr_stage.onnx"
+    run = RUNTIMES["openvino"].load(onnx, torch.device("cpu"), 1, onnx.parent / "blobs")
+    lr = torch.rand(1, 7, 3, 24, 32, generator=torch.Generator().manual_seed(2)).numpy()
+    code = scale_tensor((2.0, 2.0)).numpy()
+    plain = [o.copy() for o in run(lr, code)]
+    watched = run(lr, code, lambda: False)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, watched))
+    with pytest.raises(Preempted):
+        run(lr, code, lambda: True)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, run(lr, code)))    # usable afterwards
