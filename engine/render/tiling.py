@@ -96,7 +96,7 @@ def run_tile(model, window: torch.Tensor, scale: tuple[float, float], t: Tile) -
     """``(3, Y1 - Y0, X1 - X0)``: the network's output for tile ``t`` of ``window (1, t, 3, h, w)``."""
     y0, y1, x0, x1 = t.pad
     Y0, Y1, X0, X1 = t.out
-    part = model(window[..., y0:y1, x0:x1], scale)[0].float()
+    part = model(window[..., y0:y1, x0:x1].contiguous(), scale)[0].float()   # the preview's layout too
     return _fit(part[:, Y0 - t.origin[0]:, X0 - t.origin[1]:], Y1 - Y0, X1 - X0)
 
 

@@ -21,7 +21,8 @@ from ..qt import QImage, QObject, QRect, QThread, QTimer, Signal
 from .images import qimage_from_rgb
 from .preview_worker import BeforeWorker, Latest, Net, Pending, PreviewRequest, TileTask, TileWorker
 
-DEBOUNCE_MS = 30        # gathers a burst of changes (a drag, a wheel turn) into one request
+DEBOUNCE_MS = 30        # a burst of changes (a drag, a wheel turn): its first goes at once, its last
+                        # when the burst has been quiet this long
 LOOKAHEAD = 3           # frames after the current one computed when the view is done
 CACHE_BYTES = 512 << 20
 READ_AHEAD = 8          # frames decoded at once while playing
@@ -65,7 +66,8 @@ class PreviewController(QObject):
         self.tile_worker.failed.connect(self._on_tile_failed)
         self.tile_worker.modelLoaded.connect(self.modelLoaded)
         self.threads = [_thread("preview-before", self.before_worker), _thread("preview-tiles", self.tile_worker)]
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS, timeout=self._send)
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS, timeout=self._trailing)
+        self._dirty = False
         self.cache = TileCache(CACHE_BYTES)
         self.info = None
         self.frame = 0
@@ -238,7 +240,17 @@ class PreviewController(QObject):
         if self.info is None or self.grid is None:
             self._set_busy(False)
             return
+        if self._timer.isActive():
+            self._dirty = True          # inside a burst: the last state goes when it is quiet
+        else:
+            self._dirty = False
+            self._send()                # a change after a quiet spell starts computing at once
         self._timer.start()
+
+    def _trailing(self):
+        if self._dirty:
+            self._dirty = False
+            self._send()
 
     def _send(self):
         if self.grid is None:
