@@ -90,6 +90,16 @@ def small_model_file(parity_fixture, tmp_path_factory):
                       {"name": "parity-small (test)"})
 
 
+@pytest.fixture(autouse=True)
+def export_isolation_restored():
+    """The app's start-up turns on tracing in a child process for the whole process
+    (``engine.backends.isolate_exports``): each test gets the setting it started with."""
+    from engine.backends import accelerated
+    before = accelerated._isolated
+    yield
+    accelerated._isolated = before
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """One torch thread for a test module that runs tiny frames: a second thread gains nothing there,

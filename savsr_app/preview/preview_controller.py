@@ -68,6 +68,7 @@ class PreviewController(QObject):
         self.threads = [_thread("preview-before", self.before_worker), _thread("preview-tiles", self.tile_worker)]
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS, timeout=self._trailing)
         self._dirty = False
+        self._sent: list = []           # the keys of the tiles last handed to the worker
         self.cache = TileCache(CACHE_BYTES)
         self.info = None
         self.frame = 0
@@ -250,9 +251,11 @@ class PreviewController(QObject):
     def _trailing(self):
         if self._dirty:
             self._dirty = False
-            self._send()
+            self._send(unless_same=True)
 
-    def _send(self):
+    def _send(self, unless_same: bool = False):
+        """Hand the worker the tiles still wanted, in order; with ``unless_same``, not if they are
+        what it was handed last (the end of a burst that changed nothing, or a tile that failed)."""
         if self.grid is None:
             return
         visible = self._visible()
@@ -262,6 +265,10 @@ class PreviewController(QObject):
         frames += [f for f in self.range_frames if f not in frames]
         tasks = [TileTask(self.info, f, self.grid, i, self.net) for f in frames for i in visible
                  if self._key(f, i) not in self.cache]
+        keys = [t.key for t in tasks]
+        if unless_same and keys == self._sent:
+            return
+        self._sent = keys
         self.pending.replace(tasks)
         self._set_busy(any(t.frame == self.frame for t in tasks))
         if tasks:
