@@ -83,7 +83,7 @@ def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> st
     with tempfile.TemporaryDirectory(prefix="savsr-selftest-") as tmp:
         job = RenderJob(input=str(sample_path), output=str(Path(tmp) / "selftest.mp4"), scale_w=scale[0],
                         scale_h=scale[1], end=end, codec="h264", preset="veryfast", crf=18,
-                        model=str(model_path), device="cpu", precision="fp32", backend="auto")
+                        model=str(model_path), device="cpu", precision="fp32", backend=selftest_backend())
         expected = plan(job, info)
         result = render(job)
         checks = _check_output(result.output, info, expected, count)
@@ -92,6 +92,16 @@ def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> st
     ow, oh = expected.display_out_size
     return (f"{count} frames of {sample_path.name} {w}x{h} -> {ow}x{oh} (x{scale[0]:g} w, x{scale[1]:g} h) "
             f"with {model_path.stem} on CPU ({backend}); {checks}")
+
+
+def selftest_backend() -> str:
+    """The compiled backend ``auto`` would use on this CPU, named outright: a render of a few frames
+    under ``auto`` keeps torch (a compile does not pay below ``AUTO_MIN_FRAMES``), and the self-test
+    is there to prove that the installation's compiled backend works. ``torch`` when none is installed;
+    a compiled backend that fails falls back to torch with a note, which the summary line shows."""
+    from .backends import AUTO_ORDER, installed_backends
+    have = installed_backends()
+    return next((name for name in AUTO_ORDER["cpu"] if name in have), "torch")
 
 
 def _backend_used(notes) -> str:

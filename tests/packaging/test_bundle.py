@@ -85,6 +85,7 @@ def test_the_built_app_passes_its_selftest_without_a_display(build, bundle):
     lines = [ln for ln in out.splitlines() if ln.startswith("selftest:")]
     assert code == 0, out[-4000:]
     assert len(lines) == 1 and lines[0].startswith("selftest: OK"), out[-4000:]
+    assert "on CPU (openvino)" in lines[0], lines[0]         # the bundled compiled backend, not a fallback
     print(f"\n{lines[0]}  [{seconds:.0f} s]")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine import resources
-from engine.selftest import run_selftest
+from engine.selftest import run_selftest, selftest_backend
 
 
 def _run(**kwargs) -> tuple[bool, list[str]]:
@@ -56,3 +56,4 @@ def test_renders_the_sample_and_checks_the_output(bundled):
     assert line.startswith("selftest: OK -- 2 frames of ")
     assert "(x1.5 w, x1.25 h)" in line and "2/2 frames decode" in line and "dB vs bicubic" in line
     assert "audio kept" in line or "no audio in the sample" in line
+    assert f"on CPU ({selftest_backend()})" in line      # the compiled backend when installed, not torch
