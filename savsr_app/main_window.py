@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
         vp.image_size, vp.fitted, vp.center = QSize(w, h), False, QPointF(w / 2, h / 2)
         vp.zoom = 1.0 / vp.pixel_ratio            # open at 100%, centred
         self.controller.set_scale(self.state.scale[1], self.state.scale[0])
-        self.controller.set_clip(info, 0)
+        self.controller.set_clip(info, 0, self.controller.job_of(self.state))
         vp.changed.emit()
 
     def _fill_recent(self):

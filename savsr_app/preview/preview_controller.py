@@ -92,8 +92,12 @@ class PreviewController(QObject):
         self._before_shown = 0              # serial of the newest "before" image shown
 
     # ---- inputs ------------------------------------------------------------------------------
-    def set_clip(self, info, frame: int = 0):
+    def set_clip(self, info, frame: int = 0, job=None):
+        """A newly opened clip; with ``job``, the job that follows it, taken in the same update (or the
+        view would first be computed with the window's network, then again with the job's)."""
         self.info, self.frame, self.range_frames = info, frame, []
+        if job is not None:
+            self._take_job(job)
         self._update(before=True)
 
     def set_frame(self, frame: int):
@@ -123,18 +127,23 @@ class PreviewController(QObject):
     def set_job(self, job):
         """Follow ``job`` (a RenderJob): its scale, codec, tile, model, backend and precision."""
         if job != self.job:
-            self.job = job
-            self.scale = Scale(job.scale_w or self.scale.w, job.scale_h or self.scale.h)
-            self.net = Net(job.model, job.device, job.backend, job.precision)
+            self._take_job(job)
             self._update(before=True)
+
+    def _take_job(self, job):
+        self.job = job
+        self.scale = Scale(job.scale_w or self.scale.w, job.scale_h or self.scale.h)
+        self.net = Net(job.model, job.device, job.backend, job.precision)
+
+    @staticmethod
+    def job_of(state):
+        """The job an :class:`~savsr_app.app_state.AppState` would queue for its open clip."""
+        ext = state.output.extension or ".png"
+        return state.job(str(Path(state.clip.path).with_suffix(".preview" + ext)))
 
     def follow(self, state):
         """Follow an :class:`~savsr_app.app_state.AppState`'s job."""
-        def changed():
-            if state.clip is not None:
-                ext = state.output.extension or ".png"
-                self.set_job(state.job(str(Path(state.clip.path).with_suffix(".preview" + ext))))
-        state.jobChanged.connect(changed)
+        state.jobChanged.connect(lambda: self.set_job(self.job_of(state)) if state.clip is not None else None)
 
     def set_region(self, rect: QRect, focus: tuple[float, float] | None = None):
         region = Region(rect.x(), rect.y(), rect.width(), rect.height())
