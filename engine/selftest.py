@@ -8,12 +8,16 @@ expected size, the picture is close to a bicubic upscale of the input (so the we
 not garbage), and the audio is still there if the sample has audio. It prints exactly one
 summary line, ``selftest: OK ...`` or ``selftest: FAILED ...``, and returns success.
 
-The frozen app runs this from ``savsr-app --selftest``; in a checkout, ``python -m
-engine.selftest`` does the same. No Qt here.
+The compiled graph is made afresh in a temporary cache, so a graph cached by an earlier run cannot
+hide a broken exporter or runtime. The frozen app runs this from ``savsr-app --selftest`` and, as the
+app does, traces that graph in a child process (so the self-test also proves a frozen build can
+start one); in a checkout, ``python -m engine.selftest`` does the same in-process. No Qt here.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import sys
 import tempfile
 import time
@@ -80,7 +84,7 @@ def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> st
     info = probe(sample_path)
     count = min(frames, info.frame_count)
     end = info.frame_time(count) if count < info.frame_count else None
-    with tempfile.TemporaryDirectory(prefix="savsr-selftest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="savsr-selftest-") as tmp, _graph_cache(Path(tmp) / "cache"):
         job = RenderJob(input=str(sample_path), output=str(Path(tmp) / "selftest.mp4"), scale_w=scale[0],
                         scale_h=scale[1], end=end, codec="h264", preset="veryfast", crf=18,
                         model=str(model_path), device="cpu", precision="fp32", backend=selftest_backend())
@@ -104,11 +108,27 @@ def selftest_backend() -> str:
     return next((name for name in AUTO_ORDER["cpu"] if name in have), "torch")
 
 
+@contextlib.contextmanager
+def _graph_cache(folder: Path):
+    """Compiled graphs go to ``folder`` (and its children's, which inherit the variable) meanwhile."""
+    before = os.environ.get("SAVSR_CACHE_DIR")
+    os.environ["SAVSR_CACHE_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SAVSR_CACHE_DIR"]
+        else:
+            os.environ["SAVSR_CACHE_DIR"] = before
+
+
 def _backend_used(notes) -> str:
-    """What the render's notes say about the backend: ``openvino``, or ``torch`` and why."""
+    """What the render's notes say about the backend: ``openvino`` (with ``, traced in a child
+    process`` when it was), or ``torch`` and why."""
     for note in notes:
         if note.startswith("preparing the network"):
-            return note[note.index("(") + 1:note.index(",", note.index("("))]
+            backend = note[note.index("(") + 1:note.index(",", note.index("("))]
+            return backend + (", traced in a child process" if "traced in a child process" in note else "")
         if note.startswith("using the torch backend"):
             return note
     return "torch backend"

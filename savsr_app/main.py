@@ -45,7 +45,9 @@ def start(argv=None):
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if parse_args(argv).selftest:  # headless: no QApplication on this path
+        from engine.backends import isolate_exports
         from engine.selftest import run_selftest
+        isolate_exports()                   # as the app prepares its renders' graphs
         return 0 if run_selftest() else 1
     from .platform_check import xcb_problem
     problem = xcb_problem()

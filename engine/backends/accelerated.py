@@ -55,6 +55,7 @@ class Prepared:
     seconds: float
     cached: bool
     max_diff: float = 0.0
+    in_child: bool = False      # traced in a child process (see :func:`isolate_exports`)
 
 
 class Accelerated:
@@ -207,7 +208,7 @@ class Accelerated:
         if not diff <= TOLERANCE["fp32"]:
             raise SavsrError(f"differs from torch by {diff:.2g} (more than {TOLERANCE['fp32']:g})")
         seconds = time.monotonic() - t0
-        done = Prepared(name, shape, seconds, exported, diff)
+        done = Prepared(name, shape, seconds, exported, diff, in_child=_isolated and not exported)
         self.prepared.append(done)
 
         def call(lr: torch.Tensor, scale, stop=None):

@@ -22,6 +22,8 @@ def preparation_note(scale, done, seconds: float) -> str:
     """``preparing the network for 2.5 x 1.75 (openvino, 2 tile shapes): 12.0 s, once``."""
     shapes = f"{len(done)} tile shapes" if len(done) > 1 else "1 tile shape"
     how = "from the cache" if all(d.cached for d in done) else "once"
+    if any(d.in_child for d in done):
+        how += ", traced in a child process"
     return (f"preparing the network for {scale[1]:g} x {scale[0]:g} ({done[0].backend}, {shapes}): "
             f"{seconds:.1f} s, {how}")
 

@@ -49,6 +49,11 @@ def test_a_corrupt_model_fails_with_the_loaders_reason(bundled, tmp_path):
 
 @pytest.mark.slow
 def test_renders_the_sample_and_checks_the_output(bundled):
+    from engine.backends import isolate_exports
+    from engine.backends.cache import cache_root
+    root = cache_root()
+    graphs_before = sorted(root.rglob("*")) if root.exists() else []
+    isolate_exports()                        # as savsr-app --selftest does (the conftest restores it)
     ok, lines = _run(frames=2)
     assert ok, lines
     assert len(lines) == 1
@@ -56,4 +61,7 @@ def test_renders_the_sample_and_checks_the_output(bundled):
     assert line.startswith("selftest: OK -- 2 frames of ")
     assert "(x1.5 w, x1.25 h)" in line and "2/2 frames decode" in line and "dB vs bicubic" in line
     assert "audio kept" in line or "no audio in the sample" in line
-    assert f"on CPU ({selftest_backend()})" in line      # the compiled backend when installed, not torch
+    backend = selftest_backend()             # the compiled backend when installed, not torch
+    assert f"on CPU ({backend}{', traced in a child process' if backend != 'torch' else ''})" in line
+    # the graph was made afresh in a temporary cache: the user's cache is as it was
+    assert (sorted(root.rglob("*")) if root.exists() else []) == graphs_before
