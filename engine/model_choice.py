@@ -109,9 +109,6 @@ def sample_frames(info, count: int = 6) -> np.ndarray:
 
 def auto_choice(info) -> ModelChoice:
     """``auto`` for one clip: see the module's docstring."""
-    from .artifacts import compression_score, detector_path
-    codec = (info.codec or "").lower()
-    bpp = bits_per_pixel(info) if codec in DELIVERY_CODECS else None
     compressed_model, clean_model = bundled_model("compressed"), bundled_model("clean")
     if compressed_model is None or clean_model is None:
         path = compressed_model or clean_model
@@ -120,27 +117,35 @@ def auto_choice(info) -> ModelChoice:
         name = "compressed" if compressed_model else "clean"
         missing = "clean" if compressed_model else "compressed"
         return ModelChoice(path, name, f"auto: the only bundled model; the {missing} model is not installed")
+    compressed, why = compression_evidence(info)
+    return ModelChoice(compressed_model if compressed else clean_model, "compressed" if compressed else "clean",
+                       f"auto: {why}")
+
+
+def compression_evidence(info) -> tuple[bool, str]:
+    """Whether a clip's pictures carry a lossy codec's damage, and why in words (``h264 at 0.14 bits per
+    pixel``): the encoder's own CRF or QP when it wrote them, a delivery codec's bits per pixel, then
+    the artifact detector's score on a few frames (the codec alone without a detector)."""
+    from .artifacts import compression_score, detector_path
+    codec = (info.codec or "").lower()
+    bpp = bits_per_pixel(info) if codec in DELIVERY_CODECS else None
     enc = encoder_settings(info) if codec in ("h264", "hevc") else {}
     rc = enc.get("rc", "crf" if "crf" in enc else None)
     level = enc.get("crf") if rc == "crf" else enc.get("qp") if rc == "cqp" else None
     if level is not None:
         what = f"{enc['encoder']} at {'CRF' if rc == 'crf' else 'QP'} {float(level):g}"
         if float(level) >= X264_CLEAN_CRF:
-            return ModelChoice(compressed_model, "compressed", f"auto: {codec} ({what})")
-        return ModelChoice(clean_model, "clean", f"auto: {codec} ({what}, a high-quality master)")
+            return True, f"{codec} ({what})"
+        return False, f"{codec} ({what}, a high-quality master)"
     if bpp is not None and bpp < LOW_BPP:
-        return ModelChoice(compressed_model, "compressed", f"auto: {codec} at {bpp:.2f} bits per pixel")
+        return True, f"{codec} at {bpp:.2f} bits per pixel"
     score = compression_score(sample_frames(info)) if detector_path() else None
     rate = f" at {bpp:.2f} bits per pixel" if bpp is not None else ""
     if score is None:  # no detector installed: the codec alone decides
-        lossy = codec in DELIVERY_CODECS
-        return ModelChoice(compressed_model if lossy else clean_model, "compressed" if lossy else "clean",
-                           f"auto: {codec}{rate}")
+        return codec in DELIVERY_CODECS, f"{codec}{rate}"
     if score >= PIXEL_THRESHOLD:
-        return ModelChoice(compressed_model, "compressed",
-                           f"auto: {codec}{rate}; the pictures show compression artifacts ({score:.2f})")
-    return ModelChoice(clean_model, "clean",
-                       f"auto: {codec}{rate}; no compression artifacts in the pictures ({score:.2f})")
+        return True, f"{codec}{rate}; the pictures show compression artifacts ({score:.2f})"
+    return False, f"{codec}{rate}; no compression artifacts in the pictures ({score:.2f})"
 
 
 def choose_model(spec: str | Path | None, info=None) -> ModelChoice:

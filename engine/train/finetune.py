@@ -24,6 +24,7 @@ from ..resources import default_model_path
 from .config import TrainConfig
 from .data import VIDEO_SUFFIXES, Clip, find_clips
 from .degrade import CodecSpec
+from .finetune_checks import compressed_caution, footage_facts
 from .loop import Trainer
 from .matching import Matched, match_footage
 from .validate import summary, validate
@@ -109,6 +110,11 @@ def finetune_config(model_config, footage, s: FinetuneSettings, matched: Matched
                        val_crop=s.val_crop, degradation=matched.degradation, val_degrade=[matched.validation])
 
 
+def _video_facts(footage) -> list:
+    """:func:`footage_facts` of the video files among ``footage`` (frame folders are judged clean)."""
+    return [footage_facts(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES]
+
+
 def match(footage, s: FinetuneSettings) -> Matched:
     """The fine-tune's degradation for ``footage`` at the middle of its scale range."""
     low, high = s.range()
@@ -139,6 +145,9 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     matched = match(footage, s)
     if progress:
         progress({"kind": "note", "text": matched.note})
+        caution = compressed_caution(_video_facts(footage))
+        if caution:
+            progress({"kind": "note", "text": f"caution: {caution}"})
     config = finetune_config(model_config, footage, s, matched, s.val_every)
     low, high = config.scale_low, config.scale_high
     ckpt = train_state_path(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.cli.progress import format_duration
-from engine.train.finetune_checks import check_request
+from engine.train.finetune_checks import check_request, compressed_caution
 from engine.train.finetune_store import ModelLibrary, RunStore
 
 from ..qt import (
@@ -75,6 +75,11 @@ class FinetunePanel(QWidget):
         self.guard.setObjectName("finetuneGuard")
         self.guard.setWordWrap(True)
         self.guard.setStyleSheet("color: #d9534f;")
+        self.caution = QLabel()             # compressed footage: it can start, but the user should know
+        self.caution.setObjectName("finetuneCaution")
+        self.caution.setWordWrap(True)
+        self.caution.setStyleSheet("color: #e0a030;")
+        self.caution.hide()
         self.start_button = push_button("mdi6.play", "Start fine-tuning",
                                         "Fine-tune on a background thread; the app stays usable")
         self.stop_button = push_button("mdi6.stop", "Stop",
@@ -108,6 +113,7 @@ class FinetunePanel(QWidget):
         intro.setWordWrap(True)
         lay.addWidget(intro)
         lay.addWidget(self._box("Footage", self.footage))
+        lay.addWidget(self.caution)
         lay.addWidget(self._box("Settings", self.form))
         lay.addWidget(self.guard)
         buttons = QHBoxLayout()
@@ -184,6 +190,9 @@ class FinetunePanel(QWidget):
         return out
 
     def _update_guard(self):
+        caution = compressed_caution(self.footage.facts())
+        self.caution.setText(caution)
+        self.caution.setVisible(bool(caution))
         text = "" if self.state != IDLE or self.footage.pending else "\n".join(self.problems()[:4])
         if not self.footage.paths() and self.state == IDLE:
             text = ""       # nothing added yet: no need to shout
@@ -227,7 +236,8 @@ class FinetunePanel(QWidget):
         name = self.form.name.text().strip() or f"{Path(paths[0]).stem} fine-tune"
         minutes, steps = self.form.budget()
         doc = {"name": name, "footage": paths, "base": self.form.base_path(), "device": self.device(),
-               "settings": settings_to_dict(self.form.settings()), "minutes": minutes, "steps": steps}
+               "settings": settings_to_dict(self.form.settings()), "minutes": minutes, "steps": steps,
+               "compressed": bool(compressed_caution(self.footage.facts()))}
         run = self.runs.create(doc)
         self.plot.clear()
         return self._launch(run, resume=False)
@@ -336,7 +346,11 @@ class FinetunePanel(QWidget):
         if run is not None:
             self.runs.remove(run)
         self.result_model = str(path)
-        self.result_label.setText(result_text(res))
+        text = result_text(res)
+        if run is not None and run.doc.get("compressed"):
+            text += (" The held-out frames are your compressed footage, so this score counts its artifacts as "
+                     "detail too: compare the result with the base model in the preview before you use it.")
+        self.result_label.setText(text)
         self.use_button.show()
         self.library_view.refresh()
         self.library_view.select(str(path))

@@ -126,6 +126,22 @@ def test_guard_rails_refuse_footage_too_small_for_the_scale_and_low_disk(qtbot, 
     assert panel.guard.text().startswith("Low disk space: 10 MB free")
 
 
+def test_compressed_footage_is_flagged_before_the_fine_tune_starts(qtbot, tmp_path, court, tiny_base):
+    from engine.resources import sample_clip_path
+    panel = make_panel(qtbot, tmp_path, tiny_base)
+    add_footage(qtbot, panel, court)                # x264 at CRF 12: a clean master
+    assert panel.footage.facts()[0].artifacts == "" and not panel.caution.isVisible()
+    sample = sample_clip_path()                     # x264 at CRF 18: delivery footage
+    add_footage(qtbot, panel, sample)
+    assert panel.caution.isVisible() and "compressed" not in panel.guard.text()   # a warning, not a refusal
+    text = panel.caution.text()
+    assert text.startswith(f"{sample.name} is compressed: h264 (x264 at CRF 18).")
+    assert "cleaner master" in text and "-0.14 dB against the originals" in text
+    panel.footage.table.selectRow(1)
+    panel.footage.remove_selected()
+    assert not panel.caution.isVisible()
+
+
 def test_library_renames_and_deletes_with_the_active_model_followed(qtbot, tmp_path, tiny_base):
     import shutil
     panel = make_panel(qtbot, tmp_path, tiny_base, confirm=lambda _text: True)

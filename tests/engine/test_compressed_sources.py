@@ -123,10 +123,23 @@ def test_finetune_command_reports_and_stores_the_matched_codec(tmp_path, small_m
     clip = make_clip(tmp_path / "phone.mp4", count=12, size=(96, 64), audio=None)
     out = tmp_path / "tuned.safetensors"
     code = cli_main(["finetune", str(clip), "-o", str(out), "--base", str(small_model_file), "--steps", "2",
-                     "--minutes", "5", "--patch", "12", "--batch", "2", "--quiet"])
+                     "--minutes", "5", "--patch", "12", "--batch", "2"])
     assert code == 0
     meta = load_model(out).metadata
     assert "LR re-encoded like phone.mp4: h264" in meta["degradation"]
+    # the user is told that a fine-tune learns the clip's own artifacts
+    assert "caution: phone.mp4 is compressed: h264" in capsys.readouterr().out
+
+
+def test_footage_facts_say_which_clips_carry_codec_artifacts(auto_clips):
+    from engine.train.finetune_checks import compressed_caution, footage_facts
+    facts = {name: footage_facts(path) for name, path in auto_clips.items()}
+    assert facts["h264_28.mp4"].artifacts == "h264 (x264 at CRF 28)"
+    assert "the pictures show compression artifacts" in facts["prores_from_h264.mov"].artifacts
+    assert facts["clean.mkv"].artifacts == facts["h264_12.mp4"].artifacts == ""
+    assert compressed_caution([facts["clean.mkv"], facts["h264_12.mp4"]]) == ""
+    both = compressed_caution([facts["clean.mkv"], facts["h264_28.mp4"], facts["h265_30.mkv"]])
+    assert both.startswith("2 of the clips are compressed (h264_28.mp4: h264 (x264 at CRF 28)).")
 
 
 def write_clip(path, frames: np.ndarray, codec: str, pix_fmt: str, options: dict | None = None):
