@@ -221,10 +221,7 @@ class Accelerated:
         exported, ref = onnx_path.is_file(), None
         if not exported:
             self._give_way()
-            with _EXPORTING:
-                exported = onnx_path.is_file()      # another thread may have made it meanwhile
-                if not exported:
-                    ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
+            ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
         blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
         self._give_way()
         run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
@@ -265,8 +262,6 @@ class Accelerated:
 
 
 _isolated = False
-_EXPORTING = threading.Lock()   # one export at a time in a process: TorchScript tracing and the ONNX
-                                # exporter keep global state (two preview shapes traced at once crashed)
 
 
 def isolate_exports(on: bool = True) -> None:
