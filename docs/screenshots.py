@@ -136,9 +136,6 @@ def run(args) -> int:
     window.preview.set_mode("side")
     window.advanced_dock.show()
     window.advanced_dock.raise_()
-    footage = window.finetune_panel.footage
-    footage.add_open_clip()                 # the footage list filled, and its compressed-footage note
-    s.wait(lambda: not footage.pending, what="the footage to be read")
     s.settle(1.0)
     s.shot("screenshot-advanced.png")
     window.advanced_dock.hide()

@@ -15,7 +15,6 @@ import threading
 import time
 
 GIVE_WAY_S = 30.0   # the longest a background frame waits for previews
-QUIET_S = 0.5       # how long no preview tile must have run before a preview's own preparation starts
 
 
 class Preempted(Exception):
@@ -28,7 +27,6 @@ class Foreground:
     def __init__(self):
         self._count = 0
         self._lock = threading.Condition()
-        self._ended = 0.0           # time.monotonic() when the last foreground computation ended
         self.yielded = 0.0          # seconds background work spent waiting (for tests and logs)
 
     @contextlib.contextmanager
@@ -40,7 +38,6 @@ class Foreground:
         finally:
             with self._lock:
                 self._count -= 1
-                self._ended = time.monotonic()
                 self._lock.notify_all()
 
     @property
@@ -54,25 +51,6 @@ class Foreground:
         t0 = time.monotonic()
         with self._lock:
             self._lock.wait_for(lambda: self._count == 0, timeout=limit)
-        waited = time.monotonic() - t0
-        self.yielded += waited
-        return waited
-
-    def wait_quiet(self, quiet: float = QUIET_S, limit: float = GIVE_WAY_S) -> float:
-        """Wait until no foreground work has run for ``quiet`` seconds (at most ``limit`` s in all): for
-        work that may start only when a preview has settled, not in the gap between two of its tiles.
-        The seconds waited."""
-        t0 = time.monotonic()
-        end = t0 + limit
-        while True:
-            now = time.monotonic()
-            with self._lock:
-                if not self._lock.wait_for(lambda: self._count == 0, timeout=max(0.0, end - now)):
-                    break
-                calm = time.monotonic() - self._ended
-            if calm >= quiet or time.monotonic() >= end:
-                break
-            time.sleep(min(quiet - calm, end - time.monotonic()))
         waited = time.monotonic() - t0
         self.yielded += waited
         return waited

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import SavsrError
-from ..foreground import Preempted, foreground, interrupted
+from ..foreground import Preempted, interrupted
 from . import cache
 from .graph import LRStage, hr_stage, scale_tensor
 from .runtimes import RUNTIMES
@@ -64,18 +64,13 @@ class Accelerated:
     ``note(msg)`` receives fallbacks. ``precision`` other than fp32 is for CUDA: the LR stage runs
     under autocast, the HR stage (every coordinate) in fp32. ``background=True`` (the preview): a
     shape not prepared yet runs on torch while a thread prepares it, so a new scale factor or
-    viewport never waits for an export; such a call sets :attr:`provisional` (its pixels may differ
-    from the backend's in the last bit), and ``on_ready(shape)`` is called when the shape is ready
-    (compiled, or torch for good after a fallback). The preparation gives way to the preview's own
-    computations (:meth:`~engine.foreground.Foreground.wait_quiet`). ``preempt`` (background work: a
-    render) is checked during the computation; when it turns true the call stops with
-    :class:`~engine.foreground.Preempted` (torch: within one layer; OpenVINO: within milliseconds;
-    ONNX Runtime: at the end of its graph).
+    viewport never waits for an export. ``preempt`` (background work: a render) is checked during
+    the computation; when it turns true the call stops with :class:`~engine.foreground.Preempted`
+    (torch: within one layer; OpenVINO: within milliseconds; ONNX Runtime: at the end of its graph).
     """
 
     def __init__(self, model, backend: str = "auto", device: torch.device | str = "cpu", precision: str = "fp32",
-                 note: Callable[[str], None] | None = None, background: bool = False,
-                 on_ready: Callable[[tuple], None] | None = None):
+                 note: Callable[[str], None] | None = None, background: bool = False):
         self.model = model
         self.device = torch.device(device)
         self.precision = precision
@@ -90,21 +85,13 @@ class Accelerated:
         self._lock = threading.Lock()
         self._pending: dict[tuple, threading.Thread] = {}
         self.preempt: Callable[[], bool] | None = None
-        self.on_ready = on_ready
-        self.provisional = False    # the last call ran on torch while its shape was being prepared
-        self.last_shape: tuple | None = None
 
     # ---- the call -----------------------------------------------------------------------
     def __call__(self, lr: torch.Tensor, scale) -> torch.Tensor:
         s = (float(scale), float(scale)) if isinstance(scale, (int, float)) else tuple(map(float, scale))
         if lr.shape[0] != 1:
             return torch.cat([self(lr[i:i + 1], s) for i in range(lr.shape[0])])
-        shape = tuple(lr.shape[1:2]) + tuple(lr.shape[-2:])
-        with self._lock:
-            ready = shape in self._runners
-        name, run = self.runner(shape)
-        self.provisional = not ready and self.background and name == "torch" and self.compiles
-        self.last_shape = shape
+        name, run = self.runner(tuple(lr.shape[1:2]) + tuple(lr.shape[-2:]))
         stop = self.preempt
         with interrupted(self.model, stop, Preempted) if stop else contextlib.nullcontext():
             if name == "torch" and self._autocast() is None:
@@ -133,11 +120,6 @@ class Accelerated:
             return "torch", self._torch_stage
         return self._store(shape, self._prepare(shape))
 
-    def ready(self, shape) -> bool:
-        """Whether ``shape`` is prepared (compiled, or torch for good)."""
-        with self._lock:
-            return shape in self._runners
-
     def _store(self, shape, result):
         with self._lock:
             self._runners[shape] = result
@@ -149,15 +131,10 @@ class Accelerated:
         with self._lock:
             if shape in self._pending:
                 return
-            thread = threading.Thread(target=self._prepare_and_tell, args=(shape,), daemon=True,
+            thread = threading.Thread(target=lambda: self._store(shape, self._prepare(shape)), daemon=True,
                                       name=f"savsr-prepare-{shape[1]}x{shape[2]}")
             self._pending[shape] = thread
         thread.start()
-
-    def _prepare_and_tell(self, shape):
-        self._store(shape, self._prepare(shape))
-        if self.on_ready is not None:
-            self.on_ready(shape)
 
     def wait(self, timeout: float | None = None):
         """Wait for background preparations (tests, benchmarks)."""
@@ -220,15 +197,12 @@ class Accelerated:
         onnx_path = folder / "lr_stage.onnx"
         exported, ref = onnx_path.is_file(), None
         if not exported:
-            self._give_way()
             ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
         blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
-        self._give_way()
         run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
         meta = cache.read_json(blob_dir / "check.json")
         diff = meta.get("max_diff")
         if not (exported and isinstance(diff, float)):
-            self._give_way()
             diff = self._check(run, shape, ref)
             cache.write_json(blob_dir / "check.json", {"max_diff": diff, "tolerance": TOLERANCE["fp32"]})
         if not diff <= TOLERANCE["fp32"]:
@@ -242,13 +216,6 @@ class Accelerated:
             outs = run(x, scale_tensor(scale).numpy(), stop)
             return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
         return call
-
-    def _give_way(self):
-        """A preview's shape is prepared while the preview runs on torch: each step of that (export,
-        compile, check) first waits until the preview's tiles have settled, since on a 2-core CPU the
-        two competing made the first view of a new install 9x slower (16 s instead of 1.8 s)."""
-        if self.background:
-            foreground.wait_quiet()
 
     def _check(self, run, shape, ref=None) -> float:
         """Max abs difference of the compiled LR stage from torch's (``ref``, else computed) on the
@@ -292,12 +259,9 @@ def export_in_child(model, shape, path):
 
 
 def _export_child(src: str, shape, path: str, ref: str):
-    import os
     from pathlib import Path
 
     from ..arch import SAVSR
-    if hasattr(os, "nice"):
-        os.nice(10)         # the parent's preview or UI comes first when both want the cores
     torch.set_num_threads(1)
     saved = torch.load(src, weights_only=True)
     model = SAVSR(**saved["config"])

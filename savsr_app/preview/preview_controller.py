@@ -63,7 +63,6 @@ class PreviewController(QObject):
         self.before_worker.beforeReady.connect(self._on_before)
         self.before_worker.failed.connect(lambda serial, which, msg: self._on_before_failed(serial, msg))
         self.tile_worker.tileReady.connect(self._on_tile)
-        self.tile_worker.backendReady.connect(self._on_backend_ready)
         self.tile_worker.failed.connect(self._on_tile_failed)
         self.tile_worker.modelLoaded.connect(self.modelLoaded)
         self.threads = [_thread("preview-before", self.before_worker), _thread("preview-tiles", self.tile_worker)]
@@ -86,8 +85,6 @@ class PreviewController(QObject):
         self.playing = False
         self.range_frames: list[int] = []
         self._shown: set[int] = set()       # tiles of the current view on screen
-        self._provisional: dict = {}        # key -> tile computed on torch while the backend prepared
-        self._refreshing: set[int] = set()  # shown provisional tiles of the view being computed again
         self._changed_at = time.perf_counter()
         self._first_sent = False
         self._busy = False
@@ -214,7 +211,7 @@ class PreviewController(QObject):
         if before:
             self._send_before()
         self.afterCleared.emit()
-        self._shown, self._refreshing = set(), set()
+        self._shown = set()
         self._show_cached()
         self._report_cache()
         self._schedule()
@@ -233,9 +230,7 @@ class PreviewController(QObject):
         """Put every cached tile of the view on screen now; the rest stays bicubic until computed."""
         missing = False
         for i in self._visible():
-            key = self._key(self.frame, i)
-            tile = self.cache.get(key)
-            tile = self._provisional.get(key) if tile is None else tile
+            tile = self.cache.get(self._key(self.frame, i))
             if tile is None:
                 missing = True
             elif i not in self._shown:
@@ -267,10 +262,9 @@ class PreviewController(QObject):
             self._dirty = False
             self._send(unless_same=True)
 
-    def _send(self, unless_same: bool = False, refresh: bool = False):
+    def _send(self, unless_same: bool = False):
         """Hand the worker the tiles still wanted, in order; with ``unless_same``, not if they are
-        what it was handed last (the end of a burst that changed nothing, or a tile that failed);
-        ``refresh``: provisional tiles computed again, which the view already shows (no busy state)."""
+        what it was handed last (the end of a burst that changed nothing, or a tile that failed)."""
         if self.grid is None:
             return
         visible = self._visible()
@@ -279,33 +273,23 @@ class PreviewController(QObject):
             frames += [f for f in range(self.frame + 1, self.frame + 1 + LOOKAHEAD) if f < self.info.frame_count]
         frames += [f for f in self.range_frames if f not in frames]
         tasks = [TileTask(self.info, f, self.grid, i, self.net) for f in frames for i in visible
-                 if self._key(f, i) not in self.cache and self._key(f, i) not in self._provisional]
+                 if self._key(f, i) not in self.cache]
         keys = [t.key for t in tasks]
         if unless_same and keys == self._sent:
             return
         self._sent = keys
         self.pending.replace(tasks)
-        if not refresh:
-            self._set_busy(any(t.frame == self.frame for t in tasks))
+        self._set_busy(any(t.frame == self.frame for t in tasks))
         if tasks:
             self._kick.emit()
 
     # ---- answers -----------------------------------------------------------------------------
-    def _on_tile(self, key: tuple, tile, seconds: float, exact: bool = True):
-        if exact:
-            self.cache.put(key, tile)
-        else:
-            self._provisional[key] = tile
+    def _on_tile(self, key: tuple, tile, seconds: float):
+        self.cache.put(key, tile)
         path, frame, grid, net, index = key
         if self.info is None or (path, frame, grid, net) != (self.info.path, self.frame, self.grid, self.net):
             if frame in self.range_frames:
                 self._report_cache()
-            return
-        if index in self._refreshing and exact:         # the backend's pixels in place of torch's
-            self._refreshing.discard(index)
-            b = self.grid.display_box(index)
-            self.afterPatch.emit(qimage_from_rgb(tile), QRect(b.x, b.y, b.w, b.h))
-            self._report_cache()
             return
         if index in self._visible() and index not in self._shown:
             self._emit_tile(index, tile)
@@ -315,17 +299,6 @@ class PreviewController(QObject):
                 self._set_standin(False)
                 self.afterTime.emit(time.perf_counter() - self._changed_at)
         self._report_cache()
-
-    def _on_backend_ready(self):
-        """A tile shape is prepared: tiles computed on torch meanwhile are computed again, so what the
-        view shows and the cache keeps is the render's own pixels (they differ in the last bit at most,
-        so the view does not visibly change and no busy state is shown)."""
-        if not self._provisional:
-            return
-        current = (self.info.path, self.frame, self.grid, self.net) if self.info is not None else None
-        self._refreshing |= {k[4] for k in self._provisional if k[:4] == current and k[4] in self._shown}
-        self._provisional = {}
-        self._send(refresh=True)
 
     def _on_tile_failed(self, key: tuple, message: str):
         if key[1] == self.frame:

@@ -121,8 +121,7 @@ class BeforeWorker(QObject):
 class TileWorker(QObject):
     """Computes the pending tiles one by one; every answer carries the task's key."""
 
-    tileReady = Signal(object, object, float, bool)   # key, uint8 (h, w, 3) display tile, seconds, exact
-    backendReady = Signal()                     # a tile shape's compiled graph is ready: provisional tiles are stale
+    tileReady = Signal(object, object, float)   # key, uint8 (h, w, 3) display tile, seconds
     failed = Signal(object, str)                # key, message
     modelLoaded = Signal(str)                   # model name
     idle = Signal()
@@ -156,24 +155,14 @@ class TileWorker(QObject):
             path = choose_model(net.spec, info).path
             if self._net is None or self._net[0] != (path, net):
                 model = load_model(path, device)
-                # a tile shape the backend has not prepared yet runs on torch meanwhile (provisional:
-                # shown, not cached) while a thread prepares it once the preview has settled; when it is
-                # ready the view is computed again, the render's own pixels (a cold graph cache made the
-                # first view of a new install wait 16 s for two exports; on torch it takes 1.8 s)
-                acc = Accelerated(model, net.backend, device, net.precision, background=True,
-                                  on_ready=self._backend_ready)
+                # prepared in this thread, as the render does before its first frame: a tile is the
+                # backend's own pixels from the start (the render grid has a few tile shapes only)
+                acc = Accelerated(model, net.backend, device, net.precision)
                 self._net = ((path, net), model, acc, device)
                 settle_heap()
                 self.modelLoaded.emit(model.metadata.get("name", "model"))
             self._net_key = key
         return self._net[1:]
-
-    def _backend_ready(self, _shape):
-        """From the preparing thread: a shape is ready (the worker may be gone if the window closed)."""
-        try:
-            self.backendReady.emit()
-        except RuntimeError:
-            pass
 
     @Slot()
     def run(self):
@@ -201,6 +190,4 @@ class TileWorker(QObject):
             return
         finally:
             self.running.discard(key)
-        self.tileReady.emit(key, tile, time.perf_counter() - started, not acc.provisional)
-        if acc.provisional and acc.ready(acc.last_shape):
-            self.backendReady.emit()        # it became ready while this tile ran on torch
+        self.tileReady.emit(key, tile, time.perf_counter() - started)

@@ -8,8 +8,6 @@ import pytest
 from app_clips import open_clip, panes
 
 import savsr_app.preview.preview_worker as preview_worker
-from engine.backends.runtimes import RUNTIMES
-from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.preview.wiring import cache_span
 from savsr_app.qt import Qt
 
@@ -146,34 +144,3 @@ def test_200_and_400_percent(qtbot, tiled):
     area.zoom_to(4)
     assert area.viewport.percent == pytest.approx(400, abs=1)
     assert "400%" in area.zoom_label.text()
-
-
-@pytest.mark.skipif(not RUNTIMES["openvino"].installed(), reason="openvino is not installed")
-def test_a_cold_graph_cache_shows_torch_tiles_at_once_then_the_backends_own(qtbot, window, clip, monkeypatch,
-                                                                             tmp_path):
-    """The first view does not wait for the backend's export: its tiles come from torch (shown, not
-    cached); once the graph is ready they are computed again and the view shows the render's pixels."""
-    import numpy as np
-
-    from engine.preview import upscale_tile
-    monkeypatch.setenv("SAVSR_CACHE_DIR", str(tmp_path / "graphs"))
-    s = window.state
-    s.set_model(dataclasses.replace(s.model, tile=TILE, backend="openvino"))
-    c, arrived = window.controller, []
-    c.tile_worker.tileReady.connect(lambda key, tile, _s, exact: arrived.append((key, exact)))
-    open_clip(qtbot, window, clip)
-    qtbot.waitUntil(lambda: bool(arrived) and not c._provisional and not c._refreshing and c.cached(c.frame),
-                    timeout=180000)
-    first_key, first_exact = arrived[0]
-    assert first_exact is False and first_key[1] == c.frame             # shown before any graph existed
-    assert any(k == first_key and exact for k, exact in arrived)         # and computed again on the backend
-    assert not c.busy
-    _model, acc, device = c.tile_worker._net[1:]
-    window_frames = c.tile_worker._window(c.info, c.frame, _model.num_frame, c.grid)
-    shown = {(r.x(), r.y()): rgb_from_qimage(img) for img, r in window.preview.images.patches}
-    for i in c._visible():
-        assert acc.ready(acc.last_shape)
-        expected = upscale_tile(acc, window_frames, c.grid, i, device)
-        b = c.grid.display_box(i)
-        assert np.array_equal(shown[(b.x, b.y)], expected)               # the render's own pixels
-        assert np.array_equal(c.cache.get(c._key(c.frame, i)), expected)
