@@ -29,6 +29,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m"}
 
 
+def video_files(footage) -> list[Path]:
+    """The video files among ``footage`` (paths of clips and frame folders), in order."""
+    return [Path(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES]
+
+
 class DataError(SavsrError, ValueError):
     """Footage that cannot be used for training; the message says why."""
 

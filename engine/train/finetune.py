@@ -22,7 +22,7 @@ from ..foreground import yield_to_foreground
 from ..metrics import downsample
 from ..resources import default_model_path
 from .config import TrainConfig
-from .data import VIDEO_SUFFIXES, Clip, find_clips
+from .data import Clip, find_clips, video_files
 from .degrade import CodecSpec
 from .finetune_checks import compressed_caution, footage_facts
 from .loop import Trainer
@@ -78,8 +78,7 @@ def base_and_output(base, out, footage=()) -> tuple[Path, Path]:
     spec = base or "auto"
     info = None
     if spec == "auto":
-        video = next((Path(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES),
-                     None)
+        video = next(iter(video_files(footage)), None)
         if video is not None:
             from ..video import probe
             info = probe(video)
@@ -108,11 +107,6 @@ def finetune_config(model_config, footage, s: FinetuneSettings, matched: Matched
                        zero_tail=False, seed=s.seed, checkpoint_every_s=s.checkpoint_every_s, val_every=val_every,
                        val_scales=[list(map(float, x)) for x in s.scales], val_frames=s.val_frames,
                        val_crop=s.val_crop, degradation=matched.degradation, val_degrade=[matched.validation])
-
-
-def _video_facts(footage) -> list:
-    """:func:`footage_facts` of the video files among ``footage`` (frame folders are judged clean)."""
-    return [footage_facts(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES]
 
 
 def match(footage, s: FinetuneSettings) -> Matched:
@@ -145,7 +139,7 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
     matched = match(footage, s)
     if progress:
         progress({"kind": "note", "text": matched.note})
-        caution = compressed_caution(_video_facts(footage))
+        caution = compressed_caution([footage_facts(p) for p in video_files(footage)])   # folders: clean
         if caution:
             progress({"kind": "note", "text": f"caution: {caution}"})
     config = finetune_config(model_config, footage, s, matched, s.val_every)

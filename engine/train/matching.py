@@ -10,13 +10,12 @@ files are trained clean unless their pictures show compression artifacts (then H
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..metrics import downsample
-from .data import VIDEO_SUFFIXES
+from .data import video_files
 from .degrade import ENCODERS, CodecSpec, crf_for_bits
 
 CODEC_OF = {"h264": "h264", "hevc": "h265", "h265": "h265"}
@@ -55,7 +54,7 @@ def match_footage(footage, scale: float = 2.0, setting: str = "match") -> Matche
         deg = {"clean": 0.1, "codecs": [spec.codec], "codec_weights": [1.0], "crf": [spec.crf, spec.crf],
                "presets": ["medium"], "noise": 0.0}
         return Matched(deg, str(spec), f"LR made with {spec}")
-    video = next((Path(p) for p in footage if Path(p).is_file() and Path(p).suffix.lower() in VIDEO_SUFFIXES), None)
+    video = next(iter(video_files(footage)), None)
     if video is None:
         return Matched(None, "none", "frame folders: trained on clean downscaled frames")
     from ..model_choice import DELIVERY_CODECS, bits_per_pixel

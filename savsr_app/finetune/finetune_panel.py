@@ -237,7 +237,7 @@ class FinetunePanel(QWidget):
         minutes, steps = self.form.budget()
         doc = {"name": name, "footage": paths, "base": self.form.base_path(), "device": self.device(),
                "settings": settings_to_dict(self.form.settings()), "minutes": minutes, "steps": steps,
-               "compressed": bool(compressed_caution(self.footage.facts()))}
+               "compressed": any(f.artifacts for f in self.footage.facts())}
         run = self.runs.create(doc)
         self.plot.clear()
         return self._launch(run, resume=False)
