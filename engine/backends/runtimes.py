@@ -86,6 +86,9 @@ class OnnxRuntime(Runtime):
 
     def load(self, onnx_path, device, threads, blob_dir):
         import onnxruntime as ort
+
+        from ..privacy import quiet_onnxruntime
+        quiet_onnxruntime(ort)
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         options.log_severity_level = 3

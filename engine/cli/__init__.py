@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
-from ..errors import SavsrError
+from ..errors import SavsrError, Terminated
 from . import conform, evaluate, finetune_cmd, info, models, train, upscale
 
 # modules with ``register(subparsers)``; each sets ``func(args) -> int``
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except SavsrError as exc:
         print(f"savsr: error: {exc}", file=sys.stderr)
         return 1
+    except Terminated as exc:
+        print(f"savsr: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return exc.exit_status
     except KeyboardInterrupt:
         print("savsr: interrupted", file=sys.stderr)
         return 130

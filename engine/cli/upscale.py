@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from ..backends import BACKEND_HELP, check_backend
-from ..errors import SavsrError
+from ..errors import SavsrError, Terminated
 from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
 from .progress import ProgressBar, format_duration, format_speed, parse_time
@@ -234,11 +234,18 @@ def _interrupt_on_termination():
     """SIGTERM/SIGHUP (a closed terminal, ``kill``) stop the render like Ctrl+C: the segment being
     written is removed, the finished ones are kept for ``--resume``."""
     def handler(signum, _frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+        signal.signal(signum, signal.SIG_DFL)   # a second signal ends the process at once
+        raise Terminated(signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name) and threading.current_thread() is threading.main_thread():
             signal.signal(getattr(signal, name), handler)
+
+
+def _stopped_by(exc: KeyboardInterrupt) -> str:
+    if isinstance(exc, Terminated):
+        return f"stopped by {signal.Signals(exc.signum).name}"
+    return "interrupted"
 
 
 def _kept(job: RenderJob) -> str:
@@ -271,11 +278,11 @@ def run(args) -> int:
             console.flush()
     except WorkerError as exc:
         raise SavsrError(f"{exc}: run the same command with --resume to continue") from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         console.close()
         kept = _kept(job)
-        print(f"savsr: interrupted{': ' + kept if kept else ''}", file=sys.stderr)
-        return 130
+        print(f"savsr: {_stopped_by(exc)}{': ' + kept if kept else ''}", file=sys.stderr)
+        return exc.exit_status if isinstance(exc, Terminated) else 130
     finally:
         console.close()
     w, h = result.size
