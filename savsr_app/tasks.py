@@ -1,6 +1,8 @@
 """One-off background calls (probe a clip, check a model file) on a short-lived ``QThread``."""
 from __future__ import annotations
 
+import sys
+import traceback
 from collections.abc import Callable
 
 from engine.errors import SavsrError
@@ -22,10 +24,17 @@ class _Call(QObject):
             result = self.fn(*self.args)
         except SavsrError as exc:
             self.failed.emit(str(exc))
-        except (OSError, ValueError) as exc:
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:       # anything else still ends the call: a message, never a silent hang
+            traceback.print_exc(file=sys.stderr)
+            self.failed.emit(describe_exception(exc))
         else:
             self.done.emit(result)
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``RuntimeError: the message`` (the type alone when there is no message)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class _Receiver(QObject):
