@@ -6,10 +6,10 @@ import signal
 import sys
 
 from ..errors import SavsrError, Terminated
-from . import conform, evaluate, finetune_cmd, info, models, train, upscale
+from . import conform, evaluate, finetune_cmd, info, models, train, upscale, widen
 
 # modules with ``register(subparsers)``; each sets ``func(args) -> int``
-COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd]
+COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd, widen]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,7 @@ class TrainConfig:
     grad_clip: float = 0.5
     ema_decay: float = 0.999
     bn_eval: bool = False                             # BatchNorm layers frozen in eval mode
+    precision: str = "fp32"                           # training forward: fp32, or bf16 autocast (loss in fp32)
     zero_tail: bool = True                            # a fresh net starts as bilinear upsampling
     seed: int = 0
     checkpoint_every_s: float = 300.0
@@ -51,6 +52,8 @@ class TrainConfig:
             raise ValueError("batch must be at least 2 (BatchNorm in OSConv's attention needs it)")
         if not 1.0 <= self.scale_low <= self.scale_high:
             raise ValueError(f"scale range must satisfy 1 <= low <= high, got [{self.scale_low}, {self.scale_high}]")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -109,7 +109,10 @@ class Trainer:
             batchnorm_eval(self.net)
         lr_frames, gt, scale = self.sampler.draw(self.step, self.gen)
         lr_frames, gt = lr_frames.to(self.device, non_blocking=True), gt.to(self.device, non_blocking=True)
-        loss = charbonnier(self.net(lr_frames, scale), gt)
+        # bf16: autocast around the forward only; the loss is taken in fp32 (validation stays fp32)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16"):
+            sr = self.net(lr_frames, scale)
+        loss = charbonnier(sr.float(), gt)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"training diverged at step {self.step} (loss {loss.item()})")
         self.optimizer.zero_grad(set_to_none=True)
