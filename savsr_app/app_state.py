@@ -162,9 +162,10 @@ class AppState(QObject):
         return calibration_key(self.model_name, self.model.backend, device)
 
     def estimate(self, device: str, scale: tuple[float, float] | None = None,
-                 frames: int | None = None) -> Estimate | None:
+                 frames: int | None = None, device_name: str | None = None) -> Estimate | None:
         """How long the job would take on ``device`` (resolved), at ``scale`` and over ``frames``
-        (default: the current ones); ``None`` without a clip."""
+        (default: the current ones), named ``device_name`` in the text (default: the chosen
+        device's); ``None`` without a clip."""
         if self.clip is None:
             return None
         frames = frames if frames is not None else self.frame_count()
@@ -173,7 +174,7 @@ class AppState(QObject):
         (s_w, s_h), (w, h) = scale or self.scale, self.source_size()
         stored = (s_w * w / self.clip.width, s_h * h / self.clip.height)   # square pixels change the factors
         units = work_units((self.clip.width, self.clip.height), stored, frames)
-        return self.calibration.estimate(self.cost_key(device), units, self.device_name)
+        return self.calibration.estimate(self.cost_key(device), units, device_name or self.device_name)
 
     def cost_text(self) -> str:
         """``about 2 h 10 min on this CPU`` for the job as it stands ("" without a clip)."""

@@ -137,9 +137,8 @@ class CostTracker(QObject):
             return None
         from engine.devices import list_devices
         gpus = [name for dev, name in list_devices() if dev.startswith("cuda")]
-        gpu_key = self.state.cost_key("cuda:0")
-        if gpus:
-            gpu = self.state.calibration.estimate(gpu_key, self._units(), gpus[0])
+        if gpus:        # the same job as ``est``: field-rate frames doubled, stored pixels as the render has them
+            gpu = self.state.estimate("cuda:0", device_name=gpus[0])
             gpu_text = f"On the {gpus[0]} (Settings > Device) it would take {gpu.text().split(' on ')[0]}."
         else:
             gpu_text = "This computer has no CUDA GPU; on one, SAVSR renders many times faster."
@@ -149,6 +148,3 @@ class CostTracker(QObject):
                 f"A smaller output size saves little: SAVSR's work grows with the source's pixels (at ×2 about "
                 f"{format_duration(small.seconds)}). Rendering half the frames (In/Out) takes about "
                 f"{format_duration(half.seconds)}.\n\nQueue it anyway?")
-
-    def _units(self) -> float:
-        return self.units_per_frame() * self.state.frame_count()

@@ -26,7 +26,7 @@ class RenderJob:
     ``model``: ``None`` or ``"auto"`` lets the clip choose between the bundled ``clean`` and
     ``compressed`` models (:mod:`engine.model_choice`); a bundled name or a file path picks one.
     ``tile=0`` means choose automatically.
-    ``overwrite=False`` refuses to replace an existing output file.
+    ``overwrite=False`` (the default, as on the command line) refuses to replace an existing output file.
     ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from
     50i) or frame (25p from 50i). ``pixel_aspect``: the input's pixel shape when its tag is missing
     or wrong (a preset name from :mod:`engine.video.aspect` or ``"N:M"``). ``square_pixels``: a
@@ -49,7 +49,7 @@ class RenderJob:
     precision: str = "fp32"
     backend: str = "auto"          # engine.backends: auto, torch, openvino, onnxruntime
     tile: int = 0
-    overwrite: bool = True
+    overwrite: bool = False        # as the CLI: an existing output is never replaced unasked
     deinterlace: str = "auto"
     pixel_aspect: str | None = None
     square_pixels: bool = True

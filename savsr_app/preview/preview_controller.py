@@ -301,7 +301,8 @@ class PreviewController(QObject):
         self._report_cache()
 
     def _on_tile_failed(self, key: tuple, message: str):
-        if key[1] == self.frame:
+        path, frame, grid, net, _index = key     # a failure of an older clip, frame, grid or network is past
+        if self.info is not None and (path, frame, grid, net) == (self.info.path, self.frame, self.grid, self.net):
             self._set_busy(False)
             self.error.emit("after", message)
 

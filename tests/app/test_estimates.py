@@ -94,3 +94,24 @@ def test_long_cpu_render_asks_first(qtbot, window, clip):
     window.queue_actions.confirm = lambda q: asked.append(q) or False
     assert window.add_to_queue() is None and not window.queue_model.entries
     assert "estimated at" in asked[0] and "Queue it anyway?" in asked[0]
+
+
+def test_the_gpu_figure_in_the_long_render_question_counts_both_fields(qtbot, window, clip, monkeypatch):
+    import engine.devices
+    from savsr_app.app_state import ArchiveChoice
+    open_clip(qtbot, window, clip)
+    monkeypatch.setattr(engine.devices, "list_devices", lambda: [("cpu", "this CPU"), ("cuda:0", "Test GPU")])
+    s = window.state
+    s.calibration.record_render(s.cost_key("cpu"), 1e6, 10, 1e-6, 1e8)            # very slow on the CPU
+    s.calibration.record_render(s.cost_key("cuda:0"), 1.0, 10, 1.0, 10.0)
+
+    def gpu_seconds():
+        question = window.costs.long_render_question()
+        assert "On the Test GPU" in question
+        return s.estimate("cuda:0").seconds, question
+
+    progressive, _ = gpu_seconds()
+    s.set_archive(ArchiveChoice(deinterlace="field"))
+    field_rate, question = gpu_seconds()
+    assert field_rate == pytest.approx(2 * progressive, rel=0.01)
+    assert f"it would take about {format_duration(field_rate)}." in question

@@ -144,3 +144,17 @@ def test_200_and_400_percent(qtbot, tiled):
     area.zoom_to(4)
     assert area.viewport.percent == pytest.approx(400, abs=1)
     assert "400%" in area.zoom_label.text()
+
+
+def test_a_failure_from_an_older_grid_is_not_shown_on_the_current_view(qtbot, tiled):
+    c = tiled.controller
+    errors = []
+    c.error.connect(lambda pane, message: errors.append((pane, message)))
+    current = c._key(c.frame, 0)
+    stale = (current[0], current[1], "a grid of an older scale", *current[3:])
+    c.tile_worker.failed.emit(stale, "out of memory")
+    qtbot.wait(50)
+    assert errors == []
+    c.tile_worker.failed.emit(current, "out of memory")
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert errors == [("after", "out of memory")]

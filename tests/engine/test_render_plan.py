@@ -110,8 +110,8 @@ def test_output_checks(clip, tmp_path):
     existing = tmp_path / "exists.mp4"
     existing.write_bytes(b"keep me")
     with pytest.raises(PlanError, match="already exists"):
-        plan(job(clip, existing, overwrite=False))
-    assert plan(job(clip, existing)).output == existing and existing.read_bytes() == b"keep me"
+        plan(job(clip, existing))               # a library caller's default is the CLI's: never replace unasked
+    assert plan(job(clip, existing, overwrite=True)).output == existing and existing.read_bytes() == b"keep me"
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x.png").write_bytes(b"")
     with pytest.raises(PlanError, match="not empty"):
