@@ -25,9 +25,9 @@ import av
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from clipmaker import MOTION, footage, weave  # noqa: E402
+from helpers.clipmaker import MOTION, footage, weave  # noqa: E402
 
 from engine.video import interlace  # noqa: E402
 

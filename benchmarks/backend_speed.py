@@ -46,7 +46,7 @@ def real_clip(path: Path, frames: int, size=(480, 270)) -> Path:
     import torch
     from torch.nn import functional as F
 
-    from engine.evaluation import read_image
+    from engine.evaluation.benchmark import read_image
     names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:frames]
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=25)
@@ -189,8 +189,8 @@ def preview(args) -> list[str]:
 
     from engine import load_model
     from engine.backends import installed_backends
-    from engine.evaluation import read_image
-    from engine.preview import Region, preview_network, upscale_region
+    from engine.evaluation.benchmark import read_image
+    from engine.preview.tiles import Region, preview_network, upscale_region
     model = load_model(ROOT / "resources" / "models" / "savsr_studio_default.safetensors", torch.device("cpu"))
     names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:7]
     window = [read_image(n).astype("float32") / 255 for n in names]

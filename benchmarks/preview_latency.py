@@ -1,6 +1,6 @@
 """Preview latency: from the last change to the first SAVSR tile and to the whole 800x450 view at 2x.
 
-Drives the app's own preview path (PreviewController -> tile worker thread -> engine.preview)
+Drives the app's own preview path (PreviewController -> tile worker thread -> engine.preview.tiles)
 headless, with the job the app would queue (H.264, the CPU's tile grid, the chosen backend):
 
 * ``first_tile_s``, ``full_view_s``: median over ``--trials`` frame changes, idle;
@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 def sample_clip(folder: Path, size=(854, 480), count: int = 30, name: str = "blackswan") -> Path:
     """``count`` frames of DAVIS blackswan at ``size``, H.264 (real footage)."""
-    sys.path.insert(0, str(ROOT / "tests" / "app"))
-    from app_clips import encode_clip
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers.app_clips import encode_clip
     frames = ROOT.parent / "shared" / "data" / "davis480" / "blackswan"
     if not frames.is_dir():
         sys.exit(f"no --clip given and the sample frames are missing: {frames}")
@@ -134,9 +134,9 @@ def pause_events(seconds: float):
 
 
 def make_controller(info, args, region_size):
-    from engine.preview import app_tile
+    from engine.preview.tiles import app_tile
     from engine.render.job import RenderJob
-    from savsr_app.preview.preview_controller import PreviewController
+    from savsr_app.preview.controller import PreviewController
     from savsr_app.qt import QRect
     ctl = PreviewController()
     job = RenderJob(input=info.path, output=str(Path(info.path).with_suffix(".out.mp4")), scale_w=2.0, scale_h=2.0,
@@ -162,7 +162,7 @@ def change(ctl, frame: int) -> tuple[float, float]:
 
 
 def render_in_background(clip: Path, args, stop: threading.Event):
-    from engine.preview import app_tile
+    from engine.preview.tiles import app_tile
     from engine.render.control import RenderControl
     from engine.render.job import RenderJob
     from engine.render.renderer import render

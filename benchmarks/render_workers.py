@@ -58,7 +58,7 @@ def _start_worker(model) -> float:
     t0 = time.monotonic()
     import torch  # noqa: F401  (what a worker imports)
 
-    from engine.checkpoint import load_model
+    from engine.models.checkpoint import load_model
     load_model(model, "cpu")
     return time.monotonic() - t0
 
@@ -97,7 +97,7 @@ def main() -> int:
     args = ap.parse_args()
     import torch
 
-    from engine.model_choice import choose_model
+    from engine.models.choice import choose_model
     from engine.render.job import RenderJob
     from engine.render.placement import Placement
     from engine.render.renderer import render

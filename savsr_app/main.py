@@ -22,10 +22,10 @@ def start(argv=None):
     from engine.backends import isolate_exports
     from engine.resources import resources_dir
 
-    from .heap import settle_heap
-    from .main_window import MainWindow
     from .qt import QApplication, QIcon
-    from .theme import apply_theme
+    from .support.heap import settle_heap
+    from .window.main_window import MainWindow
+    from .window.theme import apply_theme
     isolate_exports()                       # graph tracing would hold the interpreter lock the UI needs
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)                        # dark until the settings say otherwise (the window applies them)
@@ -46,10 +46,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if parse_args(argv).selftest:  # headless: no QApplication on this path
         from engine.backends import isolate_exports
-        from engine.selftest import run_selftest
+        from engine.cli.selftest import run_selftest
         isolate_exports()                   # as the app prepares its renders' graphs
         return 0 if run_selftest() else 1
-    from .platform_check import xcb_problem
+    from .support.platform_check import xcb_problem
     problem = xcb_problem()
     if problem:                             # Qt's own message is a paragraph about plugins
         print(f"savsr-app: {problem}", file=sys.stderr)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -26,7 +25,6 @@ if "SAVSR_CACHE_DIR" not in os.environ:
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = Path(os.environ.get("SAVSR_SHARED") or ROOT.parent / "shared")
-sys.path.insert(0, str(ROOT / "tests" / "engine"))  # ``clipmaker`` (real test clips) for every test folder
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +46,7 @@ def data_dir(shared_dir) -> Path:
 @pytest.fixture(scope="session")
 def footage_dir() -> Path:
     """75 consecutive real frames (``001.png``..., 320x180 RGB) from the bundled Big Buck Bunny sample."""
-    from clipmaker import footage_dir
+    from helpers.clipmaker import footage_dir
     return footage_dir()
 
 

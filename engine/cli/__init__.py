@@ -6,10 +6,10 @@ import signal
 import sys
 
 from ..errors import SavsrError, Terminated
-from . import conform, evaluate, finetune_cmd, info, models, train, upscale, widen
+from . import conform, evaluate, finetune, info, model_info, train, upscale, widen
 
 # modules with ``register(subparsers)``; each sets ``func(args) -> int``
-COMMANDS = [models, upscale, info, conform, evaluate, train, finetune_cmd, widen]
+COMMANDS = [model_info, upscale, info, conform, evaluate, train, finetune, widen]
 
 
 def build_parser() -> argparse.ArgumentParser:

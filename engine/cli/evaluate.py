@@ -60,8 +60,8 @@ def _crop(text):
 
 def _upscaler(args, model_spec=None):
     from ..backends import Accelerated
-    from ..checkpoint import load_model
     from ..devices import resolve_device
+    from ..models.checkpoint import load_model
     from ..render.inference import Upscaler
     try:
         device = resolve_device(args.device)
@@ -101,7 +101,7 @@ def table(results) -> list[str]:
 
 
 def run(args) -> int:
-    from ..evaluation import evaluate, find_clips, load_clip
+    from ..evaluation.benchmark import evaluate, find_clips, load_clip
     check_backend(args.backend)
     scales = [parse_scale(s) for s in args.scales]
     folders = find_clips(args.frames)

@@ -1,6 +1,6 @@
 """What ``torchrun`` runs for ``savsr finetune --nproc N``: one fine-tune process per rank.
 
-:func:`engine.cli.finetune_cmd.launch` starts ``python -m torch.distributed.run ... -m
+:func:`engine.cli.finetune.launch` starts ``python -m torch.distributed.run ... -m
 engine.cli.torchrun_entry ARGS``; each
 process parses the same options as ``savsr finetune`` and calls
 :func:`engine.train.distributed.finetune_ddp`.
@@ -24,9 +24,9 @@ def _parse(argv: list[str]):
     """``savsr finetune``'s own argument parser, so both entry points accept the same options."""
     import argparse
 
-    from . import finetune_cmd
+    from . import finetune
     parser = argparse.ArgumentParser(prog="savsr finetune (distributed)")
-    finetune_cmd.register(parser.add_subparsers(dest="command"))
+    finetune.register(parser.add_subparsers(dest="command"))
     return parser.parse_args(["finetune", *argv])
 
 

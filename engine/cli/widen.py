@@ -27,7 +27,7 @@ def check(narrow, wide, size: tuple[int, int] = (32, 48), scale=(2.0, 2.0), seed
 
 
 def run(args) -> int:
-    from ..checkpoint import CheckpointError, load_model, save_model
+    from ..models.checkpoint import CheckpointError, load_model, save_model
     from ..train.widen import widen_model
     set_threads(args.threads)
     model = load_model(args.model)

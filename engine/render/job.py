@@ -24,7 +24,7 @@ class RenderJob:
     Scale: ``scale_w``/``scale_h`` in [1, 4], or ``target_size=(W, H)`` from which the
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
     ``model``: ``None`` or ``"auto"`` lets the clip choose between the bundled ``clean`` and
-    ``compressed`` models (:mod:`engine.model_choice`); a bundled name or a file path picks one.
+    ``compressed`` models (:mod:`engine.models.choice`); a bundled name or a file path picks one.
     ``tile=0`` means choose automatically.
     ``overwrite=False`` (the default, as on the command line) refuses to replace an existing output file.
     ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
-from ..model_choice import MODEL_CHOICES
+from ..models.choice import MODEL_CHOICES
 from ..scale import Scale
 from ..video import ClipInfo, formats, probe
 from . import archive

@@ -17,11 +17,11 @@ import av
 import torch
 
 from ..backends import render_backend
-from ..checkpoint import load_model
 from ..devices import autocast_dtype, resolve_device
 from ..errors import SavsrError
 from ..foreground import foreground, yield_to_foreground
-from ..model_choice import choose_model
+from ..models.checkpoint import load_model
+from ..models.choice import choose_model
 from ..video import probe
 from .cluster import render_on_cluster
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped

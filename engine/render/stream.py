@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from ..frame_windows import context_range, sliding_windows
 from ..video import iter_frames
+from .frame_windows import context_range, sliding_windows
 from .prefetch import BackgroundCalls, prefetch
 
 

@@ -4,7 +4,7 @@ Tiles are cut in LR space with ``overlap`` pixels of context on each side; each 
 is pasted at its place in the output. The network places output pixel ``Y`` at LR coordinate
 ``(Y + 0.5) / s - 0.5``, so a tile starting at LR row ``y0`` lines up with the full frame
 exactly when ``y0 * s`` is a whole number: tile origins are kept on multiples of the scale's
-step (see :func:`engine.metrics.scale_step`) whenever that step is small.
+step (see :func:`engine.evaluation.metrics.scale_step`) whenever that step is small.
 """
 from __future__ import annotations
 

@@ -91,8 +91,8 @@ def _upscaler(task: SegmentTask, note):
     """The network for ``task``, loaded and prepared once per process and kept for later segments."""
     import torch
 
-    from ..checkpoint import load_model
     from ..devices import autocast_dtype
+    from ..models.checkpoint import load_model
     from .inference import Upscaler
     p, device = task.plan, torch.device(task.device)
     key = (task.model_path, task.device, p.scale, p.out_size, p.in_size, p.job.tile, p.job.backend, p.job.precision)

@@ -8,7 +8,7 @@ mix of paths into clips: a video file is one clip; a folder whose files are imag
 :class:`BatchSampler` draws one scale pair per batch (all samples of a batch share it so they
 stack without padding), then for each sample a clip, a centre frame, a temporal stride (1 or 2),
 a direction, flips and a 90-degree rotation, crops the ground truth and makes the LR input in
-float with the benchmark's antialiased bicubic downsampling (:func:`engine.metrics.downsample`).
+float with the benchmark's antialiased bicubic downsampling (:func:`engine.evaluation.metrics.downsample`).
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from ..errors import SavsrError
-from ..frame_windows import window_indices
-from ..metrics import downsample
+from ..evaluation.metrics import downsample
+from ..render.frame_windows import window_indices
 from .degrade import Degradation
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from ..checkpoint import read_checkpoint, save_model
+from ..models.checkpoint import read_checkpoint, save_model
 from .data import find_clips
 from .degrade import CodecSpec
 from .finetune import FinetuneSettings, base_and_output, finetune_config, match, train_state_path

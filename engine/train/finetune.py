@@ -16,10 +16,10 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import read_checkpoint, save_model
 from ..errors import SavsrError
+from ..evaluation.metrics import downsample
 from ..foreground import yield_to_foreground
-from ..metrics import downsample
+from ..models.checkpoint import read_checkpoint, save_model
 from ..resources import default_model_path
 from .config import TrainConfig
 from .data import Clip, find_clips, video_files
@@ -74,7 +74,7 @@ def base_and_output(base, out, footage=()) -> tuple[Path, Path]:
     the base or a bundled model. ``base``: a file, ``clean``/``compressed``, or ``None``/``auto``:
     the bundled model that ``auto`` picks for the first video file of ``footage`` (clean for
     frame folders)."""
-    from ..model_choice import MODELS, bundled_model, choose_model
+    from ..models.choice import MODELS, bundled_model, choose_model
     spec = base or "auto"
     info = None
     if spec == "auto":

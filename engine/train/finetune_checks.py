@@ -54,7 +54,7 @@ def footage_facts(path) -> FootageFacts:
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise SavsrError(f"{path.name} is not a video clip or frame folder "
                          f"(video files: {', '.join(sorted(VIDEO_SUFFIXES))})")
-    from ..model_choice import compression_evidence
+    from ..models.choice import compression_evidence
     from ..video import probe
     info = probe(path)
     compressed, why = compression_evidence(info)

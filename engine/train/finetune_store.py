@@ -65,7 +65,7 @@ def read_metadata(path) -> dict:
                 return json.loads((f.metadata() or {}).get("metadata", "{}"))
         except Exception as exc:  # safetensors raises several error types for a bad header
             raise LibraryError(f"cannot read {path.name} ({exc})") from None
-    from ..checkpoint import read_checkpoint
+    from ..models.checkpoint import read_checkpoint
     return read_checkpoint(path)[2]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..metrics import downsample
+from ..evaluation.metrics import downsample
 from .data import video_files
 from .degrade import ENCODERS, CodecSpec, crf_for_bits
 
@@ -57,13 +57,13 @@ def match_footage(footage, scale: float = 2.0, setting: str = "match") -> Matche
     video = next(iter(video_files(footage)), None)
     if video is None:
         return Matched(None, "none", "frame folders: trained on clean downscaled frames")
-    from ..model_choice import DELIVERY_CODECS, bits_per_pixel
+    from ..models.choice import DELIVERY_CODECS, bits_per_pixel
     from ..video import probe
     info = probe(video)
     codec = (info.codec or "").lower()
     frames = _frames(info)
     if codec not in DELIVERY_CODECS:
-        from ..artifacts import compression_score, detector_path
+        from ..models.artifacts import compression_score, detector_path
         score = compression_score(frames) if detector_path() else 0.0
         if score < 0.5:
             return Matched(None, "none", f"{video.name} ({codec}) shows no compression artifacts: clean LR")

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..arch import SAVSR
-from ..checkpoint import save_model
+from ..models.checkpoint import save_model
 from .config import TrainConfig
 from .data import find_clips
 from .loop import Trainer
@@ -58,7 +58,7 @@ def open_run(config: TrainConfig | None, run_dir, *, device="auto", total_steps:
         config.total_steps = total_steps
     clips, val = load_data(config)
     if weights is None and config.init:
-        from ..checkpoint import read_checkpoint
+        from ..models.checkpoint import read_checkpoint
         weights = read_checkpoint(config.init)[0]
     write_json(run_dir / CONFIG, config.to_dict())
     return Trainer(config, clips, val, device=device, weights=weights, checkpoint=ckpt, log=run_dir / LOG)

@@ -2,9 +2,9 @@
 
 For each clip, a few evenly spaced centre frames are used (``frames``; ``None`` means all); the GT
 may be centre-cropped (``crop``, 0 for whole frames) to keep validation quick during training. The
-GT is cropped so the LR size is exact (:func:`engine.metrics.crop_to_step`), the 7-frame reflection
+GT is cropped so the LR size is exact (:func:`engine.evaluation.metrics.crop_to_step`), the 7-frame reflection
 window is downsampled with
-:func:`engine.metrics.downsample`, the model's output is fitted to the GT size as the renderer and
+:func:`engine.evaluation.metrics.downsample`, the model's output is fitted to the GT size as the renderer and
 ``savsr eval`` do, and both outputs are scored on the 8-bit BT.601 Y channel.
 Figures are the mean over frames of a clip, then over clips.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 
 from ..backends import Accelerated, default_backend
-from ..frame_windows import window_indices
-from ..metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
+from ..evaluation.metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
+from ..render.frame_windows import window_indices
 from ..render.tiling import upscale_tiled
 from .data import Clip
 from .degrade import CodecSpec, degrade_clip

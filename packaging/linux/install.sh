@@ -25,7 +25,7 @@ fi
 APPS="$SHARE/applications" ICONS="$SHARE/icons/hicolor/256x256/apps"
 
 # System libraries the bundle leaves to the system: Qt's X11 (xcb) platform plugin needs these
-# (Debian/Ubuntu package names; the same list as savsr_app/platform_check.py and docs/app.md).
+# (Debian/Ubuntu package names; the same list as savsr_app/support/platform_check.py and docs/app.md).
 DEBIAN_PACKAGES="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0
     libxcb-util1 libxkbcommon-x11-0 libxkbcommon0 libx11-xcb1 libegl1 libgl1 libfontconfig1

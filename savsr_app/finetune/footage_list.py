@@ -20,8 +20,8 @@ from ..qt import (
     Signal,
     push_button,
 )
-from ..table_model import ColumnTableModel
-from ..tasks import Background
+from ..support.table_model import ColumnTableModel
+from ..support.tasks import Background
 
 VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mpg *.mpeg *.ts *.y4m);;All files (*)"
 COLUMNS = ("Footage", "Frames", "Size")

@@ -20,7 +20,7 @@ from ..qt import (
     Signal,
     push_button,
 )
-from ..table_model import ColumnTableModel
+from ..support.table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Gain", "Base", "Footage", "Scales", "Steps", "Date")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from engine.errors import SavsrError
 from engine.video import aspect
 
-from ..app_state import ArchiveChoice
 from ..preview.transport import timecode
 from ..qt import QCheckBox, QComboBox, QFormLayout, QLabel, Qt, QVBoxLayout, QWidget, Signal
+from ..state.app_state import ArchiveChoice
 
 FIELDS = ("File", "Size", "Pixel aspect", "Frame rate", "Field order", "Timecode", "Duration", "Codec", "Audio",
           "Colour")
@@ -90,7 +90,7 @@ def source_notes(notes) -> list[str]:
 
 class ClipPanel(QWidget):
     """Facts of the open clip and the source choices; ``changed`` follows an edit of a choice,
-    :meth:`choice` reads them as an :class:`~savsr_app.app_state.ArchiveChoice`."""
+    :meth:`choice` reads them as an :class:`~savsr_app.state.app_state.ArchiveChoice`."""
 
     changed = Signal()
 

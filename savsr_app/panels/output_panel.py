@@ -1,7 +1,6 @@
 """Output settings for new jobs: codec, quality, container, folder, and the Add to queue button."""
 from __future__ import annotations
 
-from ..app_state import OutputChoice
 from ..qt import (
     QFileDialog,
     QFormLayout,
@@ -16,6 +15,7 @@ from ..qt import (
     Signal,
     icon,
 )
+from ..state.app_state import OutputChoice
 from .codec_fields import CodecFields
 
 
@@ -61,7 +61,7 @@ class OutputPanel(QWidget):
         layout.addLayout(form)
 
     def set_estimate(self, estimate):
-        """Show what the next job would cost (an :class:`~savsr_app.estimate.Estimate`, or ``None``)."""
+        """Show what the next job would cost (an :class:`~savsr_app.state.estimate.Estimate`, or ``None``)."""
         self.estimate_label.setText(f"Render time: {estimate.text()}" if estimate else "")
         self.estimate_label.setVisible(estimate is not None)
 

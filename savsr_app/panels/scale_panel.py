@@ -132,7 +132,7 @@ class ScalePanel(QWidget):
     def set_source(self, size: tuple[float, float] | None):
         """The size (w, h) the factors multiply, or ``None`` when no clip is open: the clip's display
         size, or its picture in square pixels for a non-square source made square
-        (:meth:`~savsr_app.app_state.AppState.source_size`, as the engine plans it)."""
+        (:meth:`~savsr_app.state.app_state.AppState.source_size`, as the engine plans it)."""
         self.source = size
         self._updating = True       # range changes clamp the pixel boxes: not user edits
         for w in (self.w_px, self.h_px, *self.preset_buttons.values()):

@@ -14,7 +14,7 @@ from engine.render import workdir
 from engine.render.job import RenderJob
 from engine.render.workdir import ResumeError, WorkFolder
 
-from ..storage import StoredFile, data_dir, videos_dir
+from ..state.storage import StoredFile, data_dir, videos_dir
 
 QUEUE_VERSION = 1
 

@@ -1,10 +1,10 @@
 """Renders queued jobs on a background ``QThread`` through ``engine.render.renderer.render``.
 
 :class:`RenderWorker` turns the engine's callbacks into signals (progress through the app's
-:class:`~savsr_app.throttle.Throttle`: about 10 Hz, the last frame always). :class:`QueueRunner`
+:class:`~savsr_app.support.throttle.Throttle`: about 10 Hz, the last frame always). :class:`QueueRunner`
 (UI side) starts the next queued job when the worker is idle, holds each running job's
 :class:`~engine.render.control.RenderControl` by job id, and writes what happens into the
-:class:`~savsr_app.queue.queue_model.QueueModel`.
+:class:`~savsr_app.queue.model.QueueModel`.
 
 Every render runs with ``resume=True``: the queue owns its jobs' work folders, so a job stopped
 when the app closed, killed with it, or failed (a full disk) continues from its last finished
@@ -20,7 +20,7 @@ from engine.render.placement import Placement
 from engine.render.workers import WORKER_DIED, WorkerError
 
 from ..qt import QObject, QThread, Signal, Slot
-from ..throttle import Throttle
+from ..support.throttle import Throttle
 from .jobs import (
     ACTIVE,
     CANCELLED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_clips import SEGMENT, encode_clip
+from helpers.app_clips import SEGMENT, encode_clip
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ def app_home(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def settings(app_home, small_model_file, tmp_path):
     """Settings that use the small test network on the CPU and write outputs to ``tmp_path/out``."""
-    from savsr_app.settings import AppSettings, SettingsStore
+    from savsr_app.state.settings import AppSettings, SettingsStore
     out = tmp_path / "out"
     out.mkdir()
     s = AppSettings(model=str(small_model_file), device="cpu", output_dir=str(out))
@@ -46,7 +46,7 @@ def settings(app_home, small_model_file, tmp_path):
 @pytest.fixture
 def make_window(qtbot, settings):
     """``make_window()`` -> a shown MainWindow reading the test settings; closed at teardown."""
-    from savsr_app.main_window import MainWindow
+    from savsr_app.window.main_window import MainWindow
     windows = []
 
     def make():

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/app/measure_estimates.py [--backend torch] [--model clean] [--frames 30]
 
-Calibrates :class:`savsr_app.estimate.Calibration` from one render the way the app does (steady
+Calibrates :class:`savsr_app.state.estimate.Calibration` from one render the way the app does (steady
 speed from the last progress report, overhead from the rest of the wall time, CPU seconds and the load
 average at the start), then estimates three renders of other sizes, renders them, and prints estimate /
 actual for each, with the load at the time. Two calibrations run side by side: the app's (CPU seconds,
@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
 
-from clipmaker import footage, make_tagged_clip  # noqa: E402
+from helpers.clipmaker import footage, make_tagged_clip  # noqa: E402
 
 from engine.render.job import RenderJob  # noqa: E402
 from engine.render.renderer import render  # noqa: E402
-from savsr_app.estimate import (  # noqa: E402
+from savsr_app.state.estimate import (  # noqa: E402
     Calibration,
     calibration_key,
     machine_load,

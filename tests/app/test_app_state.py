@@ -1,9 +1,9 @@
 """The application state apart from any widget, and the window's panels writing and following it."""
 from __future__ import annotations
 
-from app_clips import CLIP_SIZE, open_clip
+from helpers.app_clips import CLIP_SIZE, open_clip
 
-from savsr_app.app_state import AppState, ModelChoice, OutputChoice
+from savsr_app.state.app_state import AppState, ModelChoice, OutputChoice
 
 
 def test_changes_are_signalled_once_and_a_job_freezes_the_state(qtbot, clip):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_clips import RENDER_TIMEOUT, open_clip, panes
-from clipmaker import make_tagged_clip, make_woven_clip
+from helpers.app_clips import RENDER_TIMEOUT, open_clip, panes
+from helpers.clipmaker import make_tagged_clip, make_woven_clip
 
 from engine.video import interlace
 from savsr_app.panels.codec_fields import CODEC_ORDER

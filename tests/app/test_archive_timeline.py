@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from clipmaker import make_long_clip
+from helpers.clipmaker import make_long_clip
 
-from savsr_app.timeline_dialog import INSTALL_HINT, open_timeline
+from savsr_app.dialogs.timeline_dialog import INSTALL_HINT, open_timeline
 
 otio = pytest.importorskip("opentimelineio")
 FPS, HANDLES = 5, 4
@@ -26,7 +26,7 @@ def media(tmp_path_factory):
 
 def _timeline(path: Path, clips) -> Path:
     """A one-track edit; ``clips``: (name, media path or URL, first frame used, frames, available range start)."""
-    from timelines import write_edit
+    from helpers.timelines import write_edit
     return write_edit(path, clips, FPS, 40)
 
 

@@ -24,8 +24,8 @@ def test_opening_a_clip_that_makes_the_probe_raise_says_so_and_ends(qtbot, windo
 
 
 def test_a_model_choice_that_raises_is_logged_and_ends(qtbot, window, clip, monkeypatch):
-    import engine.model_choice
-    monkeypatch.setattr(engine.model_choice, "choose_model", _raiser("bad weights"))
+    import engine.models.choice
+    monkeypatch.setattr(engine.models.choice, "choose_model", _raiser("bad weights"))
     with qtbot.waitSignal(window.auto_model.logged, timeout=30000,
                           check_params_cb=lambda text: text.startswith("auto model:")) as logged:
         window.open_path(str(clip))
@@ -35,7 +35,7 @@ def test_a_model_choice_that_raises_is_logged_and_ends(qtbot, window, clip, monk
 
 
 def test_a_call_that_raises_anything_fails_with_its_type(qtbot):
-    from savsr_app.tasks import Background
+    from savsr_app.support.tasks import Background
     background, answers = Background(), []
 
     def fail():

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_clips import RENDER_TIMEOUT, add_footage, kept_segments, open_clip, tiny_recipe
+from helpers.app_clips import RENDER_TIMEOUT, add_footage, kept_segments, open_clip, tiny_recipe
 
-from savsr_app.finetune.finetune_mount import runs_dir
+from savsr_app.finetune.mount import runs_dir
 from savsr_app.queue.jobs import INTERRUPTED, PAUSED, RUNNING
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from app_clips import open_clip
+from helpers.app_clips import open_clip
 
-from savsr_app.estimate import Calibration, cpu_share, format_duration, own_load, work_units
+from savsr_app.state.estimate import Calibration, cpu_share, format_duration, own_load, work_units
 
 
 def test_calibration_from_a_render_predicts_a_bigger_one():
@@ -98,7 +98,7 @@ def test_long_cpu_render_asks_first(qtbot, window, clip):
 
 def test_the_gpu_figure_in_the_long_render_question_counts_both_fields(qtbot, window, clip, monkeypatch):
     import engine.devices
-    from savsr_app.app_state import ArchiveChoice
+    from savsr_app.state.app_state import ArchiveChoice
     open_clip(qtbot, window, clip)
     monkeypatch.setattr(engine.devices, "list_devices", lambda: [("cpu", "this CPU"), ("cuda:0", "Test GPU")])
     s = window.state

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from app_clips import add_footage, encode_clip, open_clip, tiny_recipe
+from helpers.app_clips import add_footage, encode_clip, open_clip, tiny_recipe
 
 from savsr_app.qt import QObject, Signal
 
@@ -52,7 +52,7 @@ class FakeRunner(QObject):
 
 
 def make_panel(qtbot, tmp_path, base, runner=None, confirm=None):
-    from savsr_app.finetune.finetune_panel import FinetunePanel
+    from savsr_app.finetune.panel import FinetunePanel
     panel = FinetunePanel(tmp_path / "lib", tmp_path / "runs", models=lambda: [("tiny base", str(base))],
                           device=lambda: "cpu", queue_runner=runner, confirm=confirm)
     qtbot.addWidget(panel)
@@ -163,7 +163,7 @@ def test_library_renames_and_deletes_with_the_active_model_followed(qtbot, tmp_p
 def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, window, clip, tiny_base):
     import shutil
 
-    from savsr_app.finetune.finetune_mount import library_dir
+    from savsr_app.finetune.mount import library_dir
     panel = window.finetune_panel                   # mounted by the window
     window.advanced_dock.toggleViewAction().trigger()
     assert window.advanced_dock.isVisible() and window.advanced_dock.widget() is panel and panel.isVisible()

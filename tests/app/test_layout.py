@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from savsr_app.platform_check import XCB_LIBRARIES, xcb_problem
 from savsr_app.qt import QApplication, QLineEdit, QPoint, QSlider, QStyle, Qt, QWidget
-from savsr_app.theme import apply_theme
+from savsr_app.support.platform_check import XCB_LIBRARIES, xcb_problem
+from savsr_app.window.theme import apply_theme
 
 
 def squeezed(window) -> list[str]:
@@ -80,8 +80,8 @@ def test_the_empty_window_invites_an_action(qtbot, window):
 
 
 def test_the_saved_theme_applies_before_the_window_is_built(qtbot, app_home):
-    from savsr_app.settings import AppSettings, SettingsStore
-    from savsr_app.theme import is_dark
+    from savsr_app.state.settings import AppSettings, SettingsStore
+    from savsr_app.window.theme import is_dark
     app = QApplication.instance()
     SettingsStore().save(AppSettings(theme="light"))
     try:

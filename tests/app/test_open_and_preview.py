@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
+from helpers.app_clips import CLIP_FRAMES, CLIP_SIZE, encode_clip, open_clip
 
 from savsr_app.preview.images import rgb_from_qimage
 from savsr_app.qt import QPointF
@@ -37,7 +37,7 @@ def test_open_clip_shows_facts_and_both_panes(qtbot, window, clip):
 
 
 def test_a_clip_cut_short_says_so(qtbot, window, tmp_path):
-    from clipmaker import make_clip
+    from helpers.clipmaker import make_clip
     data = make_clip(tmp_path / "whole.mkv", count=60).read_bytes()     # 2.4 s
     cut = tmp_path / "copy stopped halfway.mkv"
     cut.write_bytes(data[: len(data) // 2])
@@ -111,7 +111,7 @@ def _bytes(name: str, content: bytes):
 
 
 def _truncated(folder, _data):
-    from clipmaker import make_clip
+    from helpers.clipmaker import make_clip
     data = make_clip(folder / "whole.mp4", count=6).read_bytes()
     cut = folder / "copied off the card.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])   # the index (moov) at the end is lost
@@ -119,12 +119,12 @@ def _truncated(folder, _data):
 
 
 def _audio_only(folder, _data):
-    from clipmaker import write_audio_only
+    from helpers.clipmaker import write_audio_only
     return write_audio_only(folder / "song.m4a")
 
 
 def _no_frames(folder, _data):
-    from clipmaker import write_no_frames
+    from helpers.clipmaker import write_no_frames
     return write_no_frames(folder / "stopped at once.mkv", flush=True)
 
 
@@ -140,7 +140,7 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, footage_dir):
-    from clipmaker import file_hash
+    from helpers.clipmaker import file_hash
 
     from engine.errors import SavsrError
     from engine.video import probe
@@ -156,7 +156,7 @@ def test_bad_file_shows_the_engines_message(case, qtbot, window, tmp_path, foota
 
 
 def test_latest_frame_wins(qtbot, window, clip):
-    from engine.preview import output_hw, resize
+    from engine.preview.tiles import output_hw, resize
     from engine.video import read_frames
     info = open_clip(qtbot, window, clip)
     for frame in (3, 5, 7):
@@ -206,7 +206,7 @@ def test_hidden_split_pane_does_not_move_the_view(qtbot, window, clip):
 
 
 def test_before_pane_can_show_nearest_neighbour(qtbot, window, clip):
-    from engine.preview import resize
+    from engine.preview.tiles import resize
     from engine.video import read_frames
     info = open_clip(qtbot, window, clip)
     qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)
@@ -219,10 +219,10 @@ def test_before_pane_can_show_nearest_neighbour(qtbot, window, clip):
 
 
 def test_missing_model_is_explained_in_the_savsr_pane(qtbot, window, clip, monkeypatch):
-    import engine.checkpoint
-    import engine.model_choice
-    monkeypatch.setattr(engine.checkpoint, "default_model_path", lambda: None)
-    monkeypatch.setattr(engine.model_choice, "bundled_model", lambda _name: None)
+    import engine.models.checkpoint
+    import engine.models.choice
+    monkeypatch.setattr(engine.models.checkpoint, "default_model_path", lambda: None)
+    monkeypatch.setattr(engine.models.choice, "bundled_model", lambda _name: None)
     window.settings.model = ""                       # the bundled model, which this install lacks
     window.apply_settings()
     with qtbot.waitSignal(window.controller.error, timeout=60000) as failed:
@@ -238,7 +238,7 @@ def test_missing_model_is_explained_in_the_savsr_pane(qtbot, window, clip, monke
 
 
 def test_opening_a_clip_computes_its_view_with_the_jobs_network_only(qtbot, window, clip, monkeypatch):
-    from savsr_app.preview.preview_worker import Net
+    from savsr_app.preview.worker import Net
     pending = window.controller.pending
     take, started = pending.take, []
 

@@ -5,9 +5,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from app_clips import open_clip, panes
+from helpers.app_clips import open_clip, panes
 
-import savsr_app.preview.preview_worker as preview_worker
+import savsr_app.preview.worker as preview_worker
 from savsr_app.preview.wiring import cache_span
 from savsr_app.qt import Qt
 

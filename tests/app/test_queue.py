@@ -5,7 +5,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from app_clips import CLIP_FRAMES, RENDER_TIMEOUT, SEGMENT, kept_segments, open_clip
+from helpers.app_clips import CLIP_FRAMES, RENDER_TIMEOUT, SEGMENT, kept_segments, open_clip
 
 from engine.render.control import RenderControl
 from engine.render.workdir import work_path

@@ -7,7 +7,7 @@ import signal
 
 import psutil
 import pytest
-from app_clips import RENDER_TIMEOUT, open_clip
+from helpers.app_clips import RENDER_TIMEOUT, open_clip
 
 from savsr_app.queue.jobs import DONE
 
@@ -21,7 +21,7 @@ def worker_processes() -> list[psutil.Process]:
 
 
 def test_the_queue_survives_a_killed_render_worker(qtbot, settings, make_window, long_clip, small_segments):
-    from savsr_app.settings import SettingsStore
+    from savsr_app.state.settings import SettingsStore
     settings.workers, settings.threads, settings.devices = 2, 1, "cpu"
     settings.codec, settings.container = "ffv1", "mkv"
     SettingsStore().save(settings)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from savsr_app.settings import AppSettings
-from savsr_app.settings_dialog import SettingsDialog, precision_refusal
-from savsr_app.tasks import Background
+from savsr_app.dialogs.settings_dialog import SettingsDialog, precision_refusal
+from savsr_app.state.settings import AppSettings
+from savsr_app.support.tasks import Background
 
 
 @pytest.fixture

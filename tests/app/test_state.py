@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine.render.job import RenderJob
 from savsr_app.queue.jobs import DONE, QUEUED, QueueEntry, QueueStore
-from savsr_app.settings import SETTINGS_VERSION, AppSettings, SettingsStore
+from savsr_app.state.settings import SETTINGS_VERSION, AppSettings, SettingsStore
 
 APP = Path(__file__).resolve().parents[2] / "savsr_app"
 

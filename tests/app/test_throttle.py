@@ -2,7 +2,7 @@
 nothing lost, the last report sent at once."""
 from __future__ import annotations
 
-from savsr_app.throttle import PROGRESS_INTERVAL, Throttle
+from savsr_app.support.throttle import PROGRESS_INTERVAL, Throttle
 
 
 class Clock:
@@ -41,7 +41,7 @@ def test_now_and_flush_send_what_is_gathered_at_once():
 def test_a_render_sends_about_ten_updates_a_second_and_always_its_last_frame(qtbot, monkeypatch):
     """The render worker through the throttle: 1000 engine callbacks in 0.5 s become ~6 signals."""
     import engine.render.renderer as renderer
-    import savsr_app.throttle
+    import savsr_app.support.throttle
     from engine.render.control import RenderControl
     from savsr_app.queue.render_worker import RenderWorker
     clock = Clock()
@@ -57,7 +57,7 @@ def test_a_render_sends_about_ten_updates_a_second_and_always_its_last_frame(qtb
         return type("Result", (), {"output": job, "frames": 1000, "seconds": 0.5})()
 
     monkeypatch.setattr(renderer, "render", fake_render)
-    monkeypatch.setattr(savsr_app.throttle, "time", type("FakeTime", (), {"monotonic": staticmethod(clock)}))
+    monkeypatch.setattr(savsr_app.support.throttle, "time", type("FakeTime", (), {"monotonic": staticmethod(clock)}))
     worker, seen = RenderWorker(), []
     worker.progress.connect(lambda _id, done, *_: seen.append(done))
     worker.run("job", "out.mp4", RenderControl())

@@ -1,10 +1,10 @@
 """Window-level behaviour: the advanced dock, settings, the command line, shortcuts."""
 from __future__ import annotations
 
-from app_clips import open_clip
+from helpers.app_clips import open_clip
 
 from savsr_app.qt import QKeySequence, Qt
-from savsr_app.settings import SettingsStore
+from savsr_app.state.settings import SettingsStore
 
 
 def test_advanced_dock_is_hidden_until_revealed_and_remembered(qtbot, make_window):
@@ -33,8 +33,8 @@ def test_settings_changes_reach_the_preview_and_new_jobs(qtbot, window, clip, sm
 
 
 def test_import_model_checks_and_copies_the_file(qtbot, window, small_model_file, tmp_path):
-    from savsr_app.settings_dialog import SettingsDialog
-    from savsr_app.storage import models_dir
+    from savsr_app.dialogs.settings_dialog import SettingsDialog
+    from savsr_app.state.storage import models_dir
     dialog = SettingsDialog(window.settings, window.background, window)
     qtbot.addWidget(dialog)
     dialog.import_model(str(small_model_file))
@@ -45,8 +45,8 @@ def test_import_model_checks_and_copies_the_file(qtbot, window, small_model_file
 
 
 def test_import_model_refuses_a_bad_file(qtbot, window, tmp_path, monkeypatch):
-    from savsr_app import settings_dialog
-    from savsr_app.storage import models_dir
+    from savsr_app.dialogs import settings_dialog
+    from savsr_app.state.storage import models_dir
     shown = []
     monkeypatch.setattr(settings_dialog.QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
     bad = tmp_path / "notes.pth"

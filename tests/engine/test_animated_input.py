@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import av
 import pytest
-from clipmaker import footage, video_timestamps
+from helpers.clipmaker import footage, video_timestamps
 
 from engine.cli import main
 from engine.video import probe

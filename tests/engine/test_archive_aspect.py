@@ -10,7 +10,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from clipmaker import footage, make_tagged_clip
+from helpers.clipmaker import footage, make_tagged_clip
 
 from engine.cli import main
 from engine.render.job import RenderJob

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clipmaker import MOTION, footage, make_clip, make_woven_clip, video_timestamps, weave
+from helpers.clipmaker import MOTION, footage, make_clip, make_woven_clip, video_timestamps, weave
 
 from engine.cli import main
 from engine.video import deinterlace, interlace, probe

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from clipmaker import audio_duration, make_clip, make_tagged_clip
+from helpers.clipmaker import audio_duration, make_clip, make_tagged_clip
 
 from engine.cli import main
 from engine.video import probe

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from clipmaker import decoded_frames, make_clip
+from helpers.clipmaker import decoded_frames, make_clip
 
 from engine.backends.runtimes import RUNTIMES
 from engine.cli import main
-from engine.preview import Region, preview_network, upscale_region
+from engine.preview.tiles import Region, preview_network, upscale_region
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from engine import CheckpointError, load_model, save_model
-from engine import checkpoint as ckpt
+from engine.models import checkpoint as ckpt
 
 
 @pytest.fixture(scope="module")

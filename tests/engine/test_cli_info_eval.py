@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from clipmaker import make_clip
+from helpers.clipmaker import make_clip
 
 from engine.cli import main
 
@@ -74,8 +74,8 @@ def test_eval_prints_model_and_bicubic_per_scale(small_model_file, footage_dir, 
 def test_eval_json_matches_the_protocol_functions(small_model_file, footage_dir, tmp_path, capsys):
     import torch
 
-    from engine.evaluation import load_clip
-    from engine.metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
+    from engine.evaluation.benchmark import load_clip
+    from engine.evaluation.metrics import bicubic_upsample, crop_to_step, downsample, psnr_y
     clip = septuplet(footage_dir, tmp_path / "0001")
     assert main(["eval", str(clip), "--scales", "2.5x2", "--model", str(small_model_file), "--device", "cpu",
                  "--max-frames", "1", "--crop", "40x30", "--json"]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from clipmaker import make_clip
+from helpers.clipmaker import make_clip
 
 from engine.cli import main
 from engine.cli.progress import ProgressBar

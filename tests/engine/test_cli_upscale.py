@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from clipmaker import file_hash, make_clip, write_audio_only, write_no_frames, write_random_bytes
+from helpers.clipmaker import file_hash, make_clip, write_audio_only, write_no_frames, write_random_bytes
 
 from engine.cli import main
 from engine.video import probe

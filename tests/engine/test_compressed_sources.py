@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 import torch
-from clipmaker import footage, make_clip
+from helpers.clipmaker import footage, make_clip
 
 from engine.cli import main as cli_main
 from engine.errors import SavsrError
-from engine.metrics import psnr_y
+from engine.evaluation.metrics import psnr_y
 from engine.train.data import BatchSampler, Clip, ScaleRange
 from engine.train.degrade import CodecSpec, Degradation, codec_round_trip, deblock_frames, degrade_frames
 
@@ -188,7 +188,7 @@ def auto_clips(tmp_path_factory):
 
 @pytest.mark.parametrize("case", list(AUTO_CASES))
 def test_auto_picks_the_model_for_the_footage(case, auto_clips):
-    from engine.model_choice import bundled_model, choose_model
+    from engine.models.choice import bundled_model, choose_model
     from engine.video import probe
     if bundled_model("compressed") is None:
         pytest.fail("the compressed model is not installed in resources/models")
@@ -200,7 +200,7 @@ def test_auto_picks_the_model_for_the_footage(case, auto_clips):
 
 def test_models_by_name_and_their_errors(tmp_path):
     from engine import load_model
-    from engine.model_choice import choose_model
+    from engine.models.choice import choose_model
     assert load_model("compressed").metadata["choice"] == "compressed"
     assert load_model("clean").metadata["name"] == "savsr_studio_default"
     from engine.resources import sample_clip_path
@@ -210,7 +210,7 @@ def test_models_by_name_and_their_errors(tmp_path):
 
 
 def test_compression_score_separates_clean_and_coded_real_frames():
-    from engine.artifacts import compression_score
+    from engine.models.artifacts import compression_score
     half = real_frames(160, 90, 4)
     assert compression_score(half) < 0.3
     assert compression_score(degrade_frames(half, CodecSpec("h264", 33.0))) > 0.7

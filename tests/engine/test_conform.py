@@ -8,7 +8,7 @@ import builtins
 from pathlib import Path
 
 import pytest
-from clipmaker import make_long_clip
+from helpers.clipmaker import make_long_clip
 
 from engine.cli import main
 from engine.timeline.ranges import media_path
@@ -28,7 +28,7 @@ def media(tmp_path_factory):
 
 def _timeline(path: Path, clips) -> Path:
     """A one-track edit; ``clips``: (name, media path or URL, first frame used, frames, available range start)."""
-    from timelines import write_edit
+    from helpers.timelines import write_edit
     return write_edit(path, clips, FPS, 100)
 
 

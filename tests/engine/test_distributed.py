@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    from clipmaker import make_clip
+    from helpers.clipmaker import make_clip
     return make_clip(tmp_path_factory.mktemp("ddp") / "court.mp4", count=12, size=(64, 48), audio=None)
 
 
@@ -65,7 +65,7 @@ def test_one_process_group_writes_the_same_checkpoint_format(clip, base, tmp_pat
 def test_two_cpu_processes_under_torchrun(clip, base, tmp_path):
     import argparse
 
-    from engine.cli.finetune_cmd import finetune_argv, launch, register
+    from engine.cli.finetune import finetune_argv, launch, register
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     out = tmp_path / "two.safetensors"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clipmaker import (
+from helpers.clipmaker import (
     decoded_frames,
     file_hash,
     footage,

@@ -5,10 +5,10 @@ import re
 
 import pytest
 import torch
-from clipmaker import file_hash, make_clip
+from helpers.clipmaker import file_hash, make_clip
 
-from engine.checkpoint import load_model
 from engine.cli import main
+from engine.models.checkpoint import load_model
 from engine.render.job import RenderJob
 from engine.render.memory import GB, MemoryRefused, check_memory, estimate_render_bytes
 from engine.render.plan import plan

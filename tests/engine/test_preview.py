@@ -1,4 +1,4 @@
-"""engine.preview: the SAVSR of a region equals that region of the full-frame result."""
+"""engine.preview.tiles: the SAVSR of a region equals that region of the full-frame result."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from engine import SAVSR
-from engine.preview import FrameCache, PreviewCancelled, Region, lr_box, output_hw, resize, upscale_region
+from engine.preview.tiles import FrameCache, PreviewCancelled, Region, lr_box, output_hw, resize, upscale_region
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""engine.preview's tiles are the render's pixels: bit-identical to a rendered PNG frame."""
+"""engine.preview.tiles's tiles are the render's pixels: bit-identical to a rendered PNG frame."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pytest
 import torch
-from clipmaker import decoded_frames, make_clip
-from giving_way import held_during_a_preview
+from helpers.clipmaker import decoded_frames, make_clip
+from helpers.giving_way import held_during_a_preview
 
-from engine.checkpoint import load_model
-from engine.frame_windows import window_indices
-from engine.preview import PreviewGrid, Region, TileCache, render_tile, upscale_tile
+from engine.models.checkpoint import load_model
+from engine.preview.tiles import PreviewGrid, Region, TileCache, render_tile, upscale_tile
+from engine.render.frame_windows import window_indices
 from engine.render.job import RenderJob
 from engine.render.plan import plan
 from engine.render.renderer import render

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from engine.frame_windows import context_range, sliding_windows, window_indices
 from engine.render import control as control_mod
 from engine.render.control import ProgressMeter, RenderCancelled, RenderControl
+from engine.render.frame_windows import context_range, sliding_windows, window_indices
 from engine.render.inference import OutOfMemory, Upscaler
 from engine.render.tiling import auto_tile, estimate_bytes, spans, upscale_tiled
 

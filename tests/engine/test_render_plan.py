@@ -4,7 +4,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from clipmaker import make_clip
+from helpers.clipmaker import make_clip
 
 from engine.render.job import RenderJob
 from engine.render.plan import PlanError, plan

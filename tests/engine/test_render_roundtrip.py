@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from clipmaker import audio_duration, decoded_frames, make_clip, video_timestamps
+from helpers.clipmaker import audio_duration, decoded_frames, make_clip, video_timestamps
 
 from engine.render.control import RenderCancelled, RenderControl
 from engine.render.job import RenderJob
@@ -129,8 +129,8 @@ def test_output_matches_the_network_on_the_decoded_frames(clips, small_model_fil
     """The rendered middle frame is the network's output for its window (up to the codec)."""
     import torch
 
-    from engine.checkpoint import load_model
-    from engine.frame_windows import window_indices
+    from engine.models.checkpoint import load_model
+    from engine.render.frame_windows import window_indices
     out = tmp_path / "exact.mkv"
     run(clips["plain"], out, small_model_file, codec="ffv1", pix_fmt="yuv444p")
     frames = read_frames(clips["plain"], range(5))
@@ -185,7 +185,7 @@ def test_disk_full_fails_with_a_message_and_leaves_nothing(clips, small_model_fi
 
 def test_raw_stream_without_timestamps(small_model_file, tmp_path):
     import av
-    from clipmaker import footage
+    from helpers.clipmaker import footage
     raw = tmp_path / "camera.h264"
     with av.open(str(raw), "w", format="h264") as c:
         v = c.add_stream("libx264", rate=25)

@@ -19,7 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from clipmaker import file_hash, make_clip
+from helpers.clipmaker import file_hash, make_clip
 
 from engine.cli import main
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
@@ -120,7 +120,7 @@ def psnr(a, b) -> float:
 
 def assert_close_output(out, reference):
     """Same frames at the same times with the same audio; pictures equal up to H.264's variation."""
-    from clipmaker import video_timestamps
+    from helpers.clipmaker import video_timestamps
     with av.open(str(out)) as a, av.open(str(reference)) as b:
         got = [f.to_ndarray(format="rgb24") for f in a.decode(video=0)]
         want = [f.to_ndarray(format="rgb24") for f in b.decode(video=0)]
@@ -216,7 +216,7 @@ def test_a_foreign_work_folder_is_refused(change, words, source, small_model_fil
 def _retrained(model_file, folder) -> Path:
     import torch
 
-    from engine.checkpoint import load_model, save_model
+    from engine.models.checkpoint import load_model, save_model
     model = load_model(model_file)
     with torch.no_grad():
         next(model.parameters()).add_(1e-3)

@@ -102,7 +102,7 @@ def test_a_finetune_gives_way_while_a_preview_computes(footage, bundled, tmp_pat
     minutes asked for are minutes of training, not of waiting."""
     import threading
 
-    from giving_way import held_during_a_preview
+    from helpers.giving_way import held_during_a_preview
 
     from engine.foreground import foreground
     settings = FinetuneSettings(scales=[[2.0, 2.0]], patch=12, batch=2, val_frames=1, val_crop=64, val_every=0)

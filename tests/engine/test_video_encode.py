@@ -6,7 +6,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from clipmaker import decoded_frames, footage, make_clip
+from helpers.clipmaker import decoded_frames, footage, make_clip
 
 from engine.video import probe, read_frames
 from engine.video.encode import PngSequenceWriter, VideoWriter, quantise

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from clipmaker import footage, make_clip, write_audio_only, write_no_frames, write_random_bytes
+from helpers.clipmaker import footage, make_clip, write_audio_only, write_no_frames, write_random_bytes
 
 from engine.errors import SavsrError
 from engine.video import iter_frames, probe, read_frames

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import av
 import psutil
 import pytest
-from clipmaker import make_clip
+from helpers.clipmaker import make_clip
 
 from engine.errors import SavsrError
 from engine.render.job import RenderJob

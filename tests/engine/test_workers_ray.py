@@ -7,7 +7,7 @@ import importlib.util
 
 import av
 import pytest
-from clipmaker import make_clip
+from helpers.clipmaker import make_clip
 
 from engine.render.job import RenderJob
 from engine.render.placement import Placement

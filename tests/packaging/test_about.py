@@ -10,7 +10,7 @@ pytest.importorskip("pytestqt")
 
 @pytest.fixture
 def about(qtbot):
-    from savsr_app.about import AboutDialog
+    from savsr_app.dialogs.about import AboutDialog
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     dialog.show()
@@ -52,7 +52,7 @@ def test_copy_versions_puts_a_bug_report_block_on_the_clipboard(about):
 
 
 def test_unreadable_model_is_described_not_raised(qtbot, tmp_path):
-    from savsr_app.about import AboutDialog
+    from savsr_app.dialogs.about import AboutDialog
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"not a checkpoint")
     dialog = AboutDialog(model_path=str(bad))
@@ -67,7 +67,7 @@ def test_credits_are_rendered_not_raw_markdown(about):
 
 
 def test_third_party_notices_open_from_about(about, qtbot):
-    from savsr_app.about import show_notices
+    from savsr_app.dialogs.about import show_notices
     from savsr_app.qt import QPlainTextEdit, QPushButton
     assert about.findChild(QPushButton, "aboutNotices") is not None
     dialog = show_notices(about)

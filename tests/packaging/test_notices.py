@@ -64,7 +64,7 @@ def test_the_python_distributions_come_with_their_licence_texts(notices):
 
 
 def test_the_linux_installer_declares_the_xcb_libraries():
-    from savsr_app.platform_check import XCB_LIBRARIES
+    from savsr_app.support.platform_check import XCB_LIBRARIES
     script = (ROOT / "packaging" / "linux" / "install.sh").read_text()
     declared = re.search(r'DEBIAN_PACKAGES="([^"]*)"', script).group(1).split()
     sonames = re.search(r'SONAMES="([^"]*)"', script).group(1).split()

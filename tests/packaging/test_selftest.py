@@ -1,10 +1,10 @@
-"""engine.selftest: the clear failure lines, and a real run on the bundled model and sample."""
+"""engine.cli.selftest: the clear failure lines, and a real run on the bundled model and sample."""
 from __future__ import annotations
 
 import pytest
 
 from engine import resources
-from engine.selftest import run_selftest, selftest_backend
+from engine.cli.selftest import run_selftest, selftest_backend
 
 
 def _run(**kwargs) -> tuple[bool, list[str]]:

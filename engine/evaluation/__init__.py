@@ -1,0 +1,1 @@
+"""The benchmark protocol: metrics (Y-PSNR/SSIM, degradation) and the evaluation over clips and scales."""

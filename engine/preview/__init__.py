@@ -1,0 +1,1 @@
+"""Previews for the app: the render's own tiles and a whole frame's bicubic (no Qt)."""

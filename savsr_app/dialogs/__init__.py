@@ -1,0 +1,1 @@
+"""Dialogs opened from the menus: settings, timeline import, about."""

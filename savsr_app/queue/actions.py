@@ -1,0 +1,105 @@
+"""What the window's queue commands do: freeze the state into a job and queue it, remove or retry
+a job, and say how the running job does (status line, notifications, log).
+
+:class:`QueueActions` knows the :class:`~savsr_app.state.app_state.AppState`, the queue model, its
+store and the runner; it speaks to the rest of the window only through its signals.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import SavsrError
+from engine.render.job import RenderJob
+
+from ..qt import QObject, Signal
+from .jobs import ACTIVE, QueueEntry, default_output
+
+
+class QueueActions(QObject):
+    queued = Signal(str)                # entry id: show the queue, select the row
+    notice = Signal(str, str)           # text, kind ("info" | "error")
+    logged = Signal(str)
+    jobStatus = Signal(object, float)   # status-bar text of the running job (None: none runs), fraction
+
+    def __init__(self, state, model, store, runner, parent=None):
+        super().__init__(parent)
+        self.state, self.model, self.store, self.runner = state, model, store, runner
+        self.costs = None                   # a CostTracker: estimates for new jobs (set by the window)
+        self.confirm = lambda question: True    # asked before queueing a CPU render of over an hour
+        runner.jobFailed.connect(lambda jid, msg: self.notice.emit(f"{self._name(jid)} failed: {msg}", "error"))
+        runner.jobFinished.connect(self._finished)
+        runner.progressed.connect(self._progress)
+        runner.jobStarted.connect(self._progress)
+        model.structureChanged.connect(self.save)
+
+    def make_job(self, output: str | None = None) -> RenderJob:
+        """The state frozen into a job; ``output`` defaults to a fresh name no file or queued job has."""
+        if output is None:
+            taken = {e.job.output for e in self.model.entries}
+            out = self.state.output
+            output = str(default_output(self.state.clip.path, self.state.output_size(), out.folder, out.extension,
+                                        taken))
+        return self.state.job(output)
+
+    def add(self) -> QueueEntry | None:
+        """Queue the job the state describes; ``None`` (and a notice why) when it cannot be."""
+        if self.state.clip is None:
+            self.notice.emit("Open a clip first (Ctrl+O).", "info")
+            return None
+        from engine.render.plan import plan
+        job = self.make_job()
+        try:
+            p = plan(job, self.state.clip)
+        except SavsrError as exc:
+            self.notice.emit(f"Cannot queue this render: {exc}", "error")
+            self.logged.emit(f"refused to queue {Path(job.input).name}: {exc}")
+            return None
+        entry = QueueEntry(job=job, out_size=p.display_out_size, frames=p.frame_count,
+                           model_note=self.state.model_label)
+        cost = ""
+        if self.costs is not None:
+            question = self.costs.long_render_question()
+            if question and not self.confirm(question):
+                self.logged.emit(f"not queued: {entry.name} (estimated over an hour on this CPU)")
+                return None
+            est = self.costs.estimate()
+            entry.estimate, entry.units_per_frame = est.seconds, self.costs.units_per_frame()
+            from ..state.costs import resolved_device
+            entry.cost_key = self.state.cost_key(resolved_device(job.device))
+            cost = f", {est.text()}"
+        self.model.add(entry)
+        self.queued.emit(entry.id)
+        self.logged.emit(f"queued {entry.name} → {job.output} ({entry.out_size[0]}x{entry.out_size[1]}, "
+                         f"{entry.frames} frames, model {entry.model_note}{cost})")
+        if not self.runner.running:
+            self.notice.emit(f"Queued {entry.name}. The queue is stopped: press Run queue to render.", "info")
+        self.runner.kick()
+        return entry
+
+    def remove(self, job_id: str):
+        e = self.model.entry(job_id)
+        if e is not None and e.state not in ACTIVE:
+            self.model.remove(job_id)
+
+    def retry(self, job_id: str):
+        self.model.retry(job_id)
+        self.runner.kick()
+
+    def save(self):
+        self.store.save(self.model.entries)
+
+    def _name(self, job_id: str) -> str:
+        e = self.model.entry(job_id)
+        return e.name if e else "job"
+
+    def _progress(self, job_id: str):
+        e = self.model.entry(job_id)
+        if e is not None:
+            eta = f", ETA {int(e.eta) // 60}:{int(e.eta) % 60:02d}" if e.eta is not None else ""
+            self.jobStatus.emit(f"Rendering {e.name}: {e.done}/{e.frames}{eta}", e.fraction)
+
+    def _finished(self, job_id: str, state: str):
+        self.jobStatus.emit(None, 0.0)
+        e = self.model.entry(job_id)
+        if e is not None and state == "done":
+            self.notice.emit(f"Rendered {e.name} → {Path(e.job.output).name}", "info")

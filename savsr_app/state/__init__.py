@@ -1,0 +1,1 @@
+"""The window's model: application state, settings, stored files, estimates and costs (no widgets)."""

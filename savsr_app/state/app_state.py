@@ -1,0 +1,232 @@
+"""What the main window's parts share, apart from its widgets: one :class:`AppState`.
+
+The open clip, the scale factors, the render range, the output choice, and the model and device
+to run them with. Panels write their part (``set_*``) and follow the rest through the change
+signals; nothing here knows a widget, so the state is testable without a window. The main
+window wires panels and state together. A queued job is this state frozen: :meth:`AppState.job`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.models.choice import MODELS
+from engine.preview.tiles import app_tile
+from engine.render.job import RenderJob
+from engine.scale import Scale
+
+from ..qt import QObject, Signal
+from .estimate import Calibration, Estimate, calibration_key, work_units
+
+
+@dataclass(frozen=True)
+class OutputChoice:
+    """How new jobs write their file. ``extension`` is ``""`` for a PNG sequence; ``folder=""``
+    means next to the input clip."""
+
+    codec: str = "h264"
+    crf: int = 18
+    extension: str = ".mp4"
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class ArchiveChoice:
+    """Interlace and pixel aspect for the open clip's jobs (the :class:`RenderJob` fields of the same
+    names). ``pixel_aspect``: ``""`` reads the clip's tag, else a preset of :mod:`engine.video.aspect`
+    or ``"N:M"``; ``square_pixels`` makes a non-square source square, factors in display terms."""
+
+    deinterlace: str = "auto"
+    pixel_aspect: str = ""
+    square_pixels: bool = True
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The network and where it runs. ``path``: ``""`` (auto: the clip chooses between the bundled
+    models), ``"clean"``, ``"compressed"`` or a model file; ``tile=0`` lets the engine choose tiles;
+    ``backend``: auto, torch, openvino or onnxruntime (:mod:`engine.backends`)."""
+
+    path: str = ""
+    device: str = "auto"
+    precision: str = "fp32"
+    tile: int = 0
+    backend: str = "auto"
+
+    @property
+    def spec(self) -> str:
+        """What a job's ``model`` field takes: auto, clean, compressed or a path."""
+        return self.path or "auto"
+
+    def label(self, auto=None) -> str:
+        """The model as the status bar, the queue and the log name it: ``compressed (auto: h264 at
+        0.14 bits per pixel)``, ``clean``, ``my_tuned.safetensors``; ``auto`` is the engine's choice
+        for the open clip, if known."""
+        if not self.path:
+            return auto.describe() if auto is not None else "auto"
+        return self.path if self.path in MODELS else Path(self.path).name
+
+
+class AppState(QObject):
+    """Setters emit only on a change; every change then emits ``jobChanged`` too (the job the
+    window would queue now is different), after the slots of the specific signal have run."""
+
+    clipChanged = Signal(object)            # ClipInfo, or None
+    scaleChanged = Signal(float, float)     # width factor, height factor
+    rangeChanged = Signal(object, object)   # start, end seconds (None: the clip's start / end)
+    outputChanged = Signal(object)          # OutputChoice
+    modelChanged = Signal(object)           # ModelChoice
+    autoModelChanged = Signal(object)       # engine.models.choice.ModelChoice for the open clip, or None
+    archiveChanged = Signal(object)         # ArchiveChoice
+    jobChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.clip = None
+        self.scale: tuple[float, float] = (2.0, 2.0)              # (width, height) factors
+        self.range: tuple[float | None, float | None] = (None, None)
+        self.output = OutputChoice()
+        self.model = ModelChoice()
+        self.archive = ArchiveChoice()
+        self.auto_model = None                  # what ``auto`` picked for the open clip (found off the UI thread)
+        self.calibration = Calibration()        # measured throughput (the window keeps it in the settings)
+        self.device_name = "this CPU"           # where the chosen device runs, in words
+
+    # ---- writing -----------------------------------------------------------------------------
+    def set_clip(self, info) -> None:
+        """A newly opened clip (always a change: opening the same file again starts afresh); the
+        render range goes back to the whole clip, the pixel aspect to the clip's tag and square
+        pixels on (the deinterlace mode stays)."""
+        archive = ArchiveChoice(deinterlace=self.archive.deinterlace)
+        self.clip, self.range, self.auto_model = info, (None, None), None
+        changed, self.archive = archive != self.archive, archive
+        self.clipChanged.emit(info)
+        if changed:
+            self.archiveChanged.emit(archive)
+        self.jobChanged.emit()
+
+    def set_scale(self, s_w: float, s_h: float) -> None:
+        if (s_w, s_h) != self.scale:
+            self.scale = (s_w, s_h)
+            self.scaleChanged.emit(s_w, s_h)
+            self.jobChanged.emit()
+
+    def set_range(self, start: float | None, end: float | None) -> None:
+        if (start, end) != self.range:
+            self.range = (start, end)
+            self.rangeChanged.emit(start, end)
+            self.jobChanged.emit()
+
+    def set_output(self, choice: OutputChoice) -> None:
+        if choice != self.output:
+            self.output = choice
+            self.outputChanged.emit(choice)
+            self.jobChanged.emit()
+
+    def set_model(self, choice: ModelChoice) -> None:
+        if choice != self.model:
+            self.model = choice
+            self.modelChanged.emit(choice)
+            self.jobChanged.emit()
+
+    def set_archive(self, choice: ArchiveChoice) -> None:
+        if choice != self.archive:
+            self.archive = choice
+            self.archiveChanged.emit(choice)
+            self.jobChanged.emit()
+
+    def set_auto_model(self, choice) -> None:
+        """What ``auto`` chose for the open clip (an engine ``ModelChoice``)."""
+        self.auto_model = choice
+        self.autoModelChanged.emit(choice)
+        self.jobChanged.emit()
+
+    def calibrated(self) -> None:
+        """The calibration learnt something: estimates change."""
+        self.jobChanged.emit()
+
+    # ---- reading -----------------------------------------------------------------------------
+    @property
+    def model_label(self) -> str:
+        return self.model.label(self.auto_model)
+
+    @property
+    def model_name(self) -> str:
+        """The model's short name for calibration: clean, compressed or the file's stem."""
+        if not self.model.path:
+            return self.auto_model.name if self.auto_model is not None else "clean"
+        return self.model.path if self.model.path in MODELS else Path(self.model.path).stem
+
+    def cost_key(self, device: str) -> str:
+        """The calibration key of the current model and backend on ``device`` (resolved: cpu, cuda:0)."""
+        return calibration_key(self.model_name, self.model.backend, device)
+
+    def estimate(self, device: str, scale: tuple[float, float] | None = None,
+                 frames: int | None = None, device_name: str | None = None) -> Estimate | None:
+        """How long the job would take on ``device`` (resolved), at ``scale`` and over ``frames``
+        (default: the current ones), named ``device_name`` in the text (default: the chosen
+        device's); ``None`` without a clip."""
+        if self.clip is None:
+            return None
+        frames = frames if frames is not None else self.frame_count()
+        if self.archive.deinterlace == "field":
+            frames *= 2                                 # one output frame per field
+        (s_w, s_h), (w, h) = scale or self.scale, self.source_size()
+        stored = (s_w * w / self.clip.width, s_h * h / self.clip.height)   # square pixels change the factors
+        units = work_units((self.clip.width, self.clip.height), stored, frames)
+        return self.calibration.estimate(self.cost_key(device), units, device_name or self.device_name)
+
+    def cost_text(self) -> str:
+        """``about 2 h 10 min on this CPU`` for the job as it stands ("" without a clip)."""
+        from .costs import resolved_device
+        est = self.estimate(resolved_device(self.device))
+        return est.text() if est is not None else ""
+
+    def frame_count(self) -> int:
+        """Frames in the render range."""
+        if self.clip is None:
+            return 0
+        start, end = self.range
+        first = self.clip.index_at(start) if start is not None else 0
+        stop = self.clip.index_at(end) if end is not None else self.clip.frame_count
+        return max(0, stop - first)
+
+    @property
+    def device(self) -> str:
+        return self.model.device
+
+    @property
+    def clip_path(self) -> str | None:
+        return self.clip.path if self.clip is not None else None
+
+    def source_size(self) -> tuple[float, float] | None:
+        """The size (w, h) the factors multiply, as the engine plans it: the picture in square pixels
+        when the job makes a non-square source square, else the display size; ``None`` without a clip."""
+        if self.clip is None:
+            return None
+        from engine.render import archive
+        job = self.job(self.clip.path + ".out.mkv").replace(deinterlace="off")   # no decoding: sizes only
+        try:
+            view = archive.source_view(job, self.clip, [])
+        except archive.ArchiveError:
+            return self.clip.display_size          # a refused pixel aspect: the plan says why
+        return archive.picture_size(view) if archive.squares(job, view) else view.display_size
+
+    def output_size(self) -> tuple[int, int] | None:
+        """The output display size (w, h) the factors give, before codec rounding; ``None``
+        without a clip."""
+        if self.clip is None:
+            return None
+        w, h = self.source_size()
+        H, W = Scale(*self.scale).output_size(h, w)
+        return W, H
+
+    def job(self, output: str) -> RenderJob:
+        """Everything frozen into a render job writing ``output`` (without a clip: a template whose
+        input is ``""``, as a timeline's pieces take it)."""
+        (s_w, s_h), (start, end), o, m = self.scale, self.range, self.output, self.model
+        source = self.clip.path if self.clip is not None else ""
+        return RenderJob(input=source, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
+                         codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
+                         tile=app_tile(m.tile, m.device), backend=m.backend, deinterlace=self.archive.deinterlace,
+                         pixel_aspect=self.archive.pixel_aspect or None, square_pixels=self.archive.square_pixels)

@@ -1,0 +1,1 @@
+"""The main window and what frames it: menus, layout, status bar, docks, notifications, theme, closing."""

@@ -1,0 +1,1 @@
+"""Shared test helpers: real test clips, app drivers, timelines. Imported as ``helpers.<module>``."""
