@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from helpers.clipmaker import MOTION, footage, weave  # noqa: E402
 
-from engine.video import interlace  # noqa: E402
+from engine.video import colour, interlace  # noqa: E402
 
 DAVIS = ROOT.parent / "shared" / "data" / "davis480"
 CROP = (120, 200, 240, 424)        # y, x, height, width of the DAVIS frames used
@@ -65,7 +65,7 @@ def decoded(path: Path, size: tuple[int, int]) -> list[np.ndarray]:
 
 
 def combing(frames) -> float:
-    return float(np.mean([interlace.combing(interlace.luma(f / 255.0)) for f in frames]))
+    return float(np.mean([interlace.combing(colour.luma(f / 255.0)) for f in frames]))
 
 
 def upscale(src: Path, out: Path, args, deinterlace: str):

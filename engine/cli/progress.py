@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 import time
 
+from ..durations import format_duration
+
 
 def speed_unit(fps: float) -> str:
     """``fps``, or ``s/frame`` when slower than one frame in ten seconds."""
@@ -16,15 +18,6 @@ def format_speed(fps: float, unit: str | None = None) -> str:
     if not fps:
         return f"-- {unit}"
     return f"{fps:.2f} fps" if unit == "fps" else f"{1 / fps:.1f} s/frame"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds or seconds == float("inf"):
-        return "--:--"
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 class ProgressBar:
@@ -46,7 +39,7 @@ class ProgressBar:
             self.unit = speed_unit(p.fps)
         fps = format_speed(p.fps, self.unit)
         return (f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  "
-                f"ETA {format_duration(p.eta_seconds)}")
+                f"ETA {format_duration(p.eta_seconds, 'clock')}")
 
     def __call__(self, p):
         if self.tty:

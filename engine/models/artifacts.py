@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..video.colour import luma
+
 PATCH = 64          # luma patch side, a multiple of the 16-pixel macroblock grid
 DETECTOR_NAME = "artifact_detector.safetensors"
 
@@ -43,12 +45,6 @@ class ArtifactDetector(nn.Module):
         f = self.blocks(self.pixels(x * 16.0))
         pooled = torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3))], dim=1)
         return self.head(pooled).squeeze(1)
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """BT.601 luma in [0, 1] of ``(..., h, w, 3)`` uint8 RGB."""
-    rgb = rgb.astype(np.float32) / 255.0
-    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
 
 
 def grid_patches(y: np.ndarray, limit: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -94,7 +90,7 @@ def compression_score(frames: np.ndarray, detector: ArtifactDetector | None = No
     """Mean probability, over grid-aligned patches of ``(t, h, w, 3)`` uint8 RGB frames, that the
     pictures went through a lossy codec. Frames smaller than one patch are padded by reflection."""
     detector = detector or load_detector()
-    y = luma(frames)
+    y = luma(frames, 255.0)
     t, h, w = y.shape
     if h < PATCH or w < PATCH:
         y = np.pad(y, ((0, 0), (0, max(0, PATCH - h)), (0, max(0, PATCH - w))), mode="reflect")

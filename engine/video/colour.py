@@ -6,6 +6,8 @@ and editors do: BT.709 for HD-sized frames, BT.601 below, limited ("tv") range f
 """
 from __future__ import annotations
 
+import numpy as np
+
 # AVColorSpace
 MATRICES = {0: "rgb", 1: "bt709", 2: "unknown", 4: "fcc", 5: "bt470bg", 6: "smpte170m",
             7: "smpte240m", 8: "ycgco", 9: "bt2020nc", 10: "bt2020c", 14: "ictcp"}
@@ -62,3 +64,12 @@ def sws_matrix(matrix: str) -> str:
 def sws_range(colour_range: str) -> int:
     """PyAV ``ColorRange`` value: 1 limited (MPEG), 2 full (JPEG)."""
     return 2 if colour_range == "pc" else 1
+
+
+def luma(rgb, peak: float = 1.0) -> np.ndarray:
+    """BT.601 luma ``(..., h, w)`` of ``(..., h, w, 3)`` RGB as float32, divided by ``peak``
+    (255 turns 8-bit frames into [0, 1])."""
+    rgb = np.asarray(rgb, dtype=np.float32)
+    if peak != 1.0:
+        rgb = rgb / peak
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .colour import luma
 from .probe import ClipInfo, InputError
 
 COMBED = 1.2            # a clip not flagged interlaced combs above this (progressive: 0.6-0.8)
@@ -22,11 +23,6 @@ FLAGGED_COMBED = 0.95   # the bar for a clip that is flagged interlaced
 SAMPLES = 8             # frames measured, spread over the clip
 BLOCK = 16              # pixels per side of a measured block
 PERCENTILE = 90
-
-
-def luma(rgb: np.ndarray) -> np.ndarray:
-    """``(H, W)`` BT.601 luma of an ``(H, W, 3)`` RGB array."""
-    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
 
 
 def combing(y: np.ndarray) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.cli.progress import format_duration
+from engine.durations import format_duration
 from engine.train.finetune_checks import check_request, compressed_caution
 from engine.train.finetune_store import ModelLibrary, RunStore
 

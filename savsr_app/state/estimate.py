@@ -30,6 +30,8 @@ import math
 import os
 from dataclasses import dataclass
 
+from engine.durations import format_duration
+
 UPSAMPLER_SHARE = 0.008           # work of one output pixel relative to one LR pixel
 FRAME_UNITS = 4600.0              # work every frame costs whatever its size, in LR-pixel units (see below)
 DEFAULT_RATE = {"cpu": 30000.0, "cuda": 3000000.0}  # work units per second before any measurement
@@ -187,15 +189,3 @@ class Calibration:
                         * e.get("share_factor", 1.0))
             return Estimate((e.get("cpu_overhead", 0.0) + units / e["cpu_rate"]) / share, measured, where)
         return Estimate(e["overhead"] + units / e["rate"], measured, where)
-
-
-def format_duration(seconds: float) -> str:
-    """``45 s``, ``12 min``, ``2 h 10 min`` (rounded as a person would say it)."""
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m} min" if m else f"{h} h"

@@ -12,7 +12,7 @@ import pytest
 from helpers.app_clips import RENDER_TIMEOUT, open_clip, panes
 from helpers.clipmaker import make_tagged_clip, make_woven_clip
 
-from engine.video import interlace
+from engine.video import colour, interlace
 from savsr_app.panels.codec_fields import CODEC_ORDER
 from savsr_app.queue.jobs import DONE
 
@@ -183,7 +183,7 @@ def _combing_at_source_size(rgb: np.ndarray) -> float:
     """The combing measure of a x2 view taken back to the source's lines (2x2 means)."""
     h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
     small = rgb[:h, :w].astype(np.float64).reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3)) / 255.0
-    return interlace.combing(interlace.luma(small))
+    return interlace.combing(colour.luma(small))
 
 
 def test_the_preview_shows_the_frames_the_render_deinterlaces(qtbot, window, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from helpers.clipmaker import MOTION, footage, make_clip, make_woven_clip, video_timestamps, weave
 
 from engine.cli import main
-from engine.video import deinterlace, interlace, probe
+from engine.video import colour, deinterlace, interlace, probe
 from engine.video.decode import iter_frames
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -18,7 +18,7 @@ SIZE = (160, 96)  # interlaced H.264 needs a height divisible by 4
 
 
 def _combing(frames) -> float:
-    return float(np.mean([interlace.combing(interlace.luma(f)) for f in frames]))
+    return float(np.mean([interlace.combing(colour.luma(f)) for f in frames]))
 
 
 def _progressive(count):

@@ -1,6 +1,6 @@
 """Does freezing BatchNorm help fine-tuning? Same footage, steps and seed, BatchNorm frozen vs trained.
 
-    .venv/bin/python training/experiments/finetune_bn_experiment.py [--clip PATH] [--steps 40] [--lrs 5e-5 2e-4] [--batch 4]
+    .venv/bin/python training/experiments/finetune_bn_experiment.py [--clip PATH] [--steps 40] [--lrs 5e-5 2e-4]
 
 Fine-tunes the bundled model (copied first) on the first 90% of a clip the default model never trained
 on and scores the held-out last 10% at x2, before and after. Prints one JSON line per run.

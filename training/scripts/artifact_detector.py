@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from engine.evaluation.metrics import downsample  # noqa: E402
-from engine.models.artifacts import DETECTOR_NAME, ArtifactDetector, compression_score, grid_patches, luma  # noqa: E402
+from engine.models.artifacts import DETECTOR_NAME, ArtifactDetector, compression_score, grid_patches  # noqa: E402
 from engine.train.config import VALIDATION_CLIPS  # noqa: E402
 from engine.train.data import find_clips  # noqa: E402
 from engine.train.degrade import PRESETS, CodecSpec, codec_round_trip, degrade_frames  # noqa: E402
+from engine.video.colour import luma  # noqa: E402
 
 DATA = [ROOT.parent / "shared/data/davis480", ROOT.parent / "shared/data/vimeo_septuplet"]
 VAL = [ROOT.parent / "shared/data/davis480" / c for c in ("blackswan", "car-shadow", "goat")] + \
@@ -69,7 +70,7 @@ def labelled_sample(clip, rng):
             frames = noisy.round().clip(0, 255).astype(np.uint8)
         frames = codec_round_trip(frames, CodecSpec(codec, float(rng.integers(22, 41)), preset))
     pick = rng.choice(len(frames), 2, replace=False)
-    return grid_patches(luma(frames[pick])), label
+    return grid_patches(luma(frames[pick], 255.0)), label
 
 
 def make_data(count: int, seed: int):

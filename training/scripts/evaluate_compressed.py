@@ -6,7 +6,7 @@ as one clip with x264/x265 `medium` and decoded (engine.evaluation.benchmark). R
 bicubic, temporal PSNR, and the deblock-filter-then-clean-model baseline.
 
     .venv/bin/python training/scripts/evaluate_compressed.py [--compressed FILE] [--frames 6] [--crop 512x288]
-    .venv/bin/python training/scripts/evaluate_compressed.py --compressed CANDIDATE --reuse-clean OLD.json --out NEW.json
+    .venv/bin/python training/scripts/evaluate_compressed.py --compressed NEW --reuse-clean OLD.json --out NEW.json
 
 Writes docs/runs/studio_compressed/evaluation.json and prints a markdown table. ``--reuse-clean``
 scores only the compressed candidate and takes the clean model's and the deblock baseline's figures
