@@ -5,9 +5,15 @@ segments in a resumable work folder.
 | --- | --- |
 | `job.py` | `RenderJob`: what the user asked for (input, output, scale or size, codec, range, device) |
 | `plan.py` | `plan(job)`: the job checked against the clip, output size and format decided |
-| `renderer.py` | `render(job)`: decode, upscale, encode in segments, join |
+| `archive.py` | archive footage in a plan: deinterlacing, pixel aspect, timecode, codec limits |
+| `renderer.py` | `render(job)`: plan, work folder, segments in this process or in workers, join |
+| `stream.py` | the frame loop of one segment: decode with context, upscale each window, write |
+| `frame_windows.py` | streaming 7-frame windows with reflection at the clip's ends |
 | `segments.py` | segment writers and the final remux |
 | `workdir.py` | the work folder and its manifest (resume) |
+| `placement.py` | how many worker processes, threads each, on which devices |
+| `workers.py` | segments in crash-isolated worker processes |
+| `cluster.py` | segments as Ray tasks on several machines |
 | `inference.py` | `Upscaler`: a window in, a frame out, with out-of-memory retries |
 | `tiling.py` | tiles whose outputs line up with a whole-frame run |
 | `memory.py` | memory estimate and the up-front refusal |

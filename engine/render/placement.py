@@ -1,8 +1,8 @@
 """Where a render's segments are computed: how many worker processes, threads each, on which devices.
 
 :class:`Placement` is data, like the job: the CLI builds it from ``--workers``, ``--threads`` and
-``--devices``, the app from its settings. One worker (the default) renders in the calling process,
-as renders always did; more run segments in parallel worker processes (:mod:`.workers`).
+``--devices``, the app from its settings. One worker (the default) renders in the calling process;
+more run segments in parallel worker processes (:mod:`.workers`).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Placement:
         return self.threads or max(1, (os.cpu_count() or 1) // workers)
 
     def in_process(self, job_device: str = "auto") -> bool:
-        """Whether one worker renders in the calling process (today's path)."""
+        """Whether the render runs in the calling process (one worker), not in worker processes."""
         return len(self.worker_devices(job_device)) == 1
 
 

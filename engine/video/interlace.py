@@ -1,4 +1,4 @@
-"""Interlaced input: how combed a clip looks, and a deinterlaced view of it.
+"""Interlaced input: whether a clip is interlaced, told by its flag and by how combed its frames look.
 
 Flags lie both ways (progressive footage flagged interlaced by a camera preset, woven fields
 in a file that says nothing), so :func:`detect` reads the flag *and* measures combing on a few
