@@ -38,6 +38,10 @@ PROJECT_LICENCE = "Apache-2.0"
 NOTICES = "THIRD_PARTY_NOTICES.txt"
 
 
+PRIVACY = ("Private: no telemetry and no network use. The usage reporting of the libraries it uses "
+           "(OpenVINO, Ray, ONNX Runtime) is switched off before they load.")
+
+
 def app_version() -> str:
     from engine import __version__
     return __version__
@@ -253,7 +257,8 @@ class AboutDialog(QDialog):
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         title = QLabel(f"<h2 style='margin-bottom:2px'>{html.escape(APP_NAME)}</h2>"
                        f"<div>Version {html.escape(app_version())}</div>"
-                       "<div>Upscale video by any width and height factors with SAVSR.</div>")
+                       "<div>Upscale video by any width and height factors with SAVSR.</div>"
+                       f"<div>{html.escape(PRIVACY)}</div>")
         title.setObjectName("aboutTitle")
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row.addWidget(title, 1)

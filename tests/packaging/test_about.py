@@ -31,6 +31,7 @@ def test_about_shows_name_version_icon_and_library_versions(about):
     assert "SAVSR Studio" in text and __version__ in text
     assert torch.__version__ in text and PYSIDE_VERSION in text
     assert av.ffmpeg_version_info in text and str(av.library_versions["libavcodec"][0]) in text
+    assert "no telemetry and no network use" in text
     icon = about.findChild(QLabel, "aboutIcon")
     if default_model_path() is not None:  # a checkout with the bundled resources
         assert not icon.pixmap().isNull()
