@@ -10,6 +10,7 @@ from ..backends import BACKEND_HELP, check_backend
 from ..errors import SavsrError, Terminated
 from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
+from . import batch
 from .progress import ProgressBar, format_duration, format_speed, parse_time
 
 DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv",
@@ -18,12 +19,15 @@ DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv",
 
 def register(sub):
     p = sub.add_parser("upscale", help="upscale a video by any width and height factors",
-                       description="Upscale a video with SAVSR. Factors and sizes are as the clip is shown "
-                                   "(after its rotation flag). Output folder must exist.")
-    p.add_argument("input", nargs="?", help="video file (any container/codec FFmpeg reads)")
+                       description="Upscale videos with SAVSR. Factors and sizes are as each clip is shown "
+                                   "(after its rotation flag). Several inputs, or a folder, make a batch: one line "
+                                   "per clip, a bad file is skipped, the exit status is 1 if any failed.")
+    p.add_argument("input", nargs="*", metavar="IN",
+                   help="video file (any container/codec FFmpeg reads), or a folder: its video files")
     p.add_argument("--sample", action="store_true", help="use the bundled sample clip as input")
-    p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv/.mxf) or folder for --codec png; "
-                                          "default: <input>_savsr_<W>x<H> next to the input")
+    p.add_argument("-o", "--output", help="output file (.mp4/.mov/.mkv/.mxf), folder for --codec png, or FOLDER/ "
+                                          "for the outputs of a batch (created when it ends with /); "
+                                          "default: <input>_savsr_<W>x<H> next to each input")
     scale = p.add_argument_group("scale (factors between 1 and 4; give one form)")
     scale.add_argument("--scale", metavar="S", help="same factor for width and height")
     scale.add_argument("--width-scale", metavar="SW", help="width factor (height: --height-scale or 1)")
@@ -116,6 +120,17 @@ def _input(args) -> str:
     if not args.input:
         raise SavsrError("no input: give a video file (or --sample for the bundled clip)")
     return args.input
+
+
+def _inputs(args) -> list[str]:
+    """The files and folders to upscale (``args.input`` is a list); for one, ``args.input`` becomes it."""
+    given = args.input if isinstance(args.input, list) else [args.input] if args.input else []
+    if args.sample and len(given) > 1:
+        raise SavsrError("give either input files or --sample, not both")
+    if len(given) > 1:
+        return given
+    args.input = given[0] if given else None
+    return [_input(args)]
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -264,6 +279,9 @@ def _kept(job: RenderJob) -> str:
 
 def run(args) -> int:
     from ..render.renderer import render
+    several = batch.plan_batch(_inputs(args), args.output, args.codec)
+    if several is not None:
+        return _run_batch(args, several)
     if args.segment_frames is not None and args.segment_frames < 1:
         raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
     from ..render.workers import WorkerError
@@ -289,3 +307,77 @@ def run(args) -> int:
     print(f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, {job.codec}) in "
           f"{format_duration(result.seconds)} ({format_speed(result.fps, console.bar and console.bar.unit)})")
     return 0
+
+
+# ---- several clips ---------------------------------------------------------------------------
+
+def _run_batch(args, todo: batch.Batch) -> int:
+    """Every clip of ``todo`` in turn: a line for each (written, or skipped with why), a total
+    line; 1 if any clip failed. Ctrl+C or SIGTERM stops the batch as it stops one render."""
+    import time
+    if args.segment_frames is not None and args.segment_frames < 1:
+        raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
+    _scale(args)                          # a mistake every clip would repeat: one line, not one per clip
+    _time(args.start, "--start")
+    _time(args.end, "--end")
+    where, cluster = placement(args)
+    if todo.create:
+        batch.make_folder(todo.folder)
+    names, tally, started = batch.Names(), batch.Tally(len(todo.clips)), time.monotonic()
+    _interrupt_on_termination()
+    for number, clip in enumerate(todo.clips, 1):
+        job, console = None, _Console(args.quiet)
+        if console.bar:
+            console.bar.label = f"[{number}/{tally.total}] "
+        try:
+            job = _batch_job(args, clip, todo.folder, names)
+            if args.resume and Path(job.output).exists():
+                tally.kept += 1
+                print(f"kept {job.output}  (written by an earlier run)")
+                continue
+            result = _render_clip(job, args, console, where, cluster)
+        except SavsrError as exc:
+            console.close()
+            if tally.total == 1:          # -o FOLDER/ for one clip: as a single render
+                raise
+            tally.failed.append(str(clip.path))
+            print(batch.skipped_line(clip.path, str(exc)), file=sys.stderr)
+            continue
+        except KeyboardInterrupt as exc:
+            console.close()
+            kept = _kept(job) if job else ""
+            print(batch.stopped_line(_stopped_by(exc), number, tally, clip.path, kept), file=sys.stderr)
+            return exc.exit_status if isinstance(exc, Terminated) else 130
+        finally:
+            console.close()
+        tally.written, tally.frames = tally.written + 1, tally.frames + result.frames
+        w, h = result.size
+        print(f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, "
+              f"{job.codec}) in {format_duration(result.seconds)} "
+              f"({format_speed(result.fps, console.bar and console.bar.unit)})")
+    if tally.total > 1:
+        print(tally.line(format_duration(time.monotonic() - started)))
+    return tally.status
+
+
+def _batch_job(args, clip: batch.Clip, folder: Path | None, names: batch.Names) -> RenderJob:
+    """The job of one clip: the command's settings, its input, its output named as a single render's."""
+    import argparse
+    if clip.problem:
+        raise SavsrError(clip.problem)
+    job = build_job(argparse.Namespace(**{**vars(args), "input": str(clip.path), "output": None, "sample": False}))
+    target = Path(job.output) if folder is None else folder / Path(job.output).name
+    return job.replace(output=str(names.unique(target)))
+
+
+def _render_clip(job: RenderJob, args, console: _Console, where, cluster):
+    from ..render.renderer import render
+    from ..render.workers import WorkerError
+    try:
+        result = render(job, progress=console.progress, log=console.log, resume=args.resume,
+                        segment_frames=args.segment_frames, placement=where, cluster=cluster)
+    except WorkerError as exc:
+        raise SavsrError(f"{exc}: run the same command with --resume to continue") from None
+    if not args.quiet:
+        console.flush()
+    return result

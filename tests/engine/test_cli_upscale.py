@@ -56,7 +56,7 @@ def _damaged(tmp_path, clip):
 
 CASES = {
     "missing input": (lambda t, c, d: t / "nope.mp4", [], "input file not found"),
-    "folder as input": (lambda t, c, d: d, [], "is a folder, not a video file"),
+    "folder as input": (lambda t, c, d: d, [], "a folder as input gives several files: give a folder"),
     "not a video": (lambda t, c, d: write_random_bytes(t / "random.mp4"), [],
                     "not a video, or a damaged or incomplete file"),
     "no video stream": (lambda t, c, d: write_audio_only(t / "voice.m4a"), [], "has no video stream"),
