@@ -9,6 +9,8 @@ mix of paths into clips: a video file is one clip; a folder whose files are imag
 stack without padding), then for each sample a clip, a centre frame, a temporal stride (1 or 2),
 a direction, flips and a 90-degree rotation, crops the ground truth and makes the LR input in
 float with the benchmark's antialiased bicubic downsampling (:func:`engine.evaluation.metrics.downsample`).
+With a degradation whose ``whole_frame`` is set, batches come from a reservoir of large encoded LR
+regions instead (:mod:`engine.train.reservoir`).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ..errors import SavsrError
 from ..evaluation.metrics import downsample
 from ..render.frame_windows import window_indices
 from .degrade import Degradation
+from .reservoir import Reservoir
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m"}
@@ -191,6 +194,8 @@ class BatchSampler:
         if small:
             raise DataError(f"frames of {', '.join(small[:3])} are smaller than {need} pixels, the crop needed "
                             f"for patch {patch} at scale {scales.high:g}: use a smaller patch or scale")
+        # the whole-frame mix: windows cut from large regions encoded as one clip (engine.train.reservoir)
+        self.reservoir = Reservoir(self) if degradation is not None and degradation.whole_frame else None
 
     def sample_indices(self, n: int, gen: torch.Generator) -> list[int]:
         """Frame indices of one sample: a random centre, stride 1..max_stride, maybe reversed."""
@@ -226,6 +231,8 @@ class BatchSampler:
         return win.float() / 255.0
 
     def draw(self, step: int, gen: torch.Generator):
+        if self.reservoir is not None:
+            return self.reservoir.draw(step, gen)
         s_h, s_w = self.scales.draw(step, gen)
         gt_size = (round(self.patch * s_h), round(self.patch * s_w))
         scale = (gt_size[0] / self.patch, gt_size[1] / self.patch)
