@@ -134,15 +134,15 @@ def pause_events(seconds: float):
 
 
 def make_controller(info, args, region_size):
-    from engine.preview.tiles import app_tile
-    from engine.render.job import RenderJob
     from savsr_app.preview.controller import PreviewController
     from savsr_app.qt import QRect
+    from savsr_app.state.app_state import AppState, ModelChoice
     ctl = PreviewController()
-    job = RenderJob(input=info.path, output=str(Path(info.path).with_suffix(".out.mp4")), scale_w=2.0, scale_h=2.0,
-                    model=args.model, device=args.device, backend=args.backend, tile=app_tile(args.tile, args.device))
-    ctl.set_clip(info, 0)
-    ctl.set_job(job)
+    state = AppState(ctl)                   # the job the app would queue: H.264, the CPU's tile grid
+    state.set_model(ModelChoice(path=args.model or "clean", device=args.device, backend=args.backend,
+                                tile=args.tile))
+    ctl.follow(state)
+    state.set_clip(info)
     W, H = ctl.output_size()
     vw, vh = region_size
     ctl.set_region(QRect(max(0, (W - vw) // 2), max(0, (H - vh) // 2), min(vw, W), min(vh, H)))
@@ -162,14 +162,14 @@ def change(ctl, frame: int) -> tuple[float, float]:
 
 
 def render_in_background(clip: Path, args, stop: threading.Event):
-    from engine.preview.tiles import app_tile
     from engine.render.control import RenderControl
     from engine.render.job import RenderJob
     from engine.render.renderer import render
+    from savsr_app.state.app_state import ModelChoice
     control = RenderControl()
     job = RenderJob(input=str(clip), output=str(clip.with_name("busy_out.mkv")), scale_w=2.0, scale_h=2.0,
                     codec="ffv1", model=args.model, device=args.device, backend=args.backend, overwrite=True,
-                    tile=app_tile(0, args.device))            # as the app queues it: tiles on a CPU
+                    tile=ModelChoice(device=args.device).job_tile)     # as the app queues it: tiles on a CPU
 
     def run():
         try:

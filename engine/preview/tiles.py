@@ -225,22 +225,6 @@ class FrameCache:
 
 # ---- the render's tiles ----------------------------------------------------------------------
 
-GRID_TILE = 192    # LR pixels: the app's render tiles on the CPU when the tile is automatic, so the
-                   # preview can show the render's own pixels a tile at a time (a whole 1080p frame
-                   # takes many seconds there); costs the render about 30% in overlap
-
-
-def app_tile(tile: int, device: torch.device | str) -> int:
-    """The tile an app job runs with: its own, else :data:`GRID_TILE` on the CPU, else 0 (automatic)."""
-    if tile:
-        return tile
-    from ..devices import resolve_device
-    try:
-        return GRID_TILE if resolve_device(device).type == "cpu" else 0
-    except (SavsrError, ValueError, RuntimeError):
-        return 0
-
-
 def render_tile(tile: int, in_hw: tuple[int, int], scale: tuple[float, float], num_feat: int,
                 device: torch.device) -> int:
     """The tile the renderer will use for a job's ``tile`` (0: chosen from free memory, as it does)."""

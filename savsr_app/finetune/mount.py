@@ -39,8 +39,8 @@ def mount_finetune_panel(window) -> FinetunePanel:
                           models=base_models, device=lambda: state.device, queue_runner=window.runner,
                           parent=window)
     panel.form.fill_models(state.model.path)
-    panel.set_factors(*state.scale)
-    state.scaleChanged.connect(panel.set_factors)
+    panel.set_factors(state.scale.w, state.scale.h)
+    state.scaleChanged.connect(lambda scale: panel.set_factors(scale.w, scale.h))
     window.advanced_dock.set_panel(panel)
 
     def renamed(old: str, new: str):

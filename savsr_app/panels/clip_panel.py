@@ -207,20 +207,15 @@ class ClipPanel(QWidget):
         self.note_label.setText("\n".join(notes))
         self.note_label.setVisible(bool(notes))
 
-    def show_plan(self, state):
-        """The notes of the job ``state`` (an AppState) would queue now, or why it would refuse the
-        source choices."""
-        if state.clip is None:
-            return self.show_notes([])
+    def show_plan(self, planned):
+        """The notes of the job the window would queue now (the state's ``PlannedJob``, or ``None``
+        without a clip), or why the engine refuses the source choices."""
         from engine.render import archive
-        from engine.render.plan import plan
-        try:
-            p = plan(state.job(str(Path(state.clip.path).with_suffix(".out.mkv"))), state.clip, check_output=False)
-        except archive.ArchiveError as exc:
-            return self.show_notes([str(exc)])
-        except SavsrError:
-            return self.show_notes([])       # the scale panel says why
-        self.show_notes(source_notes(p.notes))
+        if planned is None:
+            return self.show_notes([])
+        if planned.plan is None:        # a refusal of another setting: the scale panel says why
+            return self.show_notes([str(planned.error)] if isinstance(planned.error, archive.ArchiveError) else [])
+        self.show_notes(source_notes(planned.plan.notes))
 
     # ---- reading -----------------------------------------------------------------------------
     def _aspect_edited(self):

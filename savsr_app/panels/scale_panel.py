@@ -5,9 +5,6 @@ spin boxes show them rounded. The pixel fields and the factors follow each other
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from engine.errors import SavsrError
 from engine.render.job import MAX_SCALE, MIN_SCALE
 from engine.scale import Scale
 
@@ -175,20 +172,17 @@ class ScalePanel(QWidget):
         self.note_label.setVisible(bool(note))
 
     def show_plan(self, state):
-        """The output line for the job ``state`` (an AppState) would queue now: size, frames, and
-        the engine's notes (rounding below, all of them in the tooltip) or why it would refuse."""
-        if state.clip is None:
+        """The output line for the job ``state`` (an AppState) would queue now, as it planned it: size,
+        frames, and the engine's notes (rounding below, all of them in the tooltip) or why it refuses."""
+        if state.planned is None:
             return
-        from engine.render.plan import plan
         w, h = state.clip.display_size
         sw, sh = (round(v) for v in state.source_size())
         source = f"{w} × {h}" + (f", shown {sw} × {sh}" if (sw, sh) != (w, h) else "")
-        try:
-            p = plan(state.job(str(Path(state.clip.path).with_suffix(".out" + state.output.extension))),
-                     state.clip, check_output=False)
-        except SavsrError as exc:
+        p = state.planned.plan
+        if p is None:
             ow, oh = state.output_size()
-            self.set_output_text(f"Output: {ow} × {oh} (from {source})", str(exc))
+            self.set_output_text(f"Output: {ow} × {oh} (from {source})", str(state.planned.error))
             return
         ow, oh = p.display_out_size
         sizes = [n for n in p.notes if "rounded to" in n]

@@ -1,20 +1,20 @@
-"""UI-side half of the preview: turns frame, job and viewport changes into tiles on screen.
+"""UI-side half of the preview: turns frame, plan and viewport changes into tiles on screen.
 
-The preview follows the job the window would queue now (:meth:`PreviewController.set_job`): its
-plan gives the output size after the codec's rounding, the factors the network runs at and the
-render's tile grid (:class:`engine.preview.tiles.PreviewGrid`), so every SAVSR tile shown is the
-render's own pixels. On a change, tiles already computed come from the :class:`TileCache` at
-once; the rest go to the tile worker, the one under the view's centre first, then outward, then
-the same view of the next frames (look-ahead) and the cache range. A change replaces the pending
-list, so tiles no longer wanted stop. The "before" image is asked for at once on every change.
+The preview follows the job the window would queue now, as the application state planned it
+(:meth:`PreviewController.follow`, :meth:`~PreviewController.set_plan`): the plan gives the output
+size after the codec's rounding, the factors the network runs at and the render's tile grid
+(:class:`engine.preview.tiles.PreviewGrid`), so every SAVSR tile shown is the render's own pixels.
+On a change, tiles already computed come from the :class:`TileCache` at once; the rest go to the
+tile worker, the one under the view's centre first, then outward, then the same view of the next
+frames (look-ahead) and the cache range. A change replaces the pending list, so tiles no longer
+wanted stop. The "before" image is asked for at once on every change.
 """
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from engine.errors import SavsrError
-from engine.preview.tiles import PreviewGrid, Region, TileCache, app_tile, output_hw, render_tile
+from engine.preview.tiles import PreviewGrid, Region, TileCache, render_tile
 from engine.scale import Scale
 
 from ..qt import QImage, QObject, QRect, QThread, QTimer, Signal
@@ -72,13 +72,10 @@ class PreviewController(QObject):
         self.cache = TileCache(CACHE_BYTES)
         self.info = None
         self.frame = 0
-        self.scale = Scale(2.0, 2.0)
         self.method = "bicubic"
         self.region: Region | None = None
         self.focus: tuple[float, float] | None = None   # (x, y) output pixels: computed first
-        self.job = None                     # the job the window would queue now (None: a default)
-        self.model: str | None = None       # the model file the window chose (None: the bundled one)
-        self.device = "auto"
+        self.planned = None                 # the state's PlannedJob for the open clip (None: not yet)
         self.net = Net()
         self.grid: PreviewGrid | None = None
         self.num_feat = 64
@@ -92,12 +89,32 @@ class PreviewController(QObject):
         self._before_shown = 0              # serial of the newest "before" image shown
 
     # ---- inputs ------------------------------------------------------------------------------
-    def set_clip(self, info, frame: int = 0, job=None):
-        """A newly opened clip; with ``job``, the job that follows it, taken in the same update (or the
-        view would first be computed with the window's network, then again with the job's)."""
-        self.info, self.frame, self.range_frames = info, frame, []
-        if job is not None:
-            self._take_job(job)
+    def follow(self, state):
+        """Follow an :class:`~savsr_app.state.app_state.AppState`: its clip, then each plan of its job.
+        Connect this before the window's own slots, so a new clip's old view is gone before the
+        viewport moves to the new one."""
+        state.clipChanged.connect(self.set_clip)
+        state.planChanged.connect(self.set_plan)
+
+    def set_clip(self, info):
+        """A newly opened clip: the old clip's view stops at once; the new one waits for its plan."""
+        self.info, self.frame, self.range_frames = info, 0, []
+        self.planned, self.grid, self.net = None, None, Net()
+        self._sent = []
+        self.pending.replace([])
+        self._set_busy(False)
+
+    def set_plan(self, planned):
+        """Show the job ``planned`` (a :class:`~savsr_app.state.app_state.PlannedJob`): its tile grid,
+        its network (model, device, backend, precision), its output size."""
+        if planned is None:
+            return
+        if self.planned is not None and planned.clip is self.info and planned.job == self.planned.job:
+            return                      # the same job of the same clip: the same plan
+        if planned.clip is not self.info:
+            self.set_clip(planned.clip)
+        job = planned.job
+        self.planned, self.net = planned, Net(job.model, job.device, job.backend, job.precision)
         self._update(before=True)
 
     def set_frame(self, frame: int):
@@ -105,45 +122,10 @@ class PreviewController(QObject):
             self.frame = frame
             self._update(before=True, regrid=False)
 
-    def set_scale(self, s_h: float, s_w: float):
-        """Factors in display orientation, ``(height, width)`` as the signal of old gave them."""
-        scale = Scale(s_w, s_h)
-        if scale != self.scale:
-            self.scale = scale
-            self._update(before=True)
-
     def set_method(self, method: str):
         if method != self.method:
             self.method = method
             self._send_before()
-
-    def set_model(self, model: str | None, device: str, backend: str = "torch", precision: str = "fp32"):
-        self.model, self.device = model, device         # what the window chose (a job may refine it)
-        net = Net(model, device, backend, precision)
-        if self.job is None and net != self.net:        # a followed job names its own network
-            self.net = net
-            self._update()
-
-    def set_job(self, job):
-        """Follow ``job`` (a RenderJob): its scale, codec, tile, model, backend and precision."""
-        if job != self.job:
-            self._take_job(job)
-            self._update(before=True)
-
-    def _take_job(self, job):
-        self.job = job
-        self.scale = Scale(job.scale_w or self.scale.w, job.scale_h or self.scale.h)
-        self.net = Net(job.model, job.device, job.backend, job.precision)
-
-    @staticmethod
-    def job_of(state):
-        """The job an :class:`~savsr_app.state.app_state.AppState` would queue for its open clip."""
-        ext = state.output.extension or ".png"
-        return state.job(str(Path(state.clip.path).with_suffix(".preview" + ext)))
-
-    def follow(self, state):
-        """Follow an :class:`~savsr_app.state.app_state.AppState`'s job."""
-        state.jobChanged.connect(lambda: self.set_job(self.job_of(state)) if state.clip is not None else None)
 
     def set_region(self, rect: QRect, focus: tuple[float, float] | None = None):
         region = Region(rect.x(), rect.y(), rect.width(), rect.height())
@@ -162,36 +144,30 @@ class PreviewController(QObject):
 
     def cache_range(self, first: int, last: int):
         """Compute the view of frames ``first..last`` in the background (after the visible tiles)."""
-        if self.info is not None:
+        if self.planned is not None:
             self.range_frames = list(range(max(0, first), min(self.info.frame_count - 1, last) + 1))
             self._report_cache()
             self._schedule()
 
     def output_size(self) -> tuple[int, int] | None:
-        if self.info is None:
+        """The output as shown, ``(w, h)``: the plan's; the factors' where planning refused the job."""
+        if self.planned is None:
             return None
         if self.grid is not None:
             return self.grid.display_size
-        w, h = self.info.display_size
-        H, W = output_hw(h, w, self.scale)
+        job, (w, h) = self.planned.job, self.info.display_size
+        H, W = Scale(job.scale_w, job.scale_h).output_size(h, w)
         return W, H
 
-    # ---- the job, the grid, the tiles --------------------------------------------------------
-    def _job(self):
-        from engine.render.job import RenderJob
-        if self.job is not None and self.job.input == self.info.path:
-            return self.job
-        n = self.net
-        return RenderJob(input=self.info.path, output=str(Path(self.info.path).with_suffix(".preview.mkv")),
-                         scale_w=self.scale.w, scale_h=self.scale.h, codec="ffv1", model=n.spec, device=n.device,
-                         backend=n.backend, precision=n.precision, tile=app_tile(0, n.device))
-
+    # ---- the grid, the tiles -----------------------------------------------------------------
     def _make_grid(self) -> PreviewGrid | None:
+        """The render's tile grid of the plan; ``None`` (and the reason shown) where there is none."""
         from engine.devices import resolve_device
-        from engine.render.plan import plan
+        job, p = self.planned.job, self.planned.plan
+        if p is None:
+            self.error.emit("after", str(self.planned.error))
+            return None
         try:
-            job = self._job()
-            p = plan(job, self.info, check_output=False)
             tile = render_tile(job.tile, (p.in_size[1], p.in_size[0]), p.scale, self.num_feat,
                                resolve_device(job.device))
         except (SavsrError, ValueError) as exc:
@@ -201,8 +177,8 @@ class PreviewController(QObject):
 
     def _update(self, before: bool = False, regrid: bool = True):
         """After a change: a new grid (unless only the frame moved), the before image, the cached tiles."""
-        if self.info is None:
-            return
+        if self.planned is None:
+            return                      # no clip, or its plan has not come yet
         grid = self._make_grid() if regrid or self.grid is None else self.grid
         if grid != self.grid:
             self.grid = grid
@@ -247,7 +223,7 @@ class PreviewController(QObject):
             self.firstTile.emit(time.perf_counter() - self._changed_at)
 
     def _schedule(self):
-        if self.info is None or self.grid is None:
+        if self.planned is None or self.grid is None:
             self._set_busy(False)
             return
         if self._timer.isActive():
@@ -307,7 +283,7 @@ class PreviewController(QObject):
             self.error.emit("after", message)
 
     def _send_before(self):
-        if self.info is None:
+        if self.planned is None:
             return
         size = self.output_size()
         self.latest.before += 1

@@ -4,14 +4,16 @@ The open clip, the scale factors, the render range, the output choice, and the m
 to run them with. Panels write their part (``set_*``) and follow the rest through the change
 signals; nothing here knows a widget, so the state is testable without a window. The main
 window wires panels and state together. A queued job is this state frozen: :meth:`AppState.job`.
+The engine plans that job once per change (:attr:`AppState.planned`, a :class:`PlannedJob`): the
+preview, the output line and the source notes all read that one plan.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import SavsrError
 from engine.models.choice import MODELS
-from engine.preview.tiles import app_tile
 from engine.render.job import RenderJob
 from engine.scale import Scale
 
@@ -41,10 +43,15 @@ class ArchiveChoice:
     square_pixels: bool = True
 
 
+GRID_TILE = 192    # LR pixels: the app's render tiles on the CPU when the tile is automatic, so the
+                   # preview can show the render's own pixels a tile at a time (a whole 1080p frame
+                   # takes many seconds there); costs the render about 30% in overlap
+
+
 @dataclass(frozen=True)
 class ModelChoice:
     """The network and where it runs. ``path``: ``""`` (auto: the clip chooses between the bundled
-    models), ``"clean"``, ``"compressed"`` or a model file; ``tile=0`` lets the engine choose tiles;
+    models), ``"clean"``, ``"compressed"`` or a model file; ``tile=0`` is automatic (:attr:`job_tile`);
     ``backend``: auto, torch, openvino or onnxruntime (:mod:`engine.backends`)."""
 
     path: str = ""
@@ -66,24 +73,49 @@ class ModelChoice:
             return auto.describe() if auto is not None else "auto"
         return self.path if self.path in MODELS else Path(self.path).name
 
+    @property
+    def job_tile(self) -> int:
+        """The tile an app job runs with: the chosen one, else :data:`GRID_TILE` on the CPU, else 0
+        (the engine fits tiles to the GPU's free memory)."""
+        if self.tile:
+            return self.tile
+        from engine.devices import resolve_device
+        try:
+            return GRID_TILE if resolve_device(self.device).type == "cpu" else 0
+        except (SavsrError, ValueError, RuntimeError):
+            return 0
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """The job the window would queue for ``clip`` now, and what the engine makes of it: ``plan``
+    (an :class:`engine.render.plan.RenderPlan`), or ``error`` when planning refuses the job."""
+
+    clip: object                            # engine.video.ClipInfo
+    job: RenderJob
+    plan: object | None = None
+    error: SavsrError | None = None
+
 
 class AppState(QObject):
-    """Setters emit only on a change; every change then emits ``jobChanged`` too (the job the
-    window would queue now is different), after the slots of the specific signal have run."""
+    """Setters emit only on a change. A change of the job plans it again (:attr:`planned` is
+    current before any signal goes), emits its specific signal, then ``planChanged``, then
+    ``jobChanged`` (also after a change of what the estimates know: the auto model, the calibration)."""
 
     clipChanged = Signal(object)            # ClipInfo, or None
-    scaleChanged = Signal(float, float)     # width factor, height factor
+    scaleChanged = Signal(object)           # engine.scale.Scale
     rangeChanged = Signal(object, object)   # start, end seconds (None: the clip's start / end)
     outputChanged = Signal(object)          # OutputChoice
     modelChanged = Signal(object)           # ModelChoice
     autoModelChanged = Signal(object)       # engine.models.choice.ModelChoice for the open clip, or None
     archiveChanged = Signal(object)         # ArchiveChoice
+    planChanged = Signal(object)            # PlannedJob, or None without a clip
     jobChanged = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.clip = None
-        self.scale: tuple[float, float] = (2.0, 2.0)              # (width, height) factors
+        self.scale = Scale(2.0, 2.0)
         self.range: tuple[float | None, float | None] = (None, None)
         self.output = OutputChoice()
         self.model = ModelChoice()
@@ -91,6 +123,7 @@ class AppState(QObject):
         self.auto_model = None                  # what ``auto`` picked for the open clip (found off the UI thread)
         self.calibration = Calibration()        # measured throughput (the window keeps it in the settings)
         self.device_name = "this CPU"           # where the chosen device runs, in words
+        self.planned: PlannedJob | None = None  # the job of the open clip, planned (None without a clip)
 
     # ---- writing -----------------------------------------------------------------------------
     def set_clip(self, info) -> None:
@@ -100,40 +133,46 @@ class AppState(QObject):
         archive = ArchiveChoice(deinterlace=self.archive.deinterlace)
         self.clip, self.range, self.auto_model = info, (None, None), None
         changed, self.archive = archive != self.archive, archive
+        self._plan()
         self.clipChanged.emit(info)
         if changed:
             self.archiveChanged.emit(archive)
-        self.jobChanged.emit()
+        self._planned()
 
-    def set_scale(self, s_w: float, s_h: float) -> None:
-        if (s_w, s_h) != self.scale:
-            self.scale = (s_w, s_h)
-            self.scaleChanged.emit(s_w, s_h)
-            self.jobChanged.emit()
+    def set_scale(self, scale: Scale) -> None:
+        if scale != self.scale:
+            self.scale = scale
+            self._plan()
+            self.scaleChanged.emit(scale)
+            self._planned()
 
     def set_range(self, start: float | None, end: float | None) -> None:
         if (start, end) != self.range:
             self.range = (start, end)
+            self._plan()
             self.rangeChanged.emit(start, end)
-            self.jobChanged.emit()
+            self._planned()
 
     def set_output(self, choice: OutputChoice) -> None:
         if choice != self.output:
             self.output = choice
+            self._plan()
             self.outputChanged.emit(choice)
-            self.jobChanged.emit()
+            self._planned()
 
     def set_model(self, choice: ModelChoice) -> None:
         if choice != self.model:
             self.model = choice
+            self._plan()
             self.modelChanged.emit(choice)
-            self.jobChanged.emit()
+            self._planned()
 
     def set_archive(self, choice: ArchiveChoice) -> None:
         if choice != self.archive:
             self.archive = choice
+            self._plan()
             self.archiveChanged.emit(choice)
-            self.jobChanged.emit()
+            self._planned()
 
     def set_auto_model(self, choice) -> None:
         """What ``auto`` chose for the open clip (an engine ``ModelChoice``)."""
@@ -143,6 +182,22 @@ class AppState(QObject):
 
     def calibrated(self) -> None:
         """The calibration learnt something: estimates change."""
+        self.jobChanged.emit()
+
+    def _plan(self) -> None:
+        """Plan the job the window would queue now (the one ``plan()`` of a change)."""
+        if self.clip is None:
+            self.planned = None
+            return
+        from engine.render.plan import plan
+        job = self.job(str(Path(self.clip.path).with_suffix(".out" + self.output.extension)))
+        try:
+            self.planned = PlannedJob(self.clip, job, plan=plan(job, self.clip, check_output=False))
+        except (SavsrError, ValueError) as exc:
+            self.planned = PlannedJob(self.clip, job, error=exc)
+
+    def _planned(self) -> None:
+        self.planChanged.emit(self.planned)
         self.jobChanged.emit()
 
     # ---- reading -----------------------------------------------------------------------------
@@ -161,7 +216,7 @@ class AppState(QObject):
         """The calibration key of the current model and backend on ``device`` (resolved: cpu, cuda:0)."""
         return calibration_key(self.model_name, self.model.backend, device)
 
-    def estimate(self, device: str, scale: tuple[float, float] | None = None,
+    def estimate(self, device: str, scale: Scale | None = None,
                  frames: int | None = None, device_name: str | None = None) -> Estimate | None:
         """How long the job would take on ``device`` (resolved), at ``scale`` and over ``frames``
         (default: the current ones), named ``device_name`` in the text (default: the chosen
@@ -171,8 +226,8 @@ class AppState(QObject):
         frames = frames if frames is not None else self.frame_count()
         if self.archive.deinterlace == "field":
             frames *= 2                                 # one output frame per field
-        (s_w, s_h), (w, h) = scale or self.scale, self.source_size()
-        stored = (s_w * w / self.clip.width, s_h * h / self.clip.height)   # square pixels change the factors
+        scale, (w, h) = scale or self.scale, self.source_size()
+        stored = (scale.w * w / self.clip.width, scale.h * h / self.clip.height)   # square pixels change the factors
         units = work_units((self.clip.width, self.clip.height), stored, frames)
         return self.calibration.estimate(self.cost_key(device), units, device_name or self.device_name)
 
@@ -218,15 +273,15 @@ class AppState(QObject):
         if self.clip is None:
             return None
         w, h = self.source_size()
-        H, W = Scale(*self.scale).output_size(h, w)
+        H, W = self.scale.output_size(h, w)
         return W, H
 
     def job(self, output: str) -> RenderJob:
         """Everything frozen into a render job writing ``output`` (without a clip: a template whose
         input is ``""``, as a timeline's pieces take it)."""
-        (s_w, s_h), (start, end), o, m = self.scale, self.range, self.output, self.model
+        scale, (start, end), o, m = self.scale, self.range, self.output, self.model
         source = self.clip.path if self.clip is not None else ""
-        return RenderJob(input=source, output=output, scale_w=s_w, scale_h=s_h, start=start, end=end,
+        return RenderJob(input=source, output=output, scale_w=scale.w, scale_h=scale.h, start=start, end=end,
                          codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
-                         tile=app_tile(m.tile, m.device), backend=m.backend, deinterlace=self.archive.deinterlace,
+                         tile=m.job_tile, backend=m.backend, deinterlace=self.archive.deinterlace,
                          pixel_aspect=self.archive.pixel_aspect or None, square_pixels=self.archive.square_pixels)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from engine.scale import Scale
+
 from ..qt import QObject, Signal
 from .estimate import (
     LONG_CPU_RENDER,
@@ -96,18 +98,19 @@ class CostTracker(QObject):
                                              others_load(load, machine_load()))
         self._learnt()
 
-    def preview_done(self, region, scale_hw: tuple[float, float], seconds: float):
-        """A preview computed ``region`` (output pixels) at ``scale_hw = (s_h, s_w)`` in ``seconds``.
+    def preview_done(self, region, seconds: float):
+        """A preview computed ``region`` (output pixels) at the state's factors in ``seconds``.
 
         The app's preview runs the PyTorch network, so it calibrates only the torch backend's key (and
         ``auto``'s while no compiled backend is installed: then auto renders with torch too).
         """
         if region is None or self.state.clip is None or not self._preview_is_the_render_backend():
             return
-        s_h, s_w = scale_hw
-        lr = (max(1, round(region.w / s_w)), max(1, round(region.h / s_h)))
+        scale = self.state.scale
+        lr = (max(1, round(region.w / scale.w)), max(1, round(region.h / scale.h)))
         device = resolved_device(self.state.device)
-        self.state.calibration.record_preview(self.state.cost_key(device), work_units(lr, (s_w, s_h), 1), seconds)
+        self.state.calibration.record_preview(self.state.cost_key(device), work_units(lr, (scale.w, scale.h), 1),
+                                              seconds)
         self._learnt()
 
     def _preview_is_the_render_backend(self) -> bool:
@@ -124,7 +127,8 @@ class CostTracker(QObject):
     # ---- what the user reads -----------------------------------------------------------------
     def units_per_frame(self) -> float:
         clip = self.state.clip
-        return work_units((clip.width, clip.height), self.state.scale, 1) if clip is not None else 0.0
+        scale = self.state.scale
+        return work_units((clip.width, clip.height), (scale.w, scale.h), 1) if clip is not None else 0.0
 
     def estimate(self):
         return self.state.estimate(resolved_device(self.state.device))
@@ -143,7 +147,8 @@ class CostTracker(QObject):
         else:
             gpu_text = "This computer has no CUDA GPU; on one, SAVSR renders many times faster."
         half = self.state.estimate(device, frames=max(1, self.state.frame_count() // 2))
-        small = self.state.estimate(device, scale=(min(2.0, self.state.scale[0]), min(2.0, self.state.scale[1])))
+        scale = self.state.scale
+        small = self.state.estimate(device, scale=Scale(min(2.0, scale.w), min(2.0, scale.h)))
         return (f"This render is estimated at {est.text()}.\n\n{gpu_text}\n"
                 f"A smaller output size saves little: SAVSR's work grows with the source's pixels (at ×2 about "
                 f"{format_duration(small.seconds)}). Rendering half the frames (In/Out) takes about "

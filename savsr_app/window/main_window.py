@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.scale import Scale
+
 from .. import APP_NAME
 from ..dialogs.settings_dialog import SettingsDialog
 from ..finetune.mount import mount_finetune_panel
@@ -141,20 +143,19 @@ class MainWindow(QMainWindow):
 
     def _wire_state(self):
         """Panels write the state; the preview, the panels and the output line follow it."""
-        s, c = self.state, self.controller
-        self.scale_panel.scaleChanged.connect(s.set_scale)
+        s = self.state
+        self.controller.follow(s)       # first: the preview shows the planned job's own pixels
+        self.scale_panel.scaleChanged.connect(lambda s_w, s_h: s.set_scale(Scale(s_w, s_h)))
         self.transport.rangeChanged.connect(lambda *_: s.set_range(*self.transport.range_seconds()))
         self.output_panel.changed.connect(lambda: s.set_output(self.output_panel.choice()))
         s.clipChanged.connect(self._show_clip)
-        s.scaleChanged.connect(self.scale_panel.set_factors)
-        s.scaleChanged.connect(lambda s_w, s_h: c.set_scale(s_h, s_w))
-        c.follow(s)                                    # the preview shows the job's own pixels
+        s.scaleChanged.connect(lambda scale: self.scale_panel.set_factors(scale.w, scale.h))
         s.modelChanged.connect(self._show_model)
         s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
         self.clip_panel.changed.connect(lambda: s.set_archive(self.clip_panel.choice()))
         s.archiveChanged.connect(self.clip_panel.set_choice)
         s.archiveChanged.connect(lambda _a: self.scale_panel.set_source(s.source_size()))
-        s.jobChanged.connect(lambda: self.clip_panel.show_plan(s))
+        s.planChanged.connect(self.clip_panel.show_plan)
 
     def _wire_costs(self):
         """Auto's model for each clip, and render-time estimates calibrated on this machine."""
@@ -163,8 +164,7 @@ class MainWindow(QMainWindow):
         self.auto_model.logged.connect(self.log_dock.append)
         self.costs = CostTracker(s, self.runner, self.queue_model, self)
         self.costs.changed.connect(self._save_calibration)
-        self.controller.afterTime.connect(
-            lambda seconds: self.costs.preview_done(self.controller.region, self.controller.scale.network, seconds))
+        self.controller.afterTime.connect(lambda seconds: self.costs.preview_done(self.controller.region, seconds))
         self.queue_actions.costs = self.costs
         self.queue_actions.confirm = self.confirm_long_render
         s.autoModelChanged.connect(lambda _c: self._show_model(s.model))
@@ -227,8 +227,6 @@ class MainWindow(QMainWindow):
         vp = self.preview.viewport
         vp.image_size, vp.fitted, vp.center = QSize(w, h), False, QPointF(w / 2, h / 2)
         vp.zoom = 1.0 / vp.pixel_ratio            # open at 100%, centred
-        self.controller.set_scale(self.state.scale[1], self.state.scale[0])
-        self.controller.set_clip(info, 0, self.controller.job_of(self.state))
         vp.changed.emit()
 
     def _fill_recent(self):
@@ -308,13 +306,6 @@ class MainWindow(QMainWindow):
             self.log_dock.append(note)
 
     def _show_model(self, choice: ModelChoice):
-        from engine.models.choice import MODELS, bundled_model
-        auto = self.state.auto_model
-        if not choice.path:
-            path = str(auto.path) if auto is not None else None       # None: the engine's default until auto answers
-        else:
-            path = str(bundled_model(choice.path) or "") or None if choice.path in MODELS else choice.path
-        self.controller.set_model(path, choice.device)
         dev = resolved_device(choice.device)
         self.status.set_device(dev, device_words(dev))
         self.status.set_model(self.state.model_label)

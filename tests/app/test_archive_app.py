@@ -194,7 +194,7 @@ def test_the_preview_shows_the_frames_the_render_deinterlaces(qtbot, window, tmp
     choose(window.clip_panel.deinterlace, "off")
     with qtbot.waitSignal(c.afterTime, timeout=120000):
         open_clip(qtbot, window, woven)
-    assert c.grid.deinterlace is None and c.scale.w == 2.0
+    assert c.grid.deinterlace is None and c.grid.scale == (2.0, 2.0)
     combed = _combing_at_source_size(panes(window)[1])
     with qtbot.waitSignal(c.afterTime, timeout=120000):
         choose(window.clip_panel.deinterlace, "frame")

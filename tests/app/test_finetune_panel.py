@@ -180,7 +180,7 @@ def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, windo
     panel.library_view.refresh()
     panel.library_view.select(str(tuned))
     panel.library_view.use_button.click()
-    assert window.settings.model == str(tuned) and window.controller.model == str(tuned)
+    assert window.settings.model == str(tuned) and window.controller.net.spec == str(tuned)   # the preview too
     assert window.make_job().model == str(tuned)
     assert "court" in window.status.model_label.text()
     panel.library_view.confirm = lambda _t: True

@@ -231,8 +231,7 @@ def test_missing_model_is_explained_in_the_savsr_pane(qtbot, window, clip, monke
     assert failed.args[0] == "after" and "installed" in said       # the engine says which model is missing
     assert window.preview.images.after_error == said
     qtbot.waitUntil(lambda: window.preview.images.before is not None, timeout=30000)   # before still works
-    # opening sends the view once for the clip and once for the job that follows it: both fail,
-    # and the spinner stops after the last failure instead of spinning on
+    # the spinner stops after the failure instead of spinning on
     qtbot.waitUntil(lambda: not window.preview.images.busy, timeout=30000)
     assert window.preview.images.after_error == said
 
@@ -250,5 +249,5 @@ def test_opening_a_clip_computes_its_view_with_the_jobs_network_only(qtbot, wind
     monkeypatch.setattr(pending, "take", recording_take)
     open_clip(qtbot, window, clip)
     qtbot.waitUntil(lambda: bool(window.preview.images.patches) and not window.preview.images.busy, timeout=60000)
-    job = window.controller.job
+    job = window.controller.planned.job
     assert started and set(started) == {Net(job.model, job.device, job.backend, job.precision)}

@@ -158,3 +158,21 @@ def test_a_failure_from_an_older_grid_is_not_shown_on_the_current_view(qtbot, ti
     c.tile_worker.failed.emit(current, "out of memory")
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert errors == [("after", "out of memory")]
+
+
+def test_a_scale_change_is_planned_once_and_sends_only_its_own_grid(qtbot, tiled, monkeypatch):
+    import importlib
+    planning = importlib.import_module("engine.render.plan")     # the module (engine.render.plan is the function)
+    c = tiled.controller
+    old, planned, sent, sizes, cleared = c.grid, [], [], [], []
+    real_plan, replace = planning.plan, c.pending.replace
+    monkeypatch.setattr(planning, "plan", lambda job, *a, **k: planned.append(job) or real_plan(job, *a, **k))
+    monkeypatch.setattr(c.pending, "replace", lambda tasks: sent.extend(tasks) or replace(tasks))
+    c.outputSizeChanged.connect(lambda w, h: sizes.append((w, h)))
+    c.afterCleared.connect(lambda: cleared.append(True))
+    with qtbot.waitSignal(c.afterTime, timeout=120000):
+        tiled.scale_panel.w_factor.setValue(3.0)        # linked: both factors
+    assert [(job.scale_w, job.scale_h) for job in planned] == [(3.0, 3.0)]      # one plan, of the new job
+    assert c.grid != old and c.grid.display_size == (288, 192)
+    assert sent and {task.grid for task in sent} == {c.grid}       # no tile of the old grid was asked for
+    assert set(sizes) == {(288, 192)} and len(cleared) == 1         # no "before" image at the old size
