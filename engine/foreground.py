@@ -28,17 +28,36 @@ class Foreground:
         self._count = 0
         self._lock = threading.Condition()
         self.yielded = 0.0          # seconds background work spent waiting (for tests and logs)
+        self._mirrors: list = []    # events set while busy: worker processes read them
 
     @contextlib.contextmanager
     def active(self):
         with self._lock:
             self._count += 1
+            for event in self._mirrors:
+                event.set()
         try:
             yield
         finally:
             with self._lock:
                 self._count -= 1
+                if not self._count:
+                    for event in self._mirrors:
+                        event.clear()
                 self._lock.notify_all()
+
+    @contextlib.contextmanager
+    def mirrored(self, event):
+        """While active, ``event`` (a multiprocessing Event) is set whenever foreground work runs, so
+        renders in worker processes give way to this process's previews too."""
+        with self._lock:
+            self._mirrors.append(event)
+            event.set() if self._count else event.clear()
+        try:
+            yield event
+        finally:
+            with self._lock:
+                self._mirrors.remove(event)
 
     @property
     def busy(self) -> bool:
@@ -57,6 +76,17 @@ class Foreground:
 
 
 foreground = Foreground()
+
+
+def wait_for_event_clear(event, limit: float = GIVE_WAY_S) -> float:
+    """In a worker process: wait while the parent's foreground work runs (its mirrored ``event`` is
+    set), at most ``limit`` seconds; the seconds waited."""
+    if not event.is_set():
+        return 0.0
+    t0 = time.monotonic()
+    while event.is_set() and time.monotonic() - t0 < limit:
+        time.sleep(0.02)
+    return time.monotonic() - t0
 
 
 def yield_to_foreground(limit: float = GIVE_WAY_S) -> float:

@@ -25,6 +25,7 @@ class Placement:
     workers: int | None = None
     threads: int = 0
     devices: str = ""
+    isolated: bool = False      # one worker too renders in a worker process (the app: a crash costs a segment)
 
     def worker_devices(self, job_device: str = "auto") -> list[str]:
         """The device of each worker, GPUs taken in turn; raises :class:`PlacementError`."""
@@ -41,8 +42,8 @@ class Placement:
         return self.threads or max(1, (os.cpu_count() or 1) // workers)
 
     def in_process(self, job_device: str = "auto") -> bool:
-        """Whether the render runs in the calling process (one worker), not in worker processes."""
-        return len(self.worker_devices(job_device)) == 1
+        """Whether the render runs in the calling process (one worker, not isolated), not in worker processes."""
+        return not self.isolated and len(self.worker_devices(job_device)) == 1
 
 
 def parse_devices(text: str) -> list[str]:

@@ -179,10 +179,12 @@ def _keep_or_discard(work):
 
 
 def _render_frames(p, work, first, upscaler, num_frame, control, meter, note, device):
-    def between():
-        meter.paused(control.checkpoint() + yield_to_foreground())  # a computing preview goes first
-    upscaler.between_tiles = lambda: meter.paused(yield_to_foreground())   # and between tiles of a frame
-    upscaler.net.preempt = lambda: foreground.busy                          # and stops a tile it starts
+    def between():      # a computing preview goes first; a pause waits here, a stop or cancel raises here
+        meter.paused(control.checkpoint() + yield_to_foreground())
+    upscaler.between_tiles = between                                        # between tiles of a frame too
+    # a tile in progress stops for a preview, a pause, a stop or a cancel (within a layer on torch,
+    # milliseconds on OpenVINO), and is computed again if the render goes on
+    upscaler.net.preempt = lambda: foreground.busy or control.cancelled or control.paused
     upscale_range(p, first, p.stop, upscaler, num_frame, device, SegmentWriter(p, work), between, meter.step)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import SavsrError
+from ..foreground import foreground, wait_for_event_clear
 from .control import RenderCancelled
 from .segments import SegmentWriter, bounds, timing
 from .workdir import durable_rename, size_of
@@ -107,14 +108,15 @@ def _upscaler(task: SegmentTask, note):
 
 
 def render_segment(task: SegmentTask, step: Callable[[], None], note: Callable[[str], None],
-                   checkpoint: Callable[[], None]) -> dict | None:
+                   checkpoint: Callable[[], None], preempt: Callable[[], bool] | None = None) -> dict | None:
     """Render one segment into the work folder; its manifest record, or ``None`` when the input
-    ended before the segment. ``step`` is called per frame, ``checkpoint`` between frames (it raises
-    to stop)."""
+    ended before the segment. ``step`` is called per frame, ``checkpoint`` between frames and tiles (it
+    raises to stop); a true ``preempt()`` stops the tile in progress, which ``checkpoint`` then follows."""
     import torch
 
     from .stream import upscale_range
     upscaler, num_frame = _upscaler(task, note)
+    upscaler.between_tiles, upscaler.net.preempt = checkpoint, preempt
     outbox = _Outbox(task)
     writer = SegmentWriter(task.plan, outbox)
     writer.last_pts = _previous_pts(task.plan, task.first)
@@ -137,25 +139,29 @@ def _previous_pts(p, first: int) -> int | None:
 _WORKER: dict = {}
 
 
-def _init_worker(threads: int, messages, cancel, running):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+def _init_worker(threads: int, messages, cancel, running, busy):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl+C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # and a terminate ends a worker at once
     import torch
     if threads:
         torch.set_num_threads(threads)
-    _WORKER.update(messages=messages, cancel=cancel, running=running)
+    _WORKER.update(messages=messages, cancel=cancel, running=running, busy=busy)
 
 
 def _run_in_worker(task: SegmentTask) -> dict | None:
-    messages, cancel, running = _WORKER["messages"], _WORKER["cancel"], _WORKER["running"]
+    messages, cancel, running, busy = (_WORKER[k] for k in ("messages", "cancel", "running", "busy"))
 
     def checkpoint():
         while not running.wait(0.2) and not cancel.is_set():
             pass
         if cancel.is_set():
             raise RenderCancelled("render cancelled")
+        wait_for_event_clear(busy)      # the parent's preview goes first, as in a one-process render
 
+    # a cancel, a pause or the parent's preview reaches the tile in progress, not just the next frame
+    preempt = lambda: cancel.is_set() or not running.is_set() or busy.is_set()
     return render_segment(task, lambda: messages.put(("frame", task.index)),
-                          lambda msg: messages.put(("note", msg)), checkpoint)
+                          lambda msg: messages.put(("note", msg)), checkpoint, preempt)
 
 
 class _Slot:
@@ -170,7 +176,7 @@ class _Slot:
     def _new(self) -> ProcessPoolExecutor:
         pool = self.pool
         return ProcessPoolExecutor(1, mp_context=pool.ctx, initializer=_init_worker,
-                                   initargs=(pool.threads, pool.messages, pool.cancel, pool.running))
+                                   initargs=(pool.threads, pool.messages, pool.cancel, pool.running, pool.busy))
 
     def start(self, task: SegmentTask):
         try:
@@ -195,13 +201,20 @@ class WorkerPool:
         self.ctx = multiprocessing.get_context("spawn")
         self.threads = threads
         self.messages, self.cancel, self.running = self.ctx.Queue(), self.ctx.Event(), self.ctx.Event()
+        self.busy = self.ctx.Event()        # set while this process computes a preview (foreground.mirrored)
         self.running.set()
         self.slots = [_Slot(self, d) for d in devices]
 
     def run(self, tasks: list[SegmentTask], work, control, meter, note):
         """Render ``tasks``, recording each finished segment in ``work``; raises on a cancel, an error
-        in a segment, or a segment whose worker died twice."""
+        in a segment, or a segment whose worker died twice. The workers give way to this process's
+        previews (:meth:`engine.foreground.Foreground.mirrored`)."""
+        with foreground.mirrored(self.busy):
+            self._run(tasks, work, control, meter, note)
+
+    def _run(self, tasks, work, control, meter, note):
         todo, deaths, counted, seen = deque(tasks), {}, {}, set()
+
         try:
             while todo or any(s.future for s in self.slots):
                 for slot in self.slots:

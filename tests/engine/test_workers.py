@@ -141,3 +141,79 @@ def test_two_workers_write_the_png_frames_of_one(source, small_model_file, tmp_p
                placement=placement)
         renders[name] = pixels(out)
     assert len(renders["one"]) == 18 and renders["two"] == renders["one"]
+
+
+# ---- one isolated worker (the app's renders): crashes cost a segment; stops reach the tile in progress ----
+ISOLATED = Placement(workers=1, threads=1, isolated=True)
+
+
+@pytest.mark.slow
+def test_one_isolated_worker_renders_out_of_process_and_survives_a_kill(source, small_model_file, reference,
+                                                                        tmp_path):
+    assert not ISOLATED.in_process("cpu")
+    out, notes = tmp_path / "isolated.mkv", []
+    killer = Killer(after=2, times=1)
+    render(job(source, out, small_model_file), progress=killer, log=notes.append, segment_frames=SEGMENT,
+           placement=ISOLATED)
+    assert killer.killed                                          # a real worker process was there to kill
+    assert any(n.startswith(WORKER_DIED) for n in notes)
+    assert frame_hashes(out) == reference
+
+
+def test_a_cancel_stops_the_frame_in_progress_not_after_it(source, small_model_file, tmp_path):
+    """In-process: the cancel arrives during the first frame's network pass; the pass ends within a layer."""
+    import engine.render.inference as inference
+    from engine.render.control import RenderCancelled, RenderControl
+    control, calls = RenderControl(), {"layers": 0, "after_cancel": 0}
+    real_init = inference.Upscaler.__init__
+
+    def counting_init(self, model, *args, **kwargs):
+        real_init(self, model, *args, **kwargs)
+
+        def layer(_module, _inputs):
+            calls["layers"] += 1
+            if calls["layers"] == 20:
+                control.cancel()
+            elif control.cancelled:
+                calls["after_cancel"] += 1
+        for m in model.modules():
+            m.register_forward_pre_hook(layer)
+
+    inference.Upscaler.__init__ = counting_init
+    try:
+        with pytest.raises(RenderCancelled):
+            render(job(source, tmp_path / "cancelled.mkv", small_model_file), control=control,
+                   segment_frames=SEGMENT)
+    finally:
+        inference.Upscaler.__init__ = real_init
+    assert calls["layers"] >= 20 and calls["after_cancel"] <= 1     # stopped at the next layer
+    assert not (tmp_path / "cancelled.mkv").exists()
+
+
+@pytest.mark.slow
+def test_a_worker_render_gives_way_to_this_processs_preview(source, small_model_file, tmp_path):
+    import threading
+    import time
+
+    from engine.foreground import foreground
+    done_at, window = [], {}
+
+    def progress(p):
+        done_at.append((p.done, time.monotonic()))
+        if p.done >= 4 and "thread" not in window:
+            def preview():
+                with foreground.active():
+                    window["start"] = time.monotonic()
+                    time.sleep(3.0)
+                    window["end"] = time.monotonic()
+            window["thread"] = threading.Thread(target=preview, daemon=True)
+            window["thread"].start()
+    render(job(source, tmp_path / "give_way.mkv", small_model_file), progress=progress, segment_frames=SEGMENT,
+           placement=ISOLATED)
+    finished = time.monotonic()
+    window["thread"].join()
+    assert finished > window["end"]                              # the render waited for the preview
+    during = [n for n, t in done_at if window["start"] + 0.5 < t < window["end"]]
+    counts = {n for n, _t in done_at}
+    assert len(set(during) - {min(during, default=0)}) == 0, during   # nothing finished while the preview ran
+    assert max(counts) == 18
