@@ -4,16 +4,18 @@ A folder given as input stands for its video files, sorted by name. The outputs 
 the inputs as a single render names its default output; two inputs that would give the same
 name (``a/clip.mp4`` and ``b/clip.mp4``) get ``_2``, ``_3`` ... so no output replaces another.
 A clip that fails is reported in one line and the batch goes on; the exit status says whether
-any failed. The render loop itself is :func:`engine.cli.upscale.run`'s: this module only decides
-and counts.
+any failed. The loop that renders is ``engine.cli.upscale``'s (one render's options, console and
+interruption): this module decides, names and counts, and never imports it.
 """
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SavsrError
+from .progress import format_duration, format_speed
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mxf", ".mts", ".m2ts", ".ts",
                   ".mpg", ".mpeg", ".y4m")
@@ -95,41 +97,58 @@ class Names:
     def __init__(self):
         self._given: set[str] = set()
 
-    def unique(self, path: Path) -> Path:
+    def output_for(self, default: str, folder: Path | None) -> str:
+        """The output of a clip whose single render would write ``default``: in ``folder`` (None: where
+        ``default`` is), under a name no other clip of the batch got."""
+        path = Path(default) if folder is None else folder / Path(default).name
         stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
         candidate, n = path, 1
         while os.path.normcase(os.path.abspath(candidate)) in self._given:
             n += 1
             candidate = path.with_name(f"{stem}_{n}{suffix}")
         self._given.add(os.path.normcase(os.path.abspath(candidate)))
-        return candidate
+        return str(candidate)
 
 
 @dataclass
 class Tally:
-    """What the batch did so far, for the total line and the exit status."""
+    """What the batch did so far: its lines, the total line and the exit status."""
     total: int
     written: int = 0
     kept: int = 0
     failed: list[str] = field(default_factory=list)
     frames: int = 0
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def status(self) -> int:
         return 1 if self.failed else 0
 
-    def line(self, duration: str) -> str:
-        """``3 clips: 2 written (50 frames), 1 skipped, in 01:02``."""
+    def wrote_line(self, result, codec: str, unit: str | None) -> str:
+        """A clip written (``result``: a :class:`~engine.render.renderer.RenderResult`), as a single render says it."""
+        self.written, self.frames = self.written + 1, self.frames + result.frames
+        w, h = result.size
+        return (f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, "
+                f"{codec}) in {format_duration(result.seconds)} ({format_speed(result.fps, unit)})")
+
+    def kept_line(self, output: str) -> str:
+        self.kept += 1
+        return f"kept {output}  (written by an earlier run)"
+
+    def skipped_line(self, clip: Path, error: Exception, resumable: bool = False) -> str:
+        self.failed.append(str(clip))
+        resume = ": run the same command with --resume to continue" if resumable else ""
+        return f"savsr: error: skipped {clip}: {error}{resume}"
+
+    def line(self) -> str:
+        """``3 clips: 2 written (50 frames), 1 skipped (see above), in 01:02``."""
         parts = [f"{self.written} written ({self.frames} frame{'s' if self.frames != 1 else ''})"]
         if self.kept:
             parts.append(f"{self.kept} already done")
         if self.failed:
             parts.append(f"{len(self.failed)} skipped (see above)")
-        return f"{self.total} clip{'s' if self.total != 1 else ''}: {', '.join(parts)}, in {duration}"
-
-
-def skipped_line(clip: Path, message: str) -> str:
-    return f"savsr: error: skipped {clip}: {message}"
+        return (f"{self.total} clip{'s' if self.total != 1 else ''}: {', '.join(parts)}, "
+                f"in {format_duration(time.monotonic() - self.started)}")
 
 
 def stopped_line(how: str, number: int, tally: Tally, clip: Path, kept: str) -> str:

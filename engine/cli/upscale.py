@@ -279,11 +279,11 @@ def _kept(job: RenderJob) -> str:
 
 def run(args) -> int:
     from ..render.renderer import render
+    if args.segment_frames is not None and args.segment_frames < 1:
+        raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
     several = batch.plan_batch(_inputs(args), args.output, args.codec)
     if several is not None:
         return _run_batch(args, several)
-    if args.segment_frames is not None and args.segment_frames < 1:
-        raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
     from ..render.workers import WorkerError
     job = build_job(args)
     where, cluster = placement(args)
@@ -314,34 +314,38 @@ def run(args) -> int:
 def _run_batch(args, todo: batch.Batch) -> int:
     """Every clip of ``todo`` in turn: a line for each (written, or skipped with why), a total
     line; 1 if any clip failed. Ctrl+C or SIGTERM stops the batch as it stops one render."""
-    import time
-    if args.segment_frames is not None and args.segment_frames < 1:
-        raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
-    _scale(args)                          # a mistake every clip would repeat: one line, not one per clip
-    _time(args.start, "--start")
-    _time(args.end, "--end")
+    import argparse
+
+    from ..render.renderer import render
+    from ..render.workers import WorkerError
+    _scale(args), _time(args.start, "--start"), _time(args.end, "--end")   # a mistake every clip would repeat
     where, cluster = placement(args)
     if todo.create:
         batch.make_folder(todo.folder)
-    names, tally, started = batch.Names(), batch.Tally(len(todo.clips)), time.monotonic()
+    names, tally = batch.Names(), batch.Tally(len(todo.clips))
     _interrupt_on_termination()
     for number, clip in enumerate(todo.clips, 1):
         job, console = None, _Console(args.quiet)
         if console.bar:
             console.bar.label = f"[{number}/{tally.total}] "
         try:
-            job = _batch_job(args, clip, todo.folder, names)
+            if clip.problem:
+                raise SavsrError(clip.problem)
+            job = build_job(argparse.Namespace(**{**vars(args), "input": str(clip.path), "output": None,
+                                                  "sample": False}))
+            job = job.replace(output=names.output_for(job.output, todo.folder))
             if args.resume and Path(job.output).exists():
-                tally.kept += 1
-                print(f"kept {job.output}  (written by an earlier run)")
+                print(tally.kept_line(job.output))
                 continue
-            result = _render_clip(job, args, console, where, cluster)
+            result = render(job, progress=console.progress, log=console.log, resume=args.resume,
+                            segment_frames=args.segment_frames, placement=where, cluster=cluster)
+            if not args.quiet:
+                console.flush()
         except SavsrError as exc:
             console.close()
-            if tally.total == 1:          # -o FOLDER/ for one clip: as a single render
+            if tally.total == 1 and not isinstance(exc, WorkerError):    # -o FOLDER/ for one clip
                 raise
-            tally.failed.append(str(clip.path))
-            print(batch.skipped_line(clip.path, str(exc)), file=sys.stderr)
+            print(tally.skipped_line(clip.path, exc, isinstance(exc, WorkerError)), file=sys.stderr)
             continue
         except KeyboardInterrupt as exc:
             console.close()
@@ -350,34 +354,7 @@ def _run_batch(args, todo: batch.Batch) -> int:
             return exc.exit_status if isinstance(exc, Terminated) else 130
         finally:
             console.close()
-        tally.written, tally.frames = tally.written + 1, tally.frames + result.frames
-        w, h = result.size
-        print(f"wrote {result.output}  ({w}x{h}, {result.frames} frame{'s' if result.frames != 1 else ''}, "
-              f"{job.codec}) in {format_duration(result.seconds)} "
-              f"({format_speed(result.fps, console.bar and console.bar.unit)})")
+        print(tally.wrote_line(result, job.codec, console.bar and console.bar.unit))
     if tally.total > 1:
-        print(tally.line(format_duration(time.monotonic() - started)))
+        print(tally.line())
     return tally.status
-
-
-def _batch_job(args, clip: batch.Clip, folder: Path | None, names: batch.Names) -> RenderJob:
-    """The job of one clip: the command's settings, its input, its output named as a single render's."""
-    import argparse
-    if clip.problem:
-        raise SavsrError(clip.problem)
-    job = build_job(argparse.Namespace(**{**vars(args), "input": str(clip.path), "output": None, "sample": False}))
-    target = Path(job.output) if folder is None else folder / Path(job.output).name
-    return job.replace(output=str(names.unique(target)))
-
-
-def _render_clip(job: RenderJob, args, console: _Console, where, cluster):
-    from ..render.renderer import render
-    from ..render.workers import WorkerError
-    try:
-        result = render(job, progress=console.progress, log=console.log, resume=args.resume,
-                        segment_frames=args.segment_frames, placement=where, cluster=cluster)
-    except WorkerError as exc:
-        raise SavsrError(f"{exc}: run the same command with --resume to continue") from None
-    if not args.quiet:
-        console.flush()
-    return result
