@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import SavsrError
 from ..render.job import RenderJob
-from ..render.plan import plan
+from ..render.plan import RenderPlan, plan
 from ..render.workdir import holds_render_of, work_path
 from ..video.probe import InputError, probe
 from .ranges import Missing, Piece, used_pieces
@@ -90,7 +90,7 @@ def conform(timeline_path, folder, template: RenderJob, handles: int = 12, *,
     for m in usage.missing:
         if missing:
             missing(m)
-    jobs = [_job(piece, folder, template, ext) for piece in usage.pieces]
+    jobs = [piece_job(piece, folder, template, ext) for piece in usage.pieces]
     for i, (piece, (job, p)) in enumerate(zip(usage.pieces, jobs)):
         if announce:
             announce(i, len(jobs), job, p.frame_count)
@@ -101,7 +101,10 @@ def conform(timeline_path, folder, template: RenderJob, handles: int = 12, *,
     return result
 
 
-def _job(piece: Piece, folder: Path, template: RenderJob, ext: str):
+def piece_job(piece: Piece, folder: Path, template: RenderJob, ext: str) -> tuple[RenderJob, RenderPlan]:
+    """The job that renders ``piece`` into ``folder`` with ``template``'s settings (its input, output
+    and range replaced), named by :func:`output_name`, and its plan. Raises the plan's error
+    (:class:`~engine.render.plan.PlanError`) for a piece that cannot be rendered as asked."""
     start = piece.start if piece.start > 0 else None
     end = piece.end if piece.end < piece.info.duration else None
     job = template.replace(input=str(piece.media), output=str(folder / f"piece{ext}"), start=start, end=end)

@@ -1,9 +1,10 @@
 """File > Open timeline: the clips an edit uses, their ranges plus handles, queued as render jobs.
 
 :func:`timeline_jobs` (no Qt) reads the timeline with OpenTimelineIO and turns each used piece of
-media (:func:`engine.timeline.ranges.used_pieces`) into a job with the app's settings, named as
-``savsr conform`` names its pieces; clips whose media is missing are listed, one line each.
-:class:`TimelineDialog` shows them and queues the pieces; :func:`open_timeline` is the action.
+media (:func:`engine.timeline.ranges.used_pieces`) into a job with the app's settings, as ``savsr
+conform`` makes it (:func:`engine.timeline.conform.piece_job`); clips whose media is missing are
+listed, one line each. :class:`TimelineDialog` shows them and queues the pieces through the window's
+:class:`~savsr_app.queue.actions.QueueActions`; :func:`open_timeline` is the action.
 """
 from __future__ import annotations
 
@@ -72,23 +73,18 @@ def timeline_jobs(path, template: RenderJob, folder, handles: int = DEFAULT_HAND
     """The jobs that upscale what timeline ``path`` uses, ``handles`` frames each side, into
     ``folder``, with ``template``'s settings (its input, output and range are replaced per piece).
     Raises :class:`~engine.errors.SavsrError` for a timeline that cannot be read."""
-    from engine.render.plan import plan
-    from engine.timeline.conform import output_name, read_timeline
+    from engine.timeline.conform import piece_job, read_timeline
     from engine.timeline.ranges import used_pieces
     path, folder = Path(path), Path(folder)
     usage = used_pieces(read_timeline(path), path.parent, handles)
     result = TimelineJobs(path, missing=[f"{m.clip!r} not queued, {m.why}" + (f": {m.media}" if m.media else "")
                                         for m in usage.missing])
     for piece in usage.pieces:
-        start = piece.start if piece.start > 0 else None
-        end = piece.end if piece.end < piece.info.duration else None
-        job = template.replace(input=str(piece.media), output=str(folder / f"piece{ext}"), start=start, end=end)
         try:
-            p = plan(job, piece.info, check_output=False)
+            job, p = piece_job(piece, folder, template, ext)     # as ``savsr conform`` makes it
         except SavsrError as exc:
             result.missing += [f"{c.name!r} not queued: {exc}" for c in piece.clips]
             continue
-        job = job.replace(output=str(folder / output_name(piece, p.first, p.stop, ext)))
         used = [_used(clip, piece) for clip in piece.clips]
         result.pieces.append(TimelinePiece([c.name or "(unnamed)" for c in piece.clips], piece.media, used,
                                            (piece.start, piece.end), job, p.frame_count, p.display_out_size))
@@ -236,27 +232,13 @@ def queue_pieces(window, pieces: list[TimelinePiece], folder: Path) -> list:
     """Queue ``pieces`` in ``window`` writing into ``folder``; a piece whose output is queued already
     is left (and logged)."""
     from ..queue.jobs import QueueEntry
-    qa, model = window.queue_actions, window.queue_model
-    taken = {e.job.output for e in model.entries}
-    added = []
+    made = []
     for piece in pieces:
         job = piece.job.replace(output=str(folder / Path(piece.job.output).name))
-        if job.output in taken:
-            qa.logged.emit(f"not queued again: {Path(job.output).name} is in the queue already")
-            continue
-        entry = QueueEntry(job=job, out_size=piece.out_size, frames=piece.frames,
-                           model_note=window.state.model_label)
-        model.add(entry)
-        added.append(entry)
-        qa.logged.emit(f"queued {entry.name} {_span(*piece.span)} s for "
-                       f"{', '.join(piece.clips)} → {job.output} ({piece.frames} frames)")
-    if added:
-        qa.queued.emit(added[-1].id)
-        if not window.runner.running:
-            qa.notice.emit(f"Queued {len(added)} timeline piece(s). The queue is stopped: press Run queue to "
-                           "render.", "info")
-        window.runner.kick()
-    return added
+        entry = QueueEntry(job=job, out_size=piece.out_size, frames=piece.frames, model_note=window.state.model_label)
+        made.append((entry, f"queued {entry.name} {_span(*piece.span)} s for {', '.join(piece.clips)} → {job.output} "
+                            f"({piece.frames} frames)"))
+    return window.queue_actions.add_entries(made, "timeline piece")
 
 
 def open_timeline(window, path: str | None = None):

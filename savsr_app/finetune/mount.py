@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dialogs.settings_dialog import model_files
+from ..state.model_catalog import model_files
 from ..state.storage import data_dir, models_dir
 from .panel import FinetunePanel
 

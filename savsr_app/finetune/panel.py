@@ -32,9 +32,8 @@ from .form import FinetuneForm, settings_from_dict, settings_to_dict
 from .gate import QueueGate
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
+from .run_states import IDLE, RUNNING, STOPPING, WAITING
 from .worker import FinetuneRequest, FinetuneRunner, result_text
-
-IDLE, WAITING, RUNNING, STOPPING = "idle", "waiting", "running", "stopping"
 
 
 class FinetunePanel(QWidget):

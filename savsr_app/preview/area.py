@@ -23,8 +23,9 @@ from ..qt import (
     Signal,
     icon,
 )
+from .before_after import PreviewImages
 from .pane import ImagePane
-from .viewport import PreviewImages, Viewport
+from .viewport import Viewport
 
 HOLD_S = 0.3        # the flip key held longer than this flips back on release (press and hold to compare)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..qt import QColor, QFont, QMouseEvent, QPainter, QPen, QPointF, QRectF, Qt, QTimer, QWheelEvent, QWidget, Signal
-from .viewport import PreviewImages, Viewport
+from .before_after import PreviewImages
+from .viewport import Viewport
 
 WHEEL_STEP = 1.25
 HANDLE_GRAB = 6          # pixels either side of the split line that grab it

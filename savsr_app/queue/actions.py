@@ -76,6 +76,27 @@ class QueueActions(QObject):
         self.runner.kick()
         return entry
 
+    def add_entries(self, made: list[tuple[QueueEntry, str]], kind: str) -> list[QueueEntry]:
+        """Queue entries made elsewhere (a timeline's pieces), each with its line for the log; one whose
+        output is queued already is left (and logged). ``kind`` names them in the notice of a stopped
+        queue ("timeline piece"). Returns the entries added."""
+        taken = {e.job.output for e in self.model.entries}
+        added = []
+        for entry, line in made:
+            if entry.job.output in taken:
+                self.logged.emit(f"not queued again: {Path(entry.job.output).name} is in the queue already")
+                continue
+            self.model.add(entry)
+            added.append(entry)
+            self.logged.emit(line)
+        if added:
+            self.queued.emit(added[-1].id)
+            if not self.runner.running:
+                self.notice.emit(f"Queued {len(added)} {kind}(s). The queue is stopped: press Run queue to render.",
+                                 "info")
+            self.runner.kick()
+        return added
+
     def remove(self, job_id: str):
         e = self.model.entry(job_id)
         if e is not None and e.state not in ACTIVE:

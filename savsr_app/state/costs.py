@@ -1,10 +1,7 @@
-"""What the window learns about the model and the machine while the user works.
-
-- :class:`AutoModel`: when a clip opens, asks the engine off the UI thread which model ``auto``
-  picks and why (``choose_model("auto", info)`` decodes a few frames) and puts it in the state.
-- :class:`CostTracker`: calibrates render-time estimates from finished renders and previews
-  (:mod:`savsr_app.state.estimate`), keeps the calibration in the settings, and says where a device runs
-  in words ("this CPU", a GPU's name).
+"""What the window learns about the machine while the user works: :class:`CostTracker` calibrates
+render-time estimates from finished renders and previews (:mod:`savsr_app.state.estimate`) and keeps
+the calibration in the settings; :func:`resolved_device` and :func:`device_words` say where a device
+setting runs, as an id and in words ("this CPU", a GPU's name).
 """
 from __future__ import annotations
 
@@ -39,29 +36,6 @@ def device_words(device: str) -> str:
         return "this CPU"
     from engine.devices import list_devices
     return dict(list_devices()).get(device, device)
-
-
-class AutoModel(QObject):
-    """Finds ``auto``'s model for each opened clip; ``logged`` tells the log."""
-
-    logged = Signal(str)
-
-    def __init__(self, state, background, parent=None):
-        super().__init__(parent)
-        self.state, self.background = state, background
-        state.clipChanged.connect(self._clip)
-
-    def _clip(self, info):
-        if info is None:
-            return
-        from engine.models.choice import choose_model
-        self.background.call(choose_model, "auto", info, done=lambda c, i=info: self._chosen(i, c),
-                             failed=lambda msg: self.logged.emit(f"auto model: {msg}"))
-
-    def _chosen(self, info, choice):
-        if self.state.clip is info:          # a newer clip opened meanwhile: its own answer follows
-            self.state.set_auto_model(choice)
-            self.logged.emit(f"auto model for {info.path}: {choice.describe()}")
 
 
 class CostTracker(QObject):

@@ -29,15 +29,17 @@ from ..queue.model import QueueModel
 from ..queue.panel import QueuePanel
 from ..queue.render_worker import QueueRunner
 from ..state.app_state import AppState, ModelChoice
-from ..state.costs import AutoModel, CostTracker, device_words, resolved_device
+from ..state.auto_model import AutoModel
+from ..state.costs import CostTracker, device_words, resolved_device
 from ..state.settings import AppSettings, SettingsStore
 from ..support.tasks import Background
 from . import menus
 from .closing import CloseGuard
+from .docks import AdvancedDock, LogDock
 from .layout import arrange_docks, central_splitter, restore_layout, save_layout
 from .notify import Notifier
 from .start_screen import install_start_screen
-from .status import AdvancedDock, LogDock, StatusBar
+from .status import StatusBar
 
 VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.m4v *.avi *.webm *.mxf *.mts *.m2ts *.ts *.y4m);;All files (*)"
 
