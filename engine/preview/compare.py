@@ -210,8 +210,10 @@ def comparison_clip(job: RenderJob, index: int, seconds: float, how: Comparison,
     """``seconds`` of ``job``'s clip from frame ``index`` as an H.264 comparison (MP4, MOV or MKV).
 
     The "after" frames come from :func:`engine.render.renderer.render` (as a lossless PNG sequence
-    in a hidden work folder next to ``output``, removed afterwards); ``progress``, ``control`` and
-    ``log`` are the render's. No audio. Nothing appears at ``output`` until it is complete.
+    in a hidden work folder next to ``output``, removed afterwards) at the size a render of ``job``
+    writes, its codec's even rounding included, so at the same network factors as the still;
+    ``progress``, ``control`` and ``log`` are the render's. No audio. Nothing appears at ``output``
+    until it is complete.
     """
     from ..render.renderer import render
     how.check()
@@ -222,7 +224,8 @@ def comparison_clip(job: RenderJob, index: int, seconds: float, how: Comparison,
     if not seconds > 0:
         raise CompareError(f"the comparison clip needs a length above 0 seconds, got {seconds:g}")
     check_target(output, overwrite)
-    info = planned(job).info
+    whole = planned(job)
+    info = whole.info
     if not 0 <= index < info.frame_count:
         raise CompareError(f"frame {index} is outside the clip (0 to {info.frame_count - 1})")
     start = info.frame_time(index)
@@ -232,8 +235,8 @@ def comparison_clip(job: RenderJob, index: int, seconds: float, how: Comparison,
         raise CompareError(f"output folder is not writable: {output.parent} ({exc.strerror or exc})") from None
     try:
         end = start + seconds if start + seconds < info.duration else None
-        frames_job = job.replace(output=str(work / "after"), codec="png", pix_fmt=None, start=start or None,
-                                 end=end, overwrite=False)
+        frames_job = job.replace(output=str(work / "after"), codec="png", pix_fmt=None, scale_w=None, scale_h=None,
+                                 target_size=whole.display_out_size, start=start or None, end=end, overwrite=False)
         render(frames_job, progress=progress, control=control, log=_without_png_notes(log))
         p = plan(frames_job, check_output=False)
         made = work / ("comparison" + output.suffix)

@@ -113,6 +113,23 @@ def test_comparison_clip_is_rendered_by_the_renderer(small_model_file, clip, ren
     assert file_hash(clip) == before
 
 
+def test_an_odd_size_clip_is_computed_at_the_render_size(small_model_file, tmp_path, capsys):
+    """H.264 needs even sizes: 30 x 1.5 = 45 rows become 46 (the network runs at 46/30), in the still
+    and in the clip alike; the clip's SAVSR half is the still's frame through H.264."""
+    odd = make_clip(tmp_path / "odd.mp4", count=3, size=(48, 30), audio=None)
+    job = RenderJob(input=str(odd), output="", scale_w=1.5, scale_h=1.5, model=str(small_model_file),
+                    device="cpu", backend="torch")
+    _before, after = frame_pair(job, 1)
+    assert after.shape == (46, 72, 3)
+    out = tmp_path / "odd.mkv"
+    assert main(["compare", str(odd), "-o", str(out), "--scale", "1.5", "--frame", "1", "--seconds", "0.04",
+                 "--no-labels", "--model", str(small_model_file), "--device", "cpu", "--backend", "torch",
+                 "-q"]) == 0
+    frames = decoded_frames(out)
+    assert len(frames) == 1 and (frames[0].width, frames[0].height) == (144, 46)
+    assert psnr(frames[0].to_ndarray(format="rgb24")[:, 72:], after) > 30      # 4:2:0 on a tiny frame
+
+
 @pytest.mark.parametrize("args, message", [
     (["-o", "{tmp}/x.jpg"], "output 'x.jpg' needs .png for a still, or .mp4, .mov or .mkv for a clip"),
     (["-o", "{tmp}/x.png", "--seconds", "2"], "--seconds makes a clip: give a .mp4, .mov or .mkv output"),
