@@ -52,9 +52,10 @@ class AppSettings:
         return self.model or None
 
     def placement(self):
-        """Where queued renders compute (:class:`engine.render.placement.Placement`)."""
+        """Where queued renders compute (:class:`engine.render.placement.Placement`): always in worker
+        processes, one by default, so a crash in FFmpeg, a runtime or torch costs a segment, not the window."""
         from engine.render.placement import Placement
-        return Placement(self.workers or None, self.threads, self.devices)
+        return Placement(self.workers or None, self.threads, self.devices, isolated=True)
 
 
 def _migrate(doc: dict) -> dict:

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.errors import SavsrError
+
 from ..finetune.run_states import RUNNING, WAITING
 from ..qt import QObject, Signal
+from ..queue.jobs import kept_frames
 
 
 class CloseGuard(QObject):
@@ -38,10 +41,7 @@ class CloseGuard(QObject):
         """What closing now would stop, one line each (empty: nothing)."""
         out = []
         if self.runner.busy:
-            entry = self.runner.model.entry(self.runner.current)
-            name = entry.name if entry is not None else "a job"
-            out.append(f"the render of {name}: the frames finished so far are kept, and it continues from "
-                       "there the next time the queue runs")
+            out.append(self._render_line(self.runner.model.entry(self.runner.current)))
         if self.finetune.state == RUNNING:
             out.append(f"fine-tuning “{self.finetune.run_name}”: a checkpoint is saved, and Resume in the "
                        "advanced panel continues it")
@@ -49,6 +49,23 @@ class CloseGuard(QObject):
             out.append(f"the fine-tune “{self.finetune.run_name}” waiting for the render: it has not started, "
                        "so nothing of it is kept")
         return out
+
+    @staticmethod
+    def _render_line(entry) -> str:
+        """What a stop keeps of the running render, as it will be: its finished segments (the frames of
+        the segment in progress are rendered again)."""
+        if entry is None:
+            return "a render: its finished segments are kept, and it continues from them the next time the queue runs"
+        try:
+            kept = kept_frames(entry.job) or 0
+        except SavsrError:
+            kept = 0
+        redo = max(0, entry.done - kept)
+        line = (f"the render of {entry.name}: {kept} of {entry.frames} frames are in finished segments and are kept; "
+                "it continues from them the next time the queue runs")
+        if redo:
+            line += f" (the {redo} frame{'s' if redo != 1 else ''} of the segment in progress are rendered again)"
+        return line
 
     @staticmethod
     def question(work: list[str]) -> str:

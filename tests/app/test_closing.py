@@ -89,6 +89,8 @@ def test_render_and_waiting_fine_tune_no_changes_nothing_and_yes_stops_both(
     window.close()
     [question] = no.questions
     assert entry.name in question and "“court” waiting for the render" in question and "Stop both" in question
+    on_disk = sum(s["frames"] for s in kept_segments(entry.job.output))
+    assert f"{on_disk} of {entry.frames} frames are in finished segments and are kept" in question
     assert window.isVisible()
     assert window.queue_model.entry(entry.id).state == PAUSED and window.runner.current == entry.id
     assert panel.state == "waiting" and run_folders() == [waiting_run]   # not dropped

@@ -318,8 +318,13 @@ def test_a_work_folder_of_another_render_fails_the_job_with_the_engines_message(
 
 
 def test_a_job_out_of_memory_fails_and_the_queue_goes_on(qtbot, window, clip, monkeypatch):
-    """Out of memory even with the smallest tiles: that job fails with the message, the next one renders."""
+    """Out of memory even with the smallest tiles: that job fails with the message, the next one renders.
+    The renders run in this process here (the app's run in a worker process), where the test can make
+    the network fail."""
     import engine.render.inference
+    from engine.render.placement import Placement
+    from savsr_app.state.settings import AppSettings
+    monkeypatch.setattr(AppSettings, "placement", lambda self: Placement(threads=self.threads))
     real = engine.render.inference.upscale_tiled
     failing = [True]
 
