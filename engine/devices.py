@@ -33,14 +33,3 @@ def list_devices() -> list[tuple[str, str]]:
             out.append((f"cuda:{i}", f"CUDA {i}: {torch.cuda.get_device_name(i)}"))
     return out
 
-
-def autocast_dtype(precision: str, device: torch.device):
-    """torch dtype for ``fp16``/``bf16`` autocast, or ``None`` for fp32. Half precision needs CUDA."""
-    precision = (precision or "fp32").lower()
-    if precision == "fp32":
-        return None
-    if precision not in ("fp16", "bf16"):
-        raise ValueError(f"unknown precision {precision!r}: use fp32, fp16 or bf16")
-    if device.type != "cuda":
-        raise ValueError(f"{precision} needs a CUDA GPU; use fp32 on the CPU")
-    return torch.float16 if precision == "fp16" else torch.bfloat16

@@ -2,7 +2,9 @@
 
 ``accelerate(model, scale, lr_shape)`` gives a callable for one scale pair and input shape;
 :class:`Accelerated` is the general form the renderer, the preview and the evaluations use.
-See docs/performance.md for what each backend measured.
+:mod:`.choice` decides ``auto`` precision per machine and model, :mod:`.precision` says what the
+hardware computes, :mod:`.window` is the accuracy check's real footage. See docs/performance.md for
+what each backend and precision measured.
 """
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ from .accelerated import (
     BackendError,
     Prepared,
     check_backend,
+    check_precision,
     installed_backends,
     isolate_exports,
 )
 
-__all__ = ["AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "Accelerated", "BackendError", "Prepared", "accelerate",
-           "check_backend", "default_backend", "installed_backends", "isolate_exports", "render_backend",
-           "set_default_backend"]
+__all__ = ["AUTO_MIN_FRAMES", "AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "PRECISION_HELP", "Accelerated",
+           "BackendError", "Prepared", "accelerate", "check_backend", "check_precision", "default_backend",
+           "installed_backends", "isolate_exports", "set_default_backend"]
 
 _default = "torch"
 
@@ -41,19 +44,15 @@ def set_default_backend(name: str) -> str:
     return _default
 
 # A CPU render this short does not repay preparing a graph: the break-even measured at 480x270 -> x2
-# is about 30 frames (docs/performance.md); a cached graph would, but checking costs a model digest.
+# is about 30 frames (docs/performance.md); one whose graphs are cached does (engine.render.compute).
 AUTO_MIN_FRAMES = 48
-
-
-def render_backend(backend: str, frames: int, device) -> tuple[str, str]:
-    """The backend a render of ``frames`` frames runs with, and a note when ``auto`` chose torch."""
-    if backend == "auto" and torch.device(device).type == "cpu" and frames < AUTO_MIN_FRAMES:
-        return "torch", f"backend: torch (auto: {frames} frames do not repay preparing a compiled graph)"
-    return backend, ""
 
 
 BACKEND_HELP = (f"{', '.join(BACKENDS)}: how the network is computed; auto = the fastest installed backend "
                 "that matches torch on this machine, else torch (default auto)")
+PRECISION_HELP = ("auto, fp32, bf16, fp16: the arithmetic of the network's LR stage; auto (default) = the fastest "
+                  "this machine computes natively that stays within 50 dB of fp32, measured once per model "
+                  "(bf16 on CPUs with avx512_bf16 or AMX, fp16 on GPUs); savsr info --system shows it")
 
 
 def accelerate(model, scale, lr_shape, backend: str = "auto", device: torch.device | str = "cpu",

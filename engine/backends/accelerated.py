@@ -1,10 +1,11 @@
 """``Accelerated``: the network behind a backend, called like the model itself.
 
-``Accelerated(model, "auto", device)(lr, scale)`` computes ``model(lr, scale)``. With a compiled
-backend, the LR stage (:mod:`engine.backends.graph`) is exported to ONNX once per tile shape and run
-by a runtime; the scale is a graph input, so a new factor costs nothing. Preparing a shape (export,
-compile, accuracy check) is cached on disk; any failure falls back to ``torch`` with a note, never
-an error.
+``Accelerated(model, "auto", device, "auto")(lr, scale)`` computes ``model(lr, scale)``. With a
+compiled backend, the LR stage (:mod:`engine.backends.graph`) is exported to ONNX once per tile shape
+and run by a runtime in one precision; the scale is a graph input, so a new factor costs nothing.
+Preparing a shape (export, compile, accuracy check on real footage) is cached on disk; any failure
+falls back to ``torch`` with a note, never an error. ``auto`` precision (and ``auto`` backend with it)
+takes what :func:`engine.backends.choice.choose` decided for this machine and model.
 """
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ from ..errors import SavsrError
 from ..foreground import Preempted, interrupted
 from . import cache
 from .graph import LRStage, hr_stage, scale_tensor
+from .precision import PRECISIONS, graph_threads
 from .runtimes import RUNTIMES
+from .window import CHECK_SCALE, WINDOW_VERSION, check_inputs, window_name
 
 BACKENDS = ("auto", "torch", *RUNTIMES)
 AUTO_ORDER = {"cpu": ("openvino", "onnxruntime"), "cuda": ("onnxruntime",)}  # fastest first, measured
 TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from torch's
+MIN_PSNR = 50.0             # reduced precision: Y-PSNR of the whole network against torch fp32, dB
 
 
 class BackendError(SavsrError, ValueError):
@@ -47,6 +51,20 @@ def installed_backends() -> list[str]:
     return ["torch", *(n for n, r in RUNTIMES.items() if r.installed())]
 
 
+def check_precision(name: str) -> str:
+    """``name`` lower-cased if it is a known precision; else a one-line :class:`BackendError`."""
+    key = (name or "auto").strip().lower()
+    if key not in PRECISIONS:
+        raise BackendError(f"unknown precision {name!r}: use {', '.join(PRECISIONS)}")
+    return key
+
+
+def runtime_threads(precision: str) -> int:
+    """Threads a compiled graph runs on: torch's in fp32 (the graph follows the render's placement),
+    :func:`~engine.backends.precision.graph_threads` in reduced precision (its sums depend on them)."""
+    return torch.get_num_threads() if precision == "fp32" else graph_threads()
+
+
 @dataclass(frozen=True)
 class Prepared:
     """One tile shape made ready: how long it took and whether the disk cache had it."""
@@ -56,13 +74,18 @@ class Prepared:
     cached: bool
     max_diff: float = 0.0
     in_child: bool = False      # traced in a child process (see :func:`isolate_exports`)
+    precision: str = "fp32"
+    psnr: float = float("inf")  # Y-PSNR of the whole network against torch fp32 on the check window, dB
 
 
 class Accelerated:
     """``model`` behind ``backend``; ``self(lr (b, t, 3, h, w), scale) -> (b, 3, H, W)``.
 
-    ``note(msg)`` receives fallbacks. ``precision`` other than fp32 is for CUDA: the LR stage runs
-    under autocast, the HR stage (every coordinate) in fp32. ``background=True`` (the preview): a
+    ``note(msg)`` receives fallbacks. ``precision``: ``fp32``, ``bf16`` or ``fp16`` for the LR stage
+    (a compiled graph in that precision, or torch under autocast); the HR stage (every coordinate)
+    is always fp32. ``auto`` takes the stored decision for this machine and model
+    (:func:`engine.backends.choice.choose`: it may time the candidates once, in the first
+    preparation), and with it the backend when that is ``auto`` too. ``background=True`` (the preview): a
     shape not prepared yet runs on torch while a thread prepares it, so a new scale factor or
     viewport never waits for an export. ``preempt`` (background work: a render) is checked during
     the computation; when it turns true the call stops with :class:`~engine.foreground.Preempted`
@@ -73,7 +96,7 @@ class Accelerated:
                  note: Callable[[str], None] | None = None, background: bool = False):
         self.model = model
         self.device = torch.device(device)
-        self.precision = precision
+        self.precision = check_precision(precision)
         self.requested = check_backend(backend)
         self.note = note or (lambda _msg: None)
         self.config, self.num_frame = getattr(model, "config", None), getattr(model, "num_frame", 7)
@@ -84,6 +107,8 @@ class Accelerated:
         self.background = background
         self._lock = threading.Lock()
         self._pending: dict[tuple, threading.Thread] = {}
+        self._resolving = threading.Lock()
+        self.choice = None          # engine.backends.choice.Choice once auto is resolved
         self.preempt: Callable[[], bool] | None = None
 
     # ---- the call -----------------------------------------------------------------------
@@ -103,7 +128,7 @@ class Accelerated:
     @property
     def compiles(self) -> bool:
         """True if a shape may need preparing (a compiled backend is requested and installed)."""
-        return self.precision == "fp32" and bool(self._candidates())
+        return bool(self._candidates())
 
     @property
     def backend(self) -> str:
@@ -115,7 +140,7 @@ class Accelerated:
         with self._lock:
             if shape in self._runners:
                 return self._runners[shape]
-        if self.background and self.precision == "fp32" and self._candidates():
+        if self.background and self._candidates():
             self._prepare_in_background(shape)
             return "torch", self._torch_stage
         return self._store(shape, self._prepare(shape))
@@ -157,21 +182,35 @@ class Accelerated:
         if self.requested != "auto":
             return [self.requested]
         order = AUTO_ORDER.get(self.device.type, ())
-        return [n for n in order if RUNTIMES[n].installed() and RUNTIMES[n].supports(self.device)]
+        return [n for n in order if RUNTIMES[n].installed() and RUNTIMES[n].supports(self.device)
+                and self.precision in ("auto", *RUNTIMES[n].precisions(self.device))]
+
+    def resolve(self):
+        """Settle ``auto`` precision (and the backend with it) from the stored decision, deciding once
+        if there is none; then :attr:`choice` says what runs and why. Explicit settings stay as given."""
+        if self.precision != "auto":
+            return
+        with self._resolving:
+            if self.precision != "auto":
+                return
+            from .choice import choose
+            self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note)
+            self.requested, self.precision = self.choice.backend, self.choice.precision
+            if self.requested == "torch":
+                self._last = "torch"
 
     def _prepare(self, shape):
+        self.resolve()
         reasons = []
-        if self.precision != "fp32" and self.requested not in ("auto", "torch"):
-            reasons.append(f"{self.requested}: only fp32 graphs are built; {self.precision} runs on torch")
-        elif self.precision == "fp32":
-            for name in self._candidates():
-                try:
-                    return name, self._compiled(name, shape)
-                except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
-                    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    reasons.append(f"{name}: {text[:200]}")
+        for name in self._candidates():
+            try:
+                return name, self._compiled(name, shape)
+            except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                reasons.append(f"{name}: {text[:200]}")
         if reasons:
-            self.note("using the torch backend (" + "; ".join(reasons) + ")")
+            where = f" {self.precision}" if self.precision != "fp32" else ""
+            self.note(f"using the torch backend{where} (" + "; ".join(reasons) + ")")
         return "torch", self._torch_stage
 
     def _torch_stage(self, lr, scale):
@@ -179,9 +218,9 @@ class Accelerated:
             return LRStage(self.model)(lr, scale_tensor(scale).to(lr.device))
 
     def _autocast(self):
-        if self.precision == "fp32" or self.device.type != "cuda":
+        if self.precision in ("fp32", "auto"):
             return None
-        return torch.autocast("cuda", dtype=torch.float16 if self.precision == "fp16" else torch.bfloat16)
+        return torch.autocast(self.device.type, dtype=torch.float16 if self.precision == "fp16" else torch.bfloat16)
 
     def digest(self) -> str:
         if self._digest is None:
@@ -193,22 +232,32 @@ class Accelerated:
         if not runtime.supports(self.device):
             raise SavsrError(f"does not run on {self.device}")
         t0 = time.monotonic()
-        folder = cache.graph_dir(self.digest(), shape)
-        onnx_path = folder / "lr_stage.onnx"
+        precision = self.precision
+        if precision not in runtime.precisions(self.device):
+            raise SavsrError(f"computes no {precision} on this {self.device.type}")
+        onnx_path = cache.graph_dir(self.digest(), shape) / "lr_stage.onnx"
         exported, ref = onnx_path.is_file(), None
         if not exported:
             ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
-        blob_dir = folder / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
-        run = runtime.load(onnx_path, self.device, torch.get_num_threads(), blob_dir)
+        blob_dir = self._blob_dir(name, shape)
+        threads = runtime_threads(precision)
+        run = runtime.load(onnx_path, self.device, threads, blob_dir, precision)
         meta = cache.read_json(blob_dir / "check.json")
-        diff = meta.get("max_diff")
-        if not (exported and isinstance(diff, float)):
-            diff = self._check(run, shape, ref)
-            cache.write_json(blob_dir / "check.json", {"max_diff": diff, "tolerance": TOLERANCE["fp32"]})
-        if not diff <= TOLERANCE["fp32"]:
+        diff, psnr = meta.get("max_diff"), meta.get("psnr")
+        if not (exported and self._checked(meta, threads)):
+            diff, psnr = self._check(run, shape, ref)
+            cache.write_json(blob_dir / "check.json", {
+                "max_diff": diff, "psnr": psnr, "window": [WINDOW_VERSION, window_name()],
+                "threads": None if precision == "fp32" else threads, "tolerance": TOLERANCE["fp32"],
+                "min_psnr": MIN_PSNR})
+        if precision == "fp32" and not diff <= TOLERANCE["fp32"]:
             raise SavsrError(f"differs from torch by {diff:.2g} (more than {TOLERANCE['fp32']:g})")
+        if precision != "fp32" and not psnr >= MIN_PSNR:
+            raise SavsrError(f"{precision} is {psnr:.1f} dB from torch fp32 on real footage "
+                             f"(at least {MIN_PSNR:g} dB needed)")
         seconds = time.monotonic() - t0
-        done = Prepared(name, shape, seconds, exported, diff, in_child=_isolated and not exported)
+        done = Prepared(name, shape, seconds, exported, diff, in_child=_isolated and not exported,
+                        precision=precision, psnr=psnr)
         self.prepared.append(done)
 
         def call(lr: torch.Tensor, scale, stop=None):
@@ -217,15 +266,40 @@ class Accelerated:
             return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
         return call
 
-    def _check(self, run, shape, ref=None) -> float:
-        """Max abs difference of the compiled LR stage from torch's (``ref``, else computed) on the
-        check window."""
+    def _blob_dir(self, name: str, shape):
+        runtime = RUNTIMES[name]
+        return cache.graph_dir(self.digest(), shape) / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
+
+    @staticmethod
+    def _checked(meta: dict, threads: int) -> bool:
+        """Whether a stored check result is of this check window and thread count."""
+        return (meta.get("window") == [WINDOW_VERSION, window_name()] and meta.get("threads") in (None, threads)
+                and isinstance(meta.get("max_diff"), float) and isinstance(meta.get("psnr"), float))
+
+    def ready(self, name: str, shape) -> bool:
+        """Whether ``shape = (t, h, w)`` is exported, compiled and checked for runtime ``name`` in this
+        precision in the disk cache (preparing it costs a load, no export)."""
+        blob_dir = self._blob_dir(name, shape)
+        meta = cache.read_json(blob_dir / "check.json")
+        return ((cache.graph_dir(self.digest(), shape) / "lr_stage.onnx").is_file()
+                and self._checked(meta, runtime_threads(self.precision)))
+
+    def _check(self, run, shape, ref=None) -> tuple[float, float]:
+        """The compiled LR stage against torch's fp32 one (``ref``, else computed) on the check window
+        of real footage: the max abs difference of its outputs, and the Y-PSNR (dB) of the whole
+        network's output (fp32 HR stage on either) against torch fp32."""
+        from ..evaluation.metrics import psnr_y
         lr, code = check_inputs(shape)
-        if ref is None:
-            with torch.no_grad():
-                ref = LRStage(self.model)(lr.to(self.device), code.to(self.device))
-        outs = run(lr.numpy(), code.numpy())
-        return float(max((torch.from_numpy(np.asarray(o)) - r.cpu()).abs().max() for o, r in zip(outs, ref)))
+        dev = self.device
+        with torch.no_grad():
+            if ref is None:
+                ref = LRStage(self.model)(lr.to(dev), code.to(dev))
+            outs = [torch.from_numpy(np.asarray(o)).float().to(dev) for o in run(lr.numpy(), code.numpy())]
+            ref = [r.float().to(dev) for r in ref]
+            diff = float(max((o - r).abs().max() for o, r in zip(outs, ref)))
+            sr = hr_stage(self.model, lr.to(dev), CHECK_SCALE, *outs).cpu()
+            sr_ref = hr_stage(self.model, lr.to(dev), CHECK_SCALE, *ref).cpu()
+        return diff, psnr_y(sr.clamp(0, 1), sr_ref.clamp(0, 1))
 
 
 _isolated = False
@@ -268,12 +342,6 @@ def _export_child(src: str, shape, path: str, ref: str):
     model.load_state_dict(saved["state"])
     model.use_fast_path(saved["fast"]).eval()
     torch.save(list(export_lr_stage(model, shape, Path(path))), ref)
-
-
-def check_inputs(shape) -> tuple[torch.Tensor, torch.Tensor]:
-    """The accuracy check's window (uniform noise, seed 0) for ``shape = (t, h, w)`` and scale 2 x 1.5."""
-    gen = torch.Generator().manual_seed(0)
-    return torch.rand((1, shape[0], 3, *shape[1:]), generator=gen), scale_tensor((2.0, 1.5))
 
 
 def export_lr_stage(model, shape, path):

@@ -1,14 +1,16 @@
 """The runtimes that execute the exported LR stage: ONNX Runtime and OpenVINO.
 
 Each is optional (``pip install savsr-studio[fast]``). A runtime says whether it can run on a torch
-device, and ``load`` turns an ONNX file into ``run(lr, code, stop=None) -> (feat, aligned, st)`` on
-numpy arrays; ``stop()`` turning true ends the run early with :class:`~engine.foreground.Preempted`
-where the runtime can cancel a running graph.
+device and in which precisions (:meth:`Runtime.precisions`: what the hardware computes natively, as the
+runtime reports it), and ``load`` turns an ONNX file into ``run(lr, code, stop=None) -> (feat, aligned,
+st)`` on numpy arrays in one precision; ``stop()`` turning true ends the run early with
+:class:`~engine.foreground.Preempted` where the runtime can cancel a running graph.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +35,11 @@ class Runtime:
     def supports(self, device: torch.device) -> bool:
         return device.type == "cpu"
 
-    def load(self, onnx_path: Path, device: torch.device, threads: int, blob_dir: Path):
+    def precisions(self, device: torch.device) -> tuple[str, ...]:
+        """The precisions this runtime computes natively on ``device``, fp32 first."""
+        return ("fp32",)
+
+    def load(self, onnx_path: Path, device: torch.device, threads: int, blob_dir: Path, precision: str = "fp32"):
         raise NotImplementedError
 
 
@@ -41,12 +47,19 @@ class OpenVINO(Runtime):
     """Intel's runtime: fastest measured on this project's CPUs (see docs/performance.md)."""
 
     name, module = "openvino", "openvino"
+    HINTS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}        # INFERENCE_PRECISION_HINT
+    CAPABILITIES = {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}
 
-    def load(self, onnx_path, device, threads, blob_dir):
+    def precisions(self, device):
+        if device.type != "cpu":
+            return ()
+        return cpu_capabilities()
+
+    def load(self, onnx_path, device, threads, blob_dir, precision="fp32"):
         import openvino as ov
         core = ov.Core()
         compiled = core.compile_model(str(onnx_path), "CPU", {
-            "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32",
+            "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": self.HINTS[precision],
             "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": str(blob_dir)})
         request = compiled.create_infer_request()
         outputs = compiled.outputs
@@ -84,7 +97,9 @@ class OnnxRuntime(Runtime):
         import onnxruntime
         return device.type == "cuda" and "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
-    def load(self, onnx_path, device, threads, blob_dir):
+    def load(self, onnx_path, device, threads, blob_dir, precision="fp32"):
+        if precision != "fp32":
+            raise ValueError(f"ONNX Runtime builds fp32 graphs only, not {precision}")
         import onnxruntime as ort
 
         from ..privacy import quiet_onnxruntime
@@ -101,6 +116,14 @@ class OnnxRuntime(Runtime):
         def run(lr: np.ndarray, code: np.ndarray, stop=None):   # runs its graph to the end
             return tuple(session.run(list(OUTPUTS), {"lr": lr, "code": code}))
         return run
+
+
+@lru_cache(maxsize=1)
+def cpu_capabilities() -> tuple[str, ...]:
+    """OpenVINO's precisions on this CPU (its ``OPTIMIZATION_CAPABILITIES``), fp32 first."""
+    import openvino as ov
+    caps = set(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+    return ("fp32", *(p for cap, p in OpenVINO.CAPABILITIES.items() if cap in caps and p != "fp32"))
 
 
 RUNTIMES = {r.name: r for r in (OpenVINO(), OnnxRuntime())}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..backends import BACKEND_HELP, check_backend
+from ..backends import BACKEND_HELP, PRECISION_HELP, check_backend
 from ..errors import SavsrError
 from ..render.job import CODECS, PRECISIONS, RenderJob
 from .progress import ProgressBar
@@ -33,7 +33,7 @@ def register(sub):
     p.add_argument("--pix-fmt", help="output pixel format")
     p.add_argument("--model", help="model file; default: the bundled model")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda:N (default auto)")
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="fp16/bf16 need CUDA (default fp32)")
+    p.add_argument("--precision", default="auto", choices=PRECISIONS, help=PRECISION_HELP)
     p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--tile", type=int, default=0, help="LR tile size in pixels; 0 = from free memory (default)")
     p.add_argument("-y", "--overwrite", action="store_true", help="render every piece again, even finished ones")

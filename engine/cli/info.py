@@ -1,4 +1,8 @@
-"""``savsr info IN``: what a clip holds (streams, size, frame rate, frames, colour, rotation, audio)."""
+"""``savsr info IN``: what a clip holds (streams, size, frame rate, frames, colour, rotation, audio).
+
+``savsr info --system``: what this machine computes with (CPU flags, devices, backends and their
+precisions) and what ``auto`` uses here for a model (decided now when no decision is stored).
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +14,12 @@ def register(sub):
     p.add_argument("input", nargs="?", help="video file")
     p.add_argument("--sample", action="store_true", help="describe the bundled sample clip")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--system", action="store_true",
+                   help="describe this machine instead: CPU flags, devices, backends and what auto precision uses "
+                        "(measured once per model if not yet stored)")
+    p.add_argument("--model", default="clean", metavar="clean|compressed|FILE",
+                   help="with --system: the model whose auto decision to show (default clean)")
+    p.add_argument("--device", default="auto", help="with --system: auto, cpu or cuda:N (default auto)")
     p.set_defaults(func=run)
 
 
@@ -74,7 +84,45 @@ def lines(info) -> list[str]:
     return out
 
 
+def system_lines(device_name: str = "auto", model_spec: str = "clean", note=None) -> list[str]:
+    """The machine as ``auto`` sees it; decides for ``model_spec`` on ``device_name`` if it has to."""
+    import torch
+
+    from ..backends import installed_backends
+    from ..backends.choice import choose
+    from ..backends.precision import cpu_info, fast_flags, graph_threads, torch_precisions
+    from ..backends.runtimes import RUNTIMES
+    from ..devices import list_devices, resolve_device
+    from ..models.checkpoint import load_model
+    from ..models.choice import MODELS, bundled_model
+    name, _flags = cpu_info()
+    device = resolve_device(device_name)
+    out = [f"cpu        {name}, {graph_threads()} cores; {' '.join(fast_flags()) or 'no bf16/int8 instructions'}",
+           f"devices    {', '.join(label for _id, label in list_devices())}",
+           f"torch      {torch.__version__}: {' '.join(torch_precisions(device))} on {device.type.upper()}"]
+    for backend in installed_backends()[1:]:
+        runtime = RUNTIMES[backend]
+        where = " ".join(runtime.precisions(device)) if runtime.supports(device) else "does not run there"
+        out.append(f"{backend:<10} {runtime.version().split('-')[0]}: {where}")
+    path = bundled_model(model_spec) if model_spec in MODELS else model_spec
+    if not path:
+        return out + [f"auto       the {model_spec} model is not installed"]
+    model = load_model(path, device)
+    if note is not None and choose(model, device, measure=False) is None:
+        note("timing the precisions of this machine for this model (once; about a minute) ...")
+    choice = choose(model, device, "auto", "auto", note=note)
+    label = model_spec if model_spec in MODELS else model.metadata.get("name", str(path))
+    out.append(f"auto       {choice.describe(device)} for the {label} model"
+               + (f" ({choice.reason})" if choice.reason else ""))
+    return out
+
+
 def run(args) -> int:
+    if args.system:
+        import sys
+        print("\n".join(system_lines(args.device, args.model,
+                                     note=lambda msg: print(f"savsr: note: {msg}", file=sys.stderr))))
+        return 0
     from ..video import probe
     from .upscale import _input
     info = probe(_input(args))

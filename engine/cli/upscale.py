@@ -6,7 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ..backends import BACKEND_HELP, check_backend
+from ..backends import BACKEND_HELP, PRECISION_HELP, check_backend
 from ..errors import SavsrError, Terminated
 from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
@@ -38,7 +38,7 @@ def register(sub):
                    help="auto (default: the clip decides), clean (lossless, intermediate codecs, high bitrate), "
                         "compressed (camera, phone and web video) or a model file (.safetensors/.pth)")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda:N (default auto)")
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS, help="fp16/bf16 need CUDA (default fp32)")
+    p.add_argument("--precision", default="auto", choices=PRECISIONS, help=PRECISION_HELP)
     p.add_argument("--backend", default="auto", help=BACKEND_HELP)
     p.add_argument("--codec", default="h264", choices=CODECS, help="output codec (default h264)")
     p.add_argument("--crf", type=int, default=18, help="H.264/H.265 quality, 0-51, lower is better (default 18)")

@@ -11,6 +11,7 @@ segments in a resumable work folder.
 | `frame_windows.py` | streaming 7-frame windows with reflection at the clip's ends |
 | `segments.py` | segment writers and the final remux |
 | `workdir.py` | the work folder and its manifest (resume) |
+| `compute.py` | the backend and precision of a render, settled once for every worker and a resume |
 | `placement.py` | how many worker processes, threads each, on which devices |
 | `workers.py` | segments in crash-isolated worker processes |
 | `cluster.py` | segments as Ray tasks on several machines |

@@ -40,16 +40,17 @@ class Upscaler:
     ``tile=0`` picks the tile from free memory before the first frame. On CUDA an
     out-of-memory error halves the tile and retries the same frame, down to
     ``MIN_RETRY_TILE``; the smaller tile is kept for the rest of the clip. The network runs behind
-    ``backend`` (:mod:`engine.backends`): ``prepare`` readies every tile shape before the first frame.
+    ``backend`` in ``precision`` (:mod:`engine.backends`; ``None`` is fp32): ``prepare`` readies every
+    tile shape before the first frame.
     """
 
-    def __init__(self, model, device: torch.device, dtype: torch.dtype | None, scale, out_hw,
+    def __init__(self, model, device: torch.device, precision: str | None, scale, out_hw,
                  tile: int = 0, log: Callable[[str], None] | None = None, backend: str = "torch"):
-        self.model, self.device, self.dtype = model, device, dtype
+        self.model, self.device, self.precision = model, device, precision or "fp32"
         self.scale, self.out_hw = scale, out_hw
         self.tile, self.auto = tile, tile == 0
         self.log = log or (lambda _msg: None)
-        precision = {None: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[dtype]
+        precision = self.precision
         if isinstance(model, Accelerated):  # shared between upscalers (one per scale in ``savsr eval``)
             self.model, self.net = model.model, model
         else:
@@ -60,16 +61,19 @@ class Upscaler:
     def prepare(self, h: int, w: int) -> float:
         """Size the tiles for ``h x w`` frames and ready the backend for every tile shape; seconds spent."""
         t0 = time.monotonic()
-        if not self._sized:
-            self._size_tiles(h, w)
-        steps = tile_steps(self.scale)
-        shapes = {(p1 - p0, q1 - q0) for *_, p0, p1 in spans(h, self.tile, OVERLAP, steps[0])
-                  for *_, q0, q1 in spans(w, self.tile, OVERLAP, steps[1])}
-        done = [d for d in (self.net.prepare(th, tw) for th, tw in sorted(shapes, reverse=True)) if d]
+        done = [d for d in (self.net.prepare(th, tw) for th, tw in self.shapes(h, w)) if d]
         seconds = time.monotonic() - t0
         if done:
             self.log(preparation_note(self.scale, done, seconds))
         return seconds
+
+    def shapes(self, h: int, w: int) -> list[tuple[int, int]]:
+        """The ``(h, w)`` shapes the network sees for ``h x w`` frames (the tiles sized first), largest first."""
+        if not self._sized:
+            self._size_tiles(h, w)
+        steps = tile_steps(self.scale)
+        return sorted({(p1 - p0, q1 - q0) for *_, p0, p1 in spans(h, self.tile, OVERLAP, steps[0])
+                       for *_, q0, q1 in spans(w, self.tile, OVERLAP, steps[1])}, reverse=True)
 
     def _size_tiles(self, h: int, w: int):
         if self.auto:

@@ -14,7 +14,7 @@ MIN_SCALE, MAX_SCALE = 1.0, 4.0
 CODECS = ("h264", "h265", "prores", "prores4444", "ffv1", "png", "prores-proxy", "prores-lt", "prores-422",
           "dnxhr-lb", "dnxhr-sq", "dnxhr-hq", "dnxhr-hqx", "dnxhr-444")
 DEINTERLACE = ("auto", "off", "field", "frame")
-PRECISIONS = ("fp32", "fp16", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")   # as engine.backends.precision.PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class RenderJob:
     factors follow. ``start``/``end`` are seconds into the input (``None``: whole clip).
     ``model``: ``None`` or ``"auto"`` lets the clip choose between the bundled ``clean`` and
     ``compressed`` models (:mod:`engine.models.choice`); a bundled name or a file path picks one.
-    ``tile=0`` means choose automatically.
+    ``tile=0`` means choose automatically. ``backend`` and ``precision`` ``auto``: what this machine
+    computes fastest within the accuracy gate (:mod:`engine.backends.choice`); the renderer settles
+    both before the first frame (:mod:`engine.render.compute`).
     ``overwrite=False`` (the default, as on the command line) refuses to replace an existing output file.
     ``deinterlace``: auto (when the frames show combing), off, field (one frame per field: 50p from
     50i) or frame (25p from 50i). ``pixel_aspect``: the input's pixel shape when its tag is missing
@@ -46,7 +48,7 @@ class RenderJob:
     pix_fmt: str | None = None
     model: str | None = None
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"        # auto, fp32, bf16, fp16 (the network's LR stage)
     backend: str = "auto"          # engine.backends: auto, torch, openvino, onnxruntime
     tile: int = 0
     overwrite: bool = False        # as the CLI: an existing output is never replaced unasked

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from ..devices import autocast_dtype, resolve_device
+from ..devices import resolve_device
 from ..errors import SavsrError
 from ..models.choice import MODEL_CHOICES
 from ..scale import Scale
@@ -100,9 +100,13 @@ def _check_settings(job: RenderJob):
     if job.precision not in PRECISIONS:
         raise PlanError(f"unknown precision {job.precision!r}: use one of {', '.join(PRECISIONS)}")
     try:
-        autocast_dtype(job.precision, resolve_device(job.device))
+        device = resolve_device(job.device)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
+    from ..backends.precision import refusal
+    why = refusal(job.precision, device)
+    if why:
+        raise PlanError(f"{job.precision} cannot run on the {device.type.upper()}: {why}")
     if job.tile and job.tile < MIN_TILE:
         raise PlanError(f"tile size {job.tile} is too small: use 0 (automatic) or at least {MIN_TILE}")
     if job.codec in ("h264", "h265"):

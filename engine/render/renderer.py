@@ -16,14 +16,14 @@ from pathlib import Path
 import av
 import torch
 
-from ..backends import render_backend
-from ..devices import autocast_dtype, resolve_device
+from ..devices import resolve_device
 from ..errors import SavsrError
 from ..foreground import foreground, yield_to_foreground
 from ..models.checkpoint import load_model
 from ..models.choice import choose_model
 from ..video import probe
 from .cluster import render_on_cluster
+from .compute import resolve
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
 from .inference import Upscaler
 from .job import RenderJob
@@ -96,6 +96,7 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         if kept:
             note(f"resuming: {work.frames_done} of {p.frame_count} frames were already rendered")
         kept = list(kept)  # as it was before this run (the manifest's list grows)
+        p = resolve(p, work, model, device, note)   # backend and precision, for every worker alike
         if parallel:
             meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
             meter.report("starting workers", force=True)
@@ -140,11 +141,8 @@ def _render_here(p, work, kept, model, device, placement, control, progress, not
     if placement.threads:
         torch.set_num_threads(placement.threads)
     try:
-        backend, why = render_backend(job.backend, p.frame_count - work.frames_done, device)
-        if why:
-            note(why)
-        upscaler = Upscaler(model, device, autocast_dtype(job.precision, device), p.scale,
-                            (p.out_size[1], p.out_size[0]), job.tile, note, backend)
+        upscaler = Upscaler(model, device, job.precision, p.scale, (p.out_size[1], p.out_size[0]), job.tile, note,
+                            job.backend)
         meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
         if upscaler.net.compiles:
             meter.report(f"preparing the network for {p.scale[1]:g} x {p.scale[0]:g}", force=True)

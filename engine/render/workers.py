@@ -92,7 +92,6 @@ def _upscaler(task: SegmentTask, note):
     """The network for ``task``, loaded and prepared once per process and kept for later segments."""
     import torch
 
-    from ..devices import autocast_dtype
     from ..models.checkpoint import load_model
     from .inference import Upscaler
     p, device = task.plan, torch.device(task.device)
@@ -100,7 +99,7 @@ def _upscaler(task: SegmentTask, note):
     if key not in _MODELS:
         _MODELS.clear()
         model = load_model(task.model_path, device)
-        up = Upscaler(model, device, autocast_dtype(p.job.precision, device), p.scale,
+        up = Upscaler(model, device, p.job.precision, p.scale,
                       (p.out_size[1], p.out_size[0]), p.job.tile, note, p.job.backend)
         up.prepare(p.in_size[1], p.in_size[0])
         _MODELS[key] = (up, model.num_frame)
@@ -214,7 +213,6 @@ class WorkerPool:
 
     def _run(self, tasks, work, control, meter, note):
         todo, deaths, counted, seen = deque(tasks), {}, {}, set()
-
         try:
             while todo or any(s.future for s in self.slots):
                 for slot in self.slots:

@@ -49,7 +49,7 @@ def test_a_compiled_backend_renders_what_torch_renders(backend, clip, small_mode
         out = tmp_path / f"{name}.mkv"
         assert main(["upscale", str(clip), "-o", str(out), "--width-scale", "2.5", "--height-scale", "1.5",
                      "--model", str(small_model_file), "--device", "cpu", "--codec", "ffv1",
-                     "--backend", name]) == 0
+                     "--backend", name, "--precision", "fp32"]) == 0
         outs[name] = np.stack([f.to_ndarray() for f in decoded_frames(out)]).astype(int)  # stored Y, U, V
     err = capsys.readouterr().err
     assert f"preparing the network for 2.5 x 1.5 ({backend}, 1 tile shape)" in err

@@ -84,13 +84,16 @@ def test_default_pixel_formats(clip, tmp_path):
     (dict(pix_fmt="rgb24"), "cannot write pixel format 'rgb24'"),
     (dict(crf=60), "CRF 60 is out of range"),
     (dict(preset="turbo"), "unknown preset"),
-    (dict(precision="fp16"), "fp16 needs a CUDA GPU"),
+    (dict(precision="fp16"), "fp16 cannot run on the CPU: this CPU has no fp16 arithmetic"),
+    (dict(precision="fp8"), "unknown precision 'fp8'"),
     (dict(tile=8), "tile size 8 is too small"),
     (dict(start=1.0), "past the end of the clip"),
     (dict(start=0.1, end=0.05), "must be after start"),
     (dict(model="/nonexistent/model.safetensors"), "model file not found"),
 ])
-def test_bad_settings_are_refused(clip, tmp_path, changes, message):
+def test_bad_settings_are_refused(clip, tmp_path, changes, message, monkeypatch):
+    from engine.backends import runtimes
+    monkeypatch.setattr(runtimes, "cpu_capabilities", lambda: ("fp32",))     # a CPU without fp16
     with pytest.raises(PlanError, match=message.replace("(", r"\(").replace(".", r"\.")):
         plan(job(clip, tmp_path / "o.mp4", **changes))
 

@@ -1,0 +1,224 @@
+"""``auto`` precision: which backend and arithmetic compute a model on this machine, decided once.
+
+:func:`choose` turns a request (backend and precision, either ``auto``) into a :class:`Choice`. On a
+CPU, ``auto`` precision times every precision the runtime computes natively (OpenVINO's
+``OPTIMIZATION_CAPABILITIES``: fp32, bf16 on CPUs with avx512_bf16 or AMX, fp16 with AMX-FP16) on a
+real window (:mod:`engine.backends.window`, the tile shape :data:`WINDOW_HW`) and keeps the fastest
+whose output stays at least :data:`~engine.backends.accelerated.MIN_PSNR` dB (Y-PSNR) from torch fp32;
+one that does not is passed over with a note. On CUDA it is fp16 (coordinates stay fp32, see
+:mod:`engine.backends.precision`). Torch on a CPU is the reference and computes in fp32.
+
+The decision is stored next to the model's graphs, keyed by the runtime, its version, the device
+type and :func:`~engine.backends.precision.machine_key` (so another CPU decides again), and written
+once: the first writer wins and every process reads the same file. A render resolves it into its
+job at plan time (:mod:`engine.render.compute`); its workers, its preview and its resumed runs use
+that result and never time anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from . import cache
+from .precision import graph_threads, machine_key, torch_precisions
+from .runtimes import RUNTIMES
+from .window import window_name
+
+WINDOW_HW = (180, 320)      # the timed window: a whole frame of the bundled sample
+TIMED_SCALE = (2.0, 2.0)
+REPEAT = 3                  # timed calls per candidate after one warm-up; the best counts
+NAMES = {"torch": "PyTorch", "openvino": "OpenVINO", "onnxruntime": "ONNX Runtime"}
+_deciding = threading.Lock()  # the preview and a render of one process never decide at once
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What computes the network: ``backend`` (torch or a runtime) in ``precision`` (fp32, bf16, fp16).
+
+    ``reason``: why ``auto`` chose it (``""`` when it was asked for); ``timings``: seconds per timed
+    window of each candidate that passed the gate, when ``auto`` measured."""
+    backend: str
+    precision: str
+    reason: str = ""
+    timings: dict = field(default_factory=dict, compare=False)
+
+    def describe(self, device: torch.device | str = "cpu") -> str:
+        """``CPU · OpenVINO bf16``."""
+        where = "CPU" if torch.device(device).type == "cpu" else "GPU"
+        return f"{where} · {NAMES.get(self.backend, self.backend)} {self.precision}"
+
+
+def candidates(backend: str, device: torch.device) -> tuple[str, ...]:
+    """The precisions ``auto`` considers for ``backend`` on ``device``, fp32 first."""
+    if backend == "torch":
+        return torch_precisions(device) if device.type == "cuda" else ("fp32",)
+    return RUNTIMES[backend].precisions(device)
+
+
+def runtimes_for(backend: str, device: torch.device) -> list[str]:
+    """``backend`` itself, or for ``auto`` the installed runtimes in ``AUTO_ORDER`` that run on ``device``."""
+    from .accelerated import AUTO_ORDER
+    if backend != "auto":
+        return [backend]
+    return [n for n in AUTO_ORDER.get(device.type, ()) if RUNTIMES[n].installed() and RUNTIMES[n].supports(device)]
+
+
+def choose(model, device: torch.device | str, backend: str = "auto", precision: str = "auto",
+           note: Callable[[str], None] | None = None, measure: bool = True) -> Choice | None:
+    """The backend and precision that compute ``model`` on ``device`` for this request.
+
+    Explicit values are kept (``auto`` backend with an explicit precision: the first runtime of
+    ``AUTO_ORDER`` that computes it, else torch). ``auto`` precision uses the stored decision, or
+    decides now (export, compile and time each candidate: tens of seconds, once per machine, model
+    and runtime); with ``measure=False`` a missing decision gives ``None`` instead. ``note(msg)``
+    hears about a runtime that failed in every precision.
+    """
+    device = torch.device(device)
+    note = note or (lambda _msg: None)
+    if precision != "auto":
+        names = [n for n in runtimes_for(backend, device) if n == "torch" or precision in candidates(n, device)]
+        return Choice(names[0] if names else "torch", precision)
+    if device.type == "cuda":
+        order = [*runtimes_for(backend, device), "torch"] if backend == "auto" else [backend]
+        name = next((n for n in order if "fp16" in candidates(n, device)), order[0])
+        if "fp16" in candidates(name, device):
+            return Choice(name, "fp16", "auto: fp16 on a GPU, coordinates in fp32")
+        return Choice(name, "fp32", f"auto: {name} computes only fp32 here")
+    names = runtimes_for(backend, device) if backend != "torch" else []
+    for name in names:
+        found = decided(model, name, device, note, measure)
+        if found is None and not measure and read_decision(model, name, device) is None:
+            return None
+        if found is not None:
+            return found
+    return Choice("torch", "fp32", "" if backend == "torch" else "auto: no compiled backend")
+
+
+def decided(model, name: str, device: torch.device, note: Callable[[str], None],
+            measure: bool = True) -> Choice | None:
+    """The stored decision for runtime ``name``, or a new one (stored; only with ``measure``);
+    ``None`` when no candidate passed the gate (the runtime does not work here) or none is stored."""
+    options = candidates(name, device)
+    if len(options) == 1:
+        return Choice(name, options[0], f"auto: {name} computes only {options[0]} here")
+    if not measure:
+        stored = read_decision(model, name, device)
+        return from_record(name, stored) if stored else None
+    with _deciding:
+        stored = read_decision(model, name, device)
+        if stored is None:
+            stored = store_decision(model, name, device, decide(model, name, device, options, note))
+    return from_record(name, stored)
+
+
+def from_record(name: str, record: dict) -> Choice | None:
+    """The :class:`Choice` a stored decision names (``None``: no candidate passed there)."""
+    best = record.get("precision")
+    if not best:
+        return None
+    results = record.get("candidates", {})
+    timed = {p: r["seconds"] for p, r in results.items() if r.get("passed")}
+    words = ["auto: the fastest that holds on this machine"]
+    if best != "fp32" and timed.get("fp32") and timed.get(best):
+        words.append(f"{timed['fp32'] / timed[best]:.2f}x fp32's speed")
+    psnr = results.get(best, {}).get("psnr")
+    if best != "fp32" and isinstance(psnr, float):
+        words.append(f"{psnr:.1f} dB against fp32")
+    words += [f"{p} passed over: {r.get('why', 'refused')}" for p, r in results.items() if not r.get("passed")]
+    return Choice(name, best, "; ".join([", ".join(words[:3]), *words[3:]]), timed)
+
+
+def decide(model, name: str, device: torch.device, options, note: Callable[[str], None]) -> dict:
+    """Time each of ``options`` for runtime ``name`` on the real window; the record to store."""
+    from .accelerated import MIN_PSNR, Accelerated
+    from .window import check_inputs
+    lr, _code = check_inputs((getattr(model, "num_frame", 7), *WINDOW_HW))
+    lr = lr.to(device)
+    results, t0 = {}, time.monotonic()
+    for precision in options:
+        refused: list[str] = []
+        acc = Accelerated(model, name, device, precision, note=refused.append)
+        done = acc.prepare(*WINDOW_HW)
+        if acc.backend != name or done is None:
+            why = refused[0].split(" (", 1)[-1][:-1] if refused else "did not prepare"
+            results[precision] = {"passed": False, "why": why[:200]}
+            continue
+        with torch.no_grad():
+            seconds = time_candidate(name, precision, lambda acc=acc: acc(lr, TIMED_SCALE))
+        results[precision] = {"passed": True, "seconds": seconds, "psnr": done.psnr, "max_diff": done.max_diff}
+    passed = {p: r["seconds"] for p, r in results.items() if r["passed"]}
+    best = min(passed, key=passed.get) if passed else None
+    if best is None:
+        note(f"auto precision: {name} failed in every precision here")
+    return {"backend": name, "precision": best, "candidates": results, "window": [*WINDOW_HW, window_name()],
+            "threads": graph_threads(), "min_psnr": MIN_PSNR, "seconds": round(time.monotonic() - t0, 1),
+            "decided": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def time_candidate(name: str, precision: str, call: Callable[[], object]) -> float:
+    """Seconds per call: one warm-up, then the best of :data:`REPEAT` (the timing hook tests replace)."""
+    call()
+    best = float("inf")
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+# ---- storage ---------------------------------------------------------------------------------
+
+def decision_path(model, name: str, device: torch.device) -> Path:
+    digest = cache.model_digest(model)
+    version = RUNTIMES[name].version() if name in RUNTIMES else torch.__version__
+    version = version.split("+")[0].replace("/", "_")   # OpenVINO's has slashes in it
+    return cache.cache_root() / "graphs" / digest / f"auto-{name}-{version}-{device.type}-{machine_key()}.json"
+
+
+def read_decision(model, name: str, device: torch.device) -> dict | None:
+    data = cache.read_json(decision_path(model, name, device))
+    return data if data.get("backend") == name and "candidates" in data else None
+
+
+def store_decision(model, name: str, device: torch.device, record: dict) -> dict:
+    """Write ``record`` unless another process stored one first; the stored one either way."""
+    path = decision_path(model, name, device)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(record, f, indent=1)
+    try:
+        os.link(tmp, path)                  # fails if it exists: the first decision stands
+    except FileExistsError:
+        pass
+    except OSError:                         # a file system without hard links
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return read_decision(model, name, device) or record
+
+
+def latest_decision(device: torch.device | str = "cpu") -> Choice | None:
+    """The most recent decision stored on this machine for ``device`` (any model): the status bar's
+    answer to 'what does auto use here'."""
+    device = torch.device(device)
+    root = cache.cache_root() / "graphs"
+    try:
+        files = sorted(root.glob(f"*/auto-*-{device.type}-{machine_key()}.json"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return None
+    for path in reversed(files):
+        record = cache.read_json(path)
+        choice = from_record(record.get("backend", ""), record) if record.get("backend") else None
+        if choice is not None:
+            return choice
+    return None
