@@ -1,7 +1,8 @@
 """Scale: width and height factors, a link toggle, target size in pixels, presets, output size.
 
-Factors are held at full precision (a typed 1920 px gives exactly 1920 / source width); the
-spin boxes show them rounded. The pixel fields and the factors follow each other both ways.
+The factors are the application state's (:attr:`~savsr_app.state.app_state.AppState.scale`), held
+at full precision (a typed 1920 px gives exactly 1920 / source width); the spin boxes show them
+rounded. The pixel fields and the factors follow each other both ways.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from ..qt import (
     QToolButton,
     QVBoxLayout,
     QWidget,
-    Signal,
     icon,
 )
 
@@ -34,14 +34,13 @@ PRESETS = (  # label, tooltip, kind, values
 
 
 class ScalePanel(QWidget):
-    """Emits ``scaleChanged(s_w, s_h)`` whenever either factor changes."""
+    """Edits write ``state``'s factors (an :class:`~savsr_app.state.app_state.AppState`); the panel shows
+    them, and the output line of the job the state planned, whenever they change."""
 
-    scaleChanged = Signal(float, float)
-
-    def __init__(self, parent=None):
+    def __init__(self, state, parent=None):
         super().__init__(parent)
+        self.state = state
         self.source: tuple[float, float] | None = None  # (w, h) the factors multiply (set_source)
-        self.s_w, self.s_h = 2.0, 2.0
         self._updating = False
         self.w_factor = self._factor_box("Width factor: output width / source width")
         self.h_factor = self._factor_box("Height factor: output height / source height")
@@ -67,6 +66,8 @@ class ScalePanel(QWidget):
         self.h_px.valueChanged.connect(lambda v: self._px_edited("h", v))
         self._link_toggled(True)
         self.set_source(None)
+        state.scaleChanged.connect(self._scale_changed)
+        state.jobChanged.connect(self.show_plan)
 
     # ---- construction ------------------------------------------------------------------------
     def _factor_box(self, tip: str) -> QDoubleSpinBox:
@@ -150,20 +151,20 @@ class ScalePanel(QWidget):
         self._show()
 
     def set_factors(self, s_w: float, s_h: float):
-        s_w = min(MAX_SCALE, max(MIN_SCALE, float(s_w)))
-        s_h = min(MAX_SCALE, max(MIN_SCALE, float(s_h)))
-        if self.linked and abs(s_w - s_h) > 1e-9:
+        """Set both factors (clamped to the network's range); different ones unlink them."""
+        self._apply(s_w, s_h)
+
+    def _scale_changed(self, scale: Scale):
+        if self.linked and not scale.linked:
+            self._updating = True
             self.link.setChecked(False)
-        changed = (s_w, s_h) != (self.s_w, self.s_h)
-        self.s_w, self.s_h = s_w, s_h
+            self._updating = False
         self._show()
-        if changed:
-            self.scaleChanged.emit(self.s_w, self.s_h)
 
     def output_size(self) -> tuple[int, int] | None:
         if self.source is None:
             return None
-        h, w = Scale(self.s_w, self.s_h).output_size(self.source[1], self.source[0])
+        h, w = self.state.scale.output_size(self.source[1], self.source[0])
         return w, h
 
     def set_output_text(self, text: str, note: str = ""):
@@ -171,9 +172,10 @@ class ScalePanel(QWidget):
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))
 
-    def show_plan(self, state):
-        """The output line for the job ``state`` (an AppState) would queue now, as it planned it: size,
-        frames, and the engine's notes (rounding below, all of them in the tooltip) or why it refuses."""
+    def show_plan(self):
+        """The output line for the job the state would queue now, as it planned it: size, frames, and
+        the engine's notes (rounding below, all of them in the tooltip) or why it refuses."""
+        state = self.state
         if state.planned is None:
             return
         w, h = state.clip.display_size
@@ -195,7 +197,8 @@ class ScalePanel(QWidget):
     def _factor_edited(self, which: str, value: float):
         if self._updating:
             return
-        s_w, s_h = (value, self.s_h) if which == "w" else (self.s_w, value)
+        scale = self.state.scale
+        s_w, s_h = (value, scale.h) if which == "w" else (scale.w, value)
         if self.linked:
             s_w = s_h = value
         self._apply(s_w, s_h)
@@ -203,27 +206,28 @@ class ScalePanel(QWidget):
     def _px_edited(self, which: str, value: int):
         if self._updating or self.source is None:
             return
+        scale = self.state.scale
         if which == "w":
             s_w = value / self.source[0]
-            s_h = s_w if self.linked else self.s_h
+            s_h = s_w if self.linked else scale.h
         else:
             s_h = value / self.source[1]
-            s_w = s_h if self.linked else self.s_w
+            s_w = s_h if self.linked else scale.w
         self._apply(s_w, s_h)
 
     def _apply(self, s_w: float, s_h: float):
-        s_w = min(MAX_SCALE, max(MIN_SCALE, s_w))
-        s_h = min(MAX_SCALE, max(MIN_SCALE, s_h))
-        changed = (s_w, s_h) != (self.s_w, self.s_h)
-        self.s_w, self.s_h = s_w, s_h
-        self._show()
-        if changed:
-            self.scaleChanged.emit(s_w, s_h)
+        """Write the factors, clamped, to the state (which shows them here); the same ones show again."""
+        scale = Scale(min(MAX_SCALE, max(MIN_SCALE, float(s_w))), min(MAX_SCALE, max(MIN_SCALE, float(s_h))))
+        if scale != self.state.scale:
+            self.state.set_scale(scale)
+        else:
+            self._show()            # a clamped or rounded edit: the boxes go back to the state's factors
 
     def _link_toggled(self, on: bool):
         self.link.setIcon(icon("mdi6.link-variant" if on else "mdi6.link-variant-off"))
-        if on and abs(self.s_w - self.s_h) > 1e-9 and not self._updating:
-            self._apply(self.s_w, self.s_w)
+        scale = self.state.scale
+        if on and not scale.linked and not self._updating:
+            self._apply(scale.w, scale.w)
 
     def _preset_factors(self, kind: str, values) -> tuple[float, float] | None:
         if kind == "factors":
@@ -235,7 +239,7 @@ class ScalePanel(QWidget):
             if abs(s_w - s_h) > 0.02 * max(s_w, s_h):   # other aspect: fit inside, keep the aspect
                 s_w = s_h = min(s_w, s_h)
         else:
-            s_h = self.s_h
+            s_h = self.state.scale.h
             s_w = s_h * values[0] / values[1]
         ok = MIN_SCALE - 1e-9 <= s_w <= MAX_SCALE + 1e-9 and MIN_SCALE - 1e-9 <= s_h <= MAX_SCALE + 1e-9
         return (s_w, s_h) if ok else None
@@ -253,8 +257,8 @@ class ScalePanel(QWidget):
     def _show(self):
         self._updating = True
         try:
-            self.w_factor.setValue(self.s_w)
-            self.h_factor.setValue(self.s_h)
+            self.w_factor.setValue(self.state.scale.w)
+            self.h_factor.setValue(self.state.scale.h)
             size = self.output_size()
             if size is not None:
                 self.w_px.setValue(size[0])

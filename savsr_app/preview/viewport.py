@@ -34,6 +34,12 @@ class Viewport(QObject):
                 self.center = QPointF(self.center.x() * fx, self.center.y() * fy)
                 self.changed.emit()
 
+    def show_new_image(self, size: QSize):
+        """A new image of ``size`` (a newly opened clip), shown at 100% around its centre."""
+        self.image_size = QSize(size)
+        self.center = QPointF(size.width() / 2, size.height() / 2)
+        self.actual_size()
+
     def set_pane_size(self, size: QSize):
         if size != self.pane_size and size.width() > 0 and size.height() > 0:
             self.pane_size = QSize(size)

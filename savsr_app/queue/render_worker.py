@@ -14,6 +14,8 @@ that dies costs its segment, which is rendered again, and the job's row says so.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine.errors import SavsrError
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.render.placement import Placement
@@ -82,10 +84,12 @@ class QueueRunner(QObject):
     runningChanged = Signal(bool)
     _start = Signal(str, object, object, object)
 
-    def __init__(self, model, parent=None, settings=None):
+    def __init__(self, model, placement: Callable[[], Placement] = Placement, parent=None):
+        """``placement()``: where the next job's render computes (read as each job starts, so a
+        change in the settings reaches the next job)."""
         super().__init__(parent)
         self.model = model
-        self.settings = settings            # AppSettings (default: the parent window's) for placement
+        self.placement = placement
         self._worker_deaths: dict[str, int] = {}
         self.running = True
         self.current: str | None = None
@@ -130,11 +134,7 @@ class QueueRunner(QObject):
         self.logMessage.emit(f"{entry.name}: render started → {entry.job.output}")
         self.jobStarted.emit(entry.id)
         self._worker_deaths.pop(entry.id, None)
-        self._start.emit(entry.id, entry.job, self._control, self._placement())
-
-    def _placement(self) -> Placement:
-        settings = self.settings or getattr(self.parent(), "settings", None)
-        return settings.placement() if settings is not None else Placement()
+        self._start.emit(entry.id, entry.job, self._control, self.placement())
 
     def pause(self, job_id: str):
         if job_id == self.current and self._control is not None:

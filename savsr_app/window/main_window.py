@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.scale import Scale
-
 from .. import APP_NAME
 from ..dialogs.settings_dialog import SettingsDialog
 from ..finetune.mount import mount_finetune_panel
@@ -22,7 +20,7 @@ from ..preview.area import PreviewArea
 from ..preview.controller import PreviewController
 from ..preview.transport import Transport
 from ..preview.wiring import connect_preview
-from ..qt import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QPointF, QSize, Signal
+from ..qt import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSize, Signal
 from ..queue.actions import QueueActions
 from ..queue.jobs import QUEUED, QueueStore
 from ..queue.model import QueueModel
@@ -87,7 +85,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewArea()
         self.transport = Transport()
         self.clip_panel = ClipPanel()
-        self.scale_panel = ScalePanel()
+        self.scale_panel = ScalePanel(self.state)
         self.output_panel = OutputPanel()
         self.controller = PreviewController(self)
         panels = [("Clip", self.clip_panel), ("Scale", self.scale_panel), ("Output", self.output_panel)]
@@ -99,7 +97,7 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self):
         self.queue_model = QueueModel(self.queue_store.load(), self)
-        self.runner = QueueRunner(self.queue_model, self)  # reads the window's current settings at each job
+        self.runner = QueueRunner(self.queue_model, lambda: self.settings.placement(), self)   # as each job starts
         self.queue_panel = QueuePanel(self.queue_model)
         self.queue_actions = QueueActions(self.state, self.queue_model, self.queue_store, self.runner, self)
         self.queue_dock = QDockWidget("Queue", self)
@@ -144,16 +142,14 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
     def _wire_state(self):
-        """Panels write the state; the preview, the panels and the output line follow it."""
+        """Panels write the state; the preview, the panels and the output line follow it (the scale
+        panel reads and writes the state's factors itself)."""
         s = self.state
         self.controller.follow(s)       # first: the preview shows the planned job's own pixels
-        self.scale_panel.scaleChanged.connect(lambda s_w, s_h: s.set_scale(Scale(s_w, s_h)))
         self.transport.rangeChanged.connect(lambda *_: s.set_range(*self.transport.range_seconds()))
         self.output_panel.changed.connect(lambda: s.set_output(self.output_panel.choice()))
         s.clipChanged.connect(self._show_clip)
-        s.scaleChanged.connect(lambda scale: self.scale_panel.set_factors(scale.w, scale.h))
         s.modelChanged.connect(self._show_model)
-        s.jobChanged.connect(lambda: self.scale_panel.show_plan(s))
         self.clip_panel.changed.connect(lambda: s.set_archive(self.clip_panel.choice()))
         s.archiveChanged.connect(self.clip_panel.set_choice)
         s.archiveChanged.connect(lambda _a: self.scale_panel.set_source(s.source_size()))
@@ -225,11 +221,7 @@ class MainWindow(QMainWindow):
         self.transport.set_clip(info)
         self.scale_panel.set_source(self.state.source_size())    # in display terms, as the engine plans
         self.preview.images.clear()
-        w, h = self.state.output_size()
-        vp = self.preview.viewport
-        vp.image_size, vp.fitted, vp.center = QSize(w, h), False, QPointF(w / 2, h / 2)
-        vp.zoom = 1.0 / vp.pixel_ratio            # open at 100%, centred
-        vp.changed.emit()
+        self.preview.viewport.show_new_image(QSize(*self.state.output_size()))
 
     def _fill_recent(self):
         menus.fill_recent(self.recent_menu, self.settings.recent_files, self.open_path, self._clear_recent)

@@ -32,8 +32,13 @@ def test_changes_are_signalled_once_and_a_job_freezes_the_state(qtbot, clip):
 
 def test_the_window_panels_write_the_state_and_the_fine_tune_panel_follows_it(qtbot, window, clip):
     state = window.state
-    window.scale_panel.link.setChecked(False)
-    window.scale_panel.set_factors(3.0, 2.5)
+    panel = window.scale_panel
+    panel.set_factors(3.0, 2.5)                      # different factors unlink them
+    assert state.scale == Scale(3.0, 2.5) and not panel.linked
+    state.set_scale(Scale(1.5, 1.25))                # the panel shows the state's factors, whoever set them
+    assert (panel.w_factor.value(), panel.h_factor.value()) == (1.5, 1.25)
+    panel.h_factor.setValue(2.5)
+    panel.w_factor.setValue(3.0)
     assert state.scale == Scale(3.0, 2.5)
     form = window.finetune_panel.form
     assert (form.scale_w.value(), form.scale_h.value()) == (3.0, 2.5)

@@ -169,8 +169,7 @@ def test_mounted_panel_follows_the_window_and_sets_the_active_model(qtbot, windo
     assert window.advanced_dock.isVisible() and window.advanced_dock.widget() is panel and panel.isVisible()
     window.scale_panel.link.setChecked(False)
     window.scale_panel.set_factors(3.0, 2.5)
-    assert (panel.form.scale_w.value(), panel.form.scale_h.value()) == (window.scale_panel.s_w,
-                                                                         window.scale_panel.s_h)
+    assert (panel.form.scale_w.value(), panel.form.scale_h.value()) == (window.state.scale.w, window.state.scale.h)
     info = open_clip(qtbot, window, clip)
     panel.footage.use_open_button.click()
     assert panel.footage.paths() == [str(Path(info.path).resolve())]

@@ -67,26 +67,26 @@ def test_changing_factors_updates_size_and_both_panes(qtbot, window, clip):
 
 def test_link_and_size_fields_stay_consistent(qtbot, window, clip):
     open_clip(qtbot, window, clip)
-    p = window.scale_panel
+    p, state = window.scale_panel, window.state       # the panel shows and edits the state's factors
     assert p.linked
     p.w_factor.setValue(2.5)
     assert p.h_factor.value() == pytest.approx(2.5)
     assert (p.w_px.value(), p.h_px.value()) == (240, 160)
     p.h_px.setValue(96)                    # linked: the width follows the height's factor
-    assert p.s_h == pytest.approx(1.5) and p.s_w == pytest.approx(1.5)
+    assert state.scale.h == pytest.approx(1.5) and state.scale.w == pytest.approx(1.5)
     assert p.w_px.value() == 144
     p.link.setChecked(False)
     p.h_px.setValue(100)                   # unlinked: only the height changes
-    assert p.s_h == pytest.approx(100 / 64)
+    assert state.scale.h == pytest.approx(100 / 64)
     assert p.h_factor.value() == pytest.approx(1.562, abs=1e-3)
-    assert p.w_px.value() == 144 and p.s_w == pytest.approx(1.5)
+    assert p.w_px.value() == 144 and state.scale.w == pytest.approx(1.5)
     p.link.setChecked(True)                # relinking takes the width factor for both
-    assert p.s_h == pytest.approx(1.5) and p.h_px.value() == 96
+    assert state.scale.h == pytest.approx(1.5) and p.h_px.value() == 96
     p.apply_preset("anamorphic", (4 / 3, 1.0))
-    assert not p.linked and p.s_w == pytest.approx(2.0) and p.s_h == pytest.approx(1.5)
+    assert not p.linked and state.scale.w == pytest.approx(2.0) and state.scale.h == pytest.approx(1.5)
     assert "Output: 192 × 96" in p.output_label.text()
     p.w_factor.setValue(9.0)               # clamped to the network's range
-    assert p.s_w == pytest.approx(4.0) and p.w_px.value() == 384
+    assert state.scale.w == pytest.approx(4.0) and p.w_px.value() == 384
 
 
 def test_presets_hit_target_sizes(qtbot, window, footage_dir, clip_dir):
