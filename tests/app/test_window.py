@@ -23,12 +23,21 @@ def test_advanced_dock_is_hidden_until_revealed_and_remembered(qtbot, make_windo
 
 
 def test_settings_changes_reach_the_preview_and_new_jobs(qtbot, window, clip, small_model_file, tmp_path):
-    open_clip(qtbot, window, clip)
+    c = window.controller
+    with qtbot.waitSignal(c.afterTime, timeout=120000):
+        open_clip(qtbot, window, clip)
+    assert len(window.preview.images.patches) == 1            # the CPU's 192-pixel tile: the whole 96x64 clip
     window.settings.codec, window.settings.crf, window.settings.container = "h265", 24, "mkv"
-    window.apply_settings()
+    window.settings.tile = 32
+    with qtbot.waitSignal(c.afterTime, timeout=120000):
+        window.apply_settings()
     job = window.make_job()
-    assert (job.codec, job.crf, job.output[-4:]) == ("h265", 24, ".mkv")
+    assert (job.codec, job.crf, job.output[-4:], job.tile) == ("h265", 24, ".mkv", 32)
     assert job.model == str(small_model_file) and job.device == "cpu"
+    # the preview shows the new job's pixels: its 32-pixel tiles (64 at x2), computed by its network
+    rects = [rect for _image, rect in window.preview.images.patches]
+    assert len(rects) == 6 and all(r.width() <= 64 and r.height() <= 64 for r in rects)
+    assert (c.net.spec, c.net.device) == (str(small_model_file), "cpu") and c.planned.job.codec == "h265"
     assert window.status.device_label.text() == "Device: this CPU"
 
 

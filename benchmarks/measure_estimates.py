@@ -1,6 +1,6 @@
-"""Measure the render-time estimate against real renders (issue 16, item 3); not a test (slow).
+"""The render-time estimate against real renders (issue 16, item 3): estimate / actual per render.
 
-    .venv/bin/python tests/app/measure_estimates.py [--backend torch] [--model clean] [--frames 30]
+    .venv/bin/python benchmarks/measure_estimates.py [--backend torch] [--model clean] [--frames 30]
 
 Calibrates :class:`savsr_app.state.estimate.Calibration` from one render the way the app does (steady
 speed from the last progress report, overhead from the rest of the wall time, CPU seconds and the load
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "engine")]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]             # the test helpers make the clips
 
 from helpers.clipmaker import footage, make_tagged_clip  # noqa: E402
 
@@ -54,7 +54,7 @@ def run(folder: Path, size, scale, frames, model: str, backend: str):
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="torch")
     parser.add_argument("--model", default="clean")
     parser.add_argument("--frames", type=int, default=0,

@@ -1,15 +1,12 @@
 """Settings and queue files: versioned JSON, atomic writes, corrupt files kept aside."""
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 from engine.render.job import RenderJob
 from savsr_app.queue.jobs import DONE, QUEUED, QueueEntry, QueueStore
 from savsr_app.state.settings import SETTINGS_VERSION, AppSettings, SettingsStore
-
-APP = Path(__file__).resolve().parents[2] / "savsr_app"
 
 
 def test_settings_round_trip_with_version(app_home):
@@ -73,15 +70,3 @@ def test_corrupt_queue_is_kept_aside(app_home):
     store.file.path.write_text('{"version": 1, "jobs": [')
     assert store.load() == []
     assert store.warning and list(store.file.path.parent.glob("queue.json.corrupt-*"))
-
-
-def test_qt_is_imported_only_through_the_qt_module():
-    offenders = []
-    for path in APP.rglob("*.py"):
-        if path.name == "qt.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("PySide6", "qtawesome")]
-    assert not offenders, offenders
