@@ -14,7 +14,6 @@ from engine.train.finetune_checks import check_request, compressed_caution
 from engine.train.finetune_store import ModelLibrary, RunStore
 
 from ..qt import (
-    QComboBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from ..support.tasks import Background
 from .footage_list import FootageList
 from .form import FinetuneForm, settings_from_dict, settings_to_dict
 from .gate import QueueGate
+from .interrupted import InterruptedRuns
 from .loss_plot import LossPlot
 from .model_library import ModelLibraryView
 from .run_states import IDLE, RUNNING, STOPPING, WAITING
@@ -63,9 +63,10 @@ class FinetunePanel(QWidget):
         self.form = FinetuneForm(models)
         self.plot = LossPlot()
         self.library_view = ModelLibraryView(self.library, confirm)
+        self.interrupted = InterruptedRuns(self.runs)
         self._build()
         self._wire()
-        self.refresh_interrupted()
+        self.interrupted.refresh()
         self._update_guard()
 
     # ---- construction ------------------------------------------------------------------------
@@ -93,17 +94,6 @@ class FinetunePanel(QWidget):
         self.use_button = push_button("mdi6.check-circle-outline", "Use this model",
                                       "Make the fine-tuned model the active one for previews and new queue jobs")
         self.use_button.hide()
-        self.resume_combo = QComboBox()
-        self.resume_combo.setToolTip("Fine-tunes that were stopped or interrupted by closing the app")
-        self.resume_button = push_button("mdi6.play-pause", "Resume",
-                                         "Continue from the last checkpoint, for the time or steps set above")
-        self.discard_button = push_button("mdi6.delete-outline", "",
-                                          "Discard this interrupted fine-tune and its checkpoint")
-        self.resume_box = QGroupBox("Interrupted fine-tunes")
-        row = QHBoxLayout(self.resume_box)
-        row.addWidget(self.resume_combo, 1)
-        row.addWidget(self.resume_button)
-        row.addWidget(self.discard_button)
 
         content = QWidget()
         lay = QVBoxLayout(content)
@@ -119,7 +109,7 @@ class FinetunePanel(QWidget):
         buttons.addWidget(self.start_button, 1)
         buttons.addWidget(self.stop_button)
         lay.addLayout(buttons)
-        lay.addWidget(self.resume_box)
+        lay.addWidget(self.interrupted)
         live = QWidget()
         live_lay = QVBoxLayout(live)
         live_lay.setContentsMargins(0, 0, 0, 0)
@@ -154,9 +144,8 @@ class FinetunePanel(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.use_button.clicked.connect(lambda: self.result_model and self.modelChosen.emit(self.result_model))
-        self.resume_button.clicked.connect(self.resume)
-        self.discard_button.clicked.connect(self.discard)
-        self.resume_combo.currentIndexChanged.connect(lambda _i: self._interrupted_selected())
+        self.interrupted.resumeRequested.connect(self.resume)
+        self.interrupted.selected.connect(lambda run: self.form.set_budget(*run.remaining()))
         self.footage.changed.connect(self._update_guard)
         self.form.changed.connect(self._update_guard)
         r = self.runner
@@ -203,8 +192,7 @@ class FinetunePanel(QWidget):
         idle = self.state == IDLE
         self.start_button.setEnabled(idle)
         self.stop_button.setEnabled(self.state in (RUNNING, WAITING))
-        self.resume_button.setEnabled(idle and self.resume_combo.count() > 0)
-        self.discard_button.setEnabled(idle and self.resume_combo.count() > 0)
+        self.interrupted.set_idle(idle)
         self.form.setEnabled(idle)
         self.footage.setEnabled(idle)
 
@@ -242,9 +230,9 @@ class FinetunePanel(QWidget):
         return self._launch(run, resume=False)
 
     def resume(self) -> bool:
-        run = self.runs.get(self.resume_combo.currentData() or "")
+        run = self.interrupted.current()
         if self.state != IDLE or run is None or not run.resumable:
-            self.refresh_interrupted()
+            self.interrupted.refresh()
             return False
         minutes, steps = self.form.budget()
         run.doc.update(minutes=None if minutes is None else minutes + run.doc.get("elapsed_s", 0.0) / 60,
@@ -334,7 +322,7 @@ class FinetunePanel(QWidget):
         if res["stopped"] == "cancelled":
             self._set_state(IDLE)
             self._say(f"Stopped at step {res['step']}; the checkpoint is saved. Resume continues from there.")
-            self.refresh_interrupted(select=run_id)
+            self.interrupted.refresh(select=run_id)
             return
         try:
             path = self.library.add(res["model"], self.run_name)
@@ -354,7 +342,7 @@ class FinetunePanel(QWidget):
         self.library_view.refresh()
         self.library_view.select(str(path))
         self.form.fill_models()
-        self.refresh_interrupted()
+        self.interrupted.refresh()
         self._set_state(IDLE)
         self._say(f"Saved “{path.stem}” in your fine-tuned models.")
 
@@ -367,33 +355,9 @@ class FinetunePanel(QWidget):
         self.guard.setText(f"Fine-tuning failed: {message}")
         self.guard.setVisible(True)
         self.message.emit(f"fine-tuning failed: {message}")
-        self.refresh_interrupted()
+        self.interrupted.refresh()
 
-    # ---- interrupted runs and the library ----------------------------------------------------
-    def refresh_interrupted(self, select: str | None = None):
-        self.resume_combo.blockSignals(True)
-        self.resume_combo.clear()
-        for run in self.runs.interrupted():
-            when = run.doc.get("created", "")[:16].replace("T", " ")
-            self.resume_combo.addItem(f"{run.name} — step {run.doc.get('step', 0)}, {when}", run.id)
-        if select is not None:
-            self.resume_combo.setCurrentIndex(max(0, self.resume_combo.findData(select)))
-        self.resume_combo.blockSignals(False)
-        self.resume_box.setVisible(self.resume_combo.count() > 0)
-        self._interrupted_selected()
-        self._buttons()
-
-    def _interrupted_selected(self):
-        run = self.runs.get(self.resume_combo.currentData() or "")
-        if run is not None and self.state == IDLE:
-            self.form.set_budget(*run.remaining())
-
-    def discard(self):
-        run = self.runs.get(self.resume_combo.currentData() or "")
-        if run is not None and self.state == IDLE:
-            self.runs.remove(run)
-            self.refresh_interrupted()
-
+    # ---- the library -----------------------------------------------------------------------------
     def _renamed(self, old: str, new: str):
         if self.result_model == old:
             self.result_model = new

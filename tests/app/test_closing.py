@@ -73,7 +73,7 @@ def test_fine_tune_only_no_keeps_it_training_and_yes_stops_it_with_a_checkpoint(
     window.close()
     assert len(yes.questions) == 1 and not window.isVisible() and not panel.runner.busy
     again = make_window().finetune_panel
-    assert again.resume_combo.count() == 1 and again.resume_combo.itemText(0).startswith("court")
+    assert again.interrupted.combo.count() == 1 and again.interrupted.combo.itemText(0).startswith("court")
 
 
 def test_render_and_waiting_fine_tune_no_changes_nothing_and_yes_stops_both(
@@ -127,5 +127,5 @@ def test_render_and_running_fine_tune_yes_keeps_the_segments_and_the_checkpoint(
     stopped = window.queue_model.entry(entry.id)
     assert stopped.state == INTERRUPTED and stopped.done == sum(s["frames"] for s in kept_segments(entry.job.output))
     again = make_window()
-    assert again.finetune_panel.resume_combo.count() == 1
+    assert again.finetune_panel.interrupted.combo.count() == 1
     assert again.queue_model.entry(entry.id).done == stopped.done   # resumes from the kept segments

@@ -86,7 +86,7 @@ def test_finetune_waits_for_a_render_stops_resumes_and_saves_a_usable_model(qtbo
     stop_step = stopped.args[1]["step"]
     assert stopped.args[1]["stopped"] == "cancelled" and 2 <= stop_step < 200
     assert panel.state == "idle" and runner.running                  # the queue carries on
-    assert panel.resume_combo.count() == 1 and panel.resume_button.isEnabled()
+    assert panel.interrupted.combo.count() == 1 and panel.interrupted.resume_button.isEnabled()
     assert panel.form.steps.value() == 200 - stop_step                # the rest of the budget, by default
     assert panel.library_view.paths() == []
 
@@ -98,7 +98,7 @@ def test_finetune_waits_for_a_render_stops_resumes_and_saves_a_usable_model(qtbo
     assert panel.plot.losses[-1][0] == stop_step + 2
     assert "dB on your footage" in panel.result_label.text() and panel.use_button.isVisible()
     [path] = panel.library_view.paths()
-    assert path.endswith("court.safetensors") and panel.resume_combo.count() == 0
+    assert path.endswith("court.safetensors") and panel.interrupted.combo.count() == 0
     assert not any((tmp_path / "runs").iterdir())                     # the run folder is gone
     model = load_model(path)
     assert model.metadata["steps"] == stop_step + 2 and model.metadata["base_model"] == "tiny base"
@@ -199,6 +199,6 @@ def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resu
     assert not first.isVisible() and not panel.runner.busy and panel.runner.thread is None
     second = make_window()
     again = second.finetune_panel
-    assert again.resume_combo.count() == 1
-    assert again.resume_combo.itemText(0).startswith("basketball fine-tune")
+    assert again.interrupted.combo.count() == 1
+    assert again.interrupted.combo.itemText(0).startswith("basketball fine-tune")
     assert again.form.budget()[1] < 500                            # the rest of the budget is offered
