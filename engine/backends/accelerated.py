@@ -185,22 +185,23 @@ class Accelerated:
         return [n for n in order if RUNTIMES[n].installed() and RUNTIMES[n].supports(self.device)
                 and self.precision in ("auto", *RUNTIMES[n].precisions(self.device))]
 
-    def resolve(self):
+    def resolve(self, shape=None):
         """Settle ``auto`` precision (and the backend with it) from the stored decision, deciding once
-        if there is none; then :attr:`choice` says what runs and why. Explicit settings stay as given."""
+        (on ``shape = (t, h, w)``, the first shape needed) if there is none; then :attr:`choice` says
+        what runs and why. Explicit settings stay as given."""
         if self.precision != "auto":
             return
         with self._resolving:
             if self.precision != "auto":
                 return
             from .choice import choose
-            self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note)
+            self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note, shape=shape)
             self.requested, self.precision = self.choice.backend, self.choice.precision
             if self.requested == "torch":
                 self._last = "torch"
 
     def _prepare(self, shape):
-        self.resolve()
+        self.resolve(shape)
         reasons = []
         for name in self._candidates():
             try:

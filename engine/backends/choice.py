@@ -3,7 +3,9 @@
 :func:`choose` turns a request (backend and precision, either ``auto``) into a :class:`Choice`. On a
 CPU, ``auto`` precision times every precision the runtime computes natively (OpenVINO's
 ``OPTIMIZATION_CAPABILITIES``: fp32, bf16 on CPUs with avx512_bf16 or AMX, fp16 with AMX-FP16) on a
-real window (:mod:`engine.backends.window`, the tile shape :data:`WINDOW_HW`) and keeps the fastest
+real window (:mod:`engine.backends.window`) of the first tile shape the caller needs, so the graph it
+exports is one the work uses (a shape under :data:`MIN_TIMED_PIXELS` is too small to time: the sample's
+whole frame, :data:`WINDOW_HW`, is timed instead), and keeps the fastest
 whose output stays at least :data:`~engine.backends.accelerated.MIN_PSNR` dB (Y-PSNR) from torch fp32;
 one that does not is passed over with a note. On CUDA it is fp16 (coordinates stay fp32, see
 :mod:`engine.backends.precision`). Torch on a CPU is the reference and computes in fp32.
@@ -32,9 +34,10 @@ from .precision import graph_threads, machine_key, torch_precisions
 from .runtimes import RUNTIMES
 from .window import window_name
 
-WINDOW_HW = (180, 320)      # the timed window: a whole frame of the bundled sample
+WINDOW_HW = (180, 320)      # the timed window when the caller's shape is too small: the sample's whole frame
+MIN_TIMED_PIXELS = 96 * 160
 TIMED_SCALE = (2.0, 2.0)
-REPEAT = 3                  # timed calls per candidate after one warm-up; the best counts
+ROUNDS = 4                  # calls per candidate, taken in turn; the best counts (the first warms up)
 NAMES = {"torch": "PyTorch", "openvino": "OpenVINO", "onnxruntime": "ONNX Runtime"}
 _deciding = threading.Lock()  # the preview and a render of one process never decide at once
 
@@ -72,13 +75,14 @@ def runtimes_for(backend: str, device: torch.device) -> list[str]:
 
 
 def choose(model, device: torch.device | str, backend: str = "auto", precision: str = "auto",
-           note: Callable[[str], None] | None = None, measure: bool = True) -> Choice | None:
+           note: Callable[[str], None] | None = None, measure: bool = True, shape=None) -> Choice | None:
     """The backend and precision that compute ``model`` on ``device`` for this request.
 
     Explicit values are kept (``auto`` backend with an explicit precision: the first runtime of
     ``AUTO_ORDER`` that computes it, else torch). ``auto`` precision uses the stored decision, or
     decides now (export, compile and time each candidate: tens of seconds, once per machine, model
-    and runtime); with ``measure=False`` a missing decision gives ``None`` instead. ``note(msg)``
+    and runtime) on ``shape = (t, h, w)`` (the first tile shape the caller needs; ``None``: the
+    sample's frame); with ``measure=False`` a missing decision gives ``None`` instead. ``note(msg)``
     hears about a runtime that failed in every precision.
     """
     device = torch.device(device)
@@ -94,7 +98,7 @@ def choose(model, device: torch.device | str, backend: str = "auto", precision: 
         return Choice(name, "fp32", f"auto: {name} computes only fp32 here")
     names = runtimes_for(backend, device) if backend != "torch" else []
     for name in names:
-        found = decided(model, name, device, note, measure)
+        found = decided(model, name, device, note, measure, shape)
         if found is None and not measure and read_decision(model, name, device) is None:
             return None
         if found is not None:
@@ -103,7 +107,7 @@ def choose(model, device: torch.device | str, backend: str = "auto", precision: 
 
 
 def decided(model, name: str, device: torch.device, note: Callable[[str], None],
-            measure: bool = True) -> Choice | None:
+            measure: bool = True, shape=None) -> Choice | None:
     """The stored decision for runtime ``name``, or a new one (stored; only with ``measure``);
     ``None`` when no candidate passed the gate (the runtime does not work here) or none is stored."""
     options = candidates(name, device)
@@ -115,7 +119,7 @@ def decided(model, name: str, device: torch.device, note: Callable[[str], None],
     with _deciding:
         stored = read_decision(model, name, device)
         if stored is None:
-            stored = store_decision(model, name, device, decide(model, name, device, options, note))
+            stored = store_decision(model, name, device, decide(model, name, device, options, note, shape))
     return from_record(name, stored)
 
 
@@ -136,42 +140,54 @@ def from_record(name: str, record: dict) -> Choice | None:
     return Choice(name, best, "; ".join([", ".join(words[:3]), *words[3:]]), timed)
 
 
-def decide(model, name: str, device: torch.device, options, note: Callable[[str], None]) -> dict:
-    """Time each of ``options`` for runtime ``name`` on the real window; the record to store."""
+def timed_shape(model, shape=None) -> tuple[int, int, int]:
+    """The window :func:`decide` times: ``shape`` when it is large enough, else the sample's frame."""
+    t = getattr(model, "num_frame", 7)
+    if shape is not None and shape[1] * shape[2] >= MIN_TIMED_PIXELS:
+        return (t, int(shape[1]), int(shape[2]))
+    return (t, *WINDOW_HW)
+
+
+def decide(model, name: str, device: torch.device, options, note: Callable[[str], None], shape=None) -> dict:
+    """Time each of ``options`` for runtime ``name`` on a real window; the record to store."""
     from .accelerated import MIN_PSNR, Accelerated
     from .window import check_inputs
-    lr, _code = check_inputs((getattr(model, "num_frame", 7), *WINDOW_HW))
+    window = timed_shape(model, shape)
+    lr, _code = check_inputs(window)
     lr = lr.to(device)
-    results, t0 = {}, time.monotonic()
+    results, ready, t0 = {}, {}, time.monotonic()
     for precision in options:
         refused: list[str] = []
         acc = Accelerated(model, name, device, precision, note=refused.append)
-        done = acc.prepare(*WINDOW_HW)
+        done = acc.prepare(*window[1:])
         if acc.backend != name or done is None:
             why = refused[0].split(" (", 1)[-1][:-1] if refused else "did not prepare"
             results[precision] = {"passed": False, "why": why[:200]}
             continue
-        with torch.no_grad():
-            seconds = time_candidate(name, precision, lambda acc=acc: acc(lr, TIMED_SCALE))
-        results[precision] = {"passed": True, "seconds": seconds, "psnr": done.psnr, "max_diff": done.max_diff}
+        ready[precision] = acc
+        results[precision] = {"passed": True, "psnr": done.psnr, "max_diff": done.max_diff}
+    best_of = {p: float("inf") for p in ready}
+    with torch.no_grad():
+        for _ in range(ROUNDS):              # interleaved: a busy moment of the machine hits every candidate
+            for precision, acc in ready.items():
+                best_of[precision] = min(best_of[precision],
+                                         time_candidate(name, precision, lambda acc=acc: acc(lr, TIMED_SCALE)))
+    for precision, seconds in best_of.items():
+        results[precision]["seconds"] = seconds
     passed = {p: r["seconds"] for p, r in results.items() if r["passed"]}
     best = min(passed, key=passed.get) if passed else None
     if best is None:
         note(f"auto precision: {name} failed in every precision here")
-    return {"backend": name, "precision": best, "candidates": results, "window": [*WINDOW_HW, window_name()],
+    return {"backend": name, "precision": best, "candidates": results, "window": [*window[1:], window_name()],
             "threads": graph_threads(), "min_psnr": MIN_PSNR, "seconds": round(time.monotonic() - t0, 1),
             "decided": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def time_candidate(name: str, precision: str, call: Callable[[], object]) -> float:
-    """Seconds per call: one warm-up, then the best of :data:`REPEAT` (the timing hook tests replace)."""
+    """Seconds of one ``call`` (the timing hook tests replace)."""
+    t0 = time.perf_counter()
     call()
-    best = float("inf")
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return time.perf_counter() - t0
 
 
 # ---- storage ---------------------------------------------------------------------------------

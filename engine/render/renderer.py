@@ -96,7 +96,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
         if kept:
             note(f"resuming: {work.frames_done} of {p.frame_count} frames were already rendered")
         kept = list(kept)  # as it was before this run (the manifest's list grows)
-        p = resolve(p, work, model, device, note)   # backend and precision, for every worker alike
+        announce = ProgressMeter(p.frame_count, progress, done=work.frames_done).report
+        p = resolve(p, work, model, device, note, lambda msg: announce(msg, force=True))  # for every worker alike
         if parallel:
             meter = ProgressMeter(p.frame_count, progress, done=work.frames_done)
             meter.report("starting workers", force=True)

@@ -65,7 +65,7 @@ def test_auto_keeps_the_fastest_candidate(winner, model, bf16_here, monkeypatch)
     monkeypatch.setattr(choice, "time_candidate", fastest(winner, timed))
     picked = choice.choose(model, "cpu", "auto", "auto")
     assert (picked.backend, picked.precision) == ("openvino", winner)
-    assert sorted(timed) == sorted(CANDIDATES)
+    assert set(timed) == set(CANDIDATES)
     assert Accelerated(model, "auto", "cpu", "auto").runner((7, 24, 32))[0] == "openvino"
 
 
