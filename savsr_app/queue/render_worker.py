@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.errors import SavsrError
+from engine.render.compute import computing_words
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped
 from engine.render.placement import Placement
 from engine.render.workers import WORKER_DIED, WorkerError
@@ -91,6 +92,7 @@ class QueueRunner(QObject):
         self.model = model
         self.placement = placement
         self._worker_deaths: dict[str, int] = {}
+        self._computing: dict[str, str] = {}   # job id -> "CPU · OpenVINO bf16", from the render's note
         self.running = True
         self.current: str | None = None
         self._control: RenderControl | None = None
@@ -187,13 +189,17 @@ class QueueRunner(QObject):
         if message.startswith(WORKER_DIED):    # shown in the job's row while it runs and when done
             self._worker_deaths[job_id] = self._worker_deaths.get(job_id, 0) + 1
             self.model.update(job_id, message=message)
+        elif computing_words(message):          # the row names what computes it: "running: CPU · OpenVINO bf16"
+            self._computing[job_id] = computing_words(message)
+            self.model.update(job_id, message=self._computing[job_id])
 
     def _on_succeeded(self, job_id, output, frames, seconds):
         deaths = self._worker_deaths.pop(job_id, 0)
         lost = (f"; a render worker died {deaths} time{'s' if deaths > 1 else ''} and its segment was rendered "
                 "again" if deaths else "")
+        computed = self._computing.pop(job_id, "")
         self.model.update(job_id, state=DONE, done=frames, eta=None,
-                          message=f"{frames} frames in {seconds:.1f} s{lost}")
+                          message=f"{frames} frames in {seconds:.1f} s" + (f", {computed}" if computed else "") + lost)
         self.logMessage.emit(f"{self._name(job_id)}: done, {frames} frames in {seconds:.1f} s → {output}")
         self.jobFinished.emit(job_id, DONE)
 

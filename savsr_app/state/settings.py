@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .storage import StoredFile, config_dir
 
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
 MAX_RECENT = 10
 
 
@@ -19,7 +19,7 @@ class AppSettings:
     throughput (:class:`~savsr_app.state.estimate.Calibration`)."""
 
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"        # auto (measured once per machine and model), fp32, bf16, fp16
     tile: int = 0
     backend: str = "auto"
     workers: int = 0                # render worker processes (0: automatic, see engine.render.placement)
@@ -64,7 +64,11 @@ def _migrate(doc: dict) -> dict:
     1 -> 2: ``model=""`` meant the one bundled model and now means auto (which picks between the
     bundled clean and compressed models): kept as it is. New fields (theme, backend, calibration,
     workers, threads, devices) take their defaults.
+    2 -> 3: ``precision`` gained ``auto``, the new default; a saved ``fp32`` was the old default (the
+    only choice a CPU had) and becomes ``auto``; fp16 and bf16 were chosen and are kept.
     """
+    if doc.get("version", SETTINGS_VERSION) < 3 and doc.get("precision") == "fp32":
+        doc = {**doc, "precision": "auto"}
     return doc
 
 

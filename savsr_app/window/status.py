@@ -17,6 +17,26 @@ def memory_text(device: str) -> str:
     return text
 
 
+def compute_words(device_id: str, backend: str = "auto", precision: str = "auto") -> str:
+    """``OpenVINO bf16``: what computes the network on ``device_id`` for these settings, as far as it is
+    known (``""`` on a CPU before ``auto`` has measured this machine)."""
+    from engine.backends.choice import NAMES, choose, latest_decision
+    from engine.devices import resolve_device
+    if backend != "auto" and precision != "auto":
+        return f"{NAMES.get(backend, backend)} {precision}"
+    try:
+        device = resolve_device(device_id or "auto")
+    except ValueError:
+        return ""
+    if device.type == "cuda":
+        known = choose(None, device, backend, precision, measure=False)   # no measuring on a GPU
+    else:
+        known = latest_decision(device)
+    if known is None or backend not in ("auto", known.backend) or precision not in ("auto", known.precision):
+        return ""
+    return f"{NAMES.get(known.backend, known.backend)} {known.precision}"
+
+
 class StatusBar(QStatusBar):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -38,14 +58,22 @@ class StatusBar(QStatusBar):
             w.setStyleSheet("padding: 0 6px;")
             self.addPermanentWidget(w)
         self.set_job(None)
-        self.device = "cpu"
+        self.device, self.device_name = "cpu", "CPU"
         self._timer = QTimer(self, interval=2000, timeout=self.refresh_memory)
         self._timer.start()
         self.refresh_memory()
 
     def set_device(self, device_id: str, name: str):
-        self.device = device_id
-        self.device_label.setText(f"Device: {name}")
+        """``Device: CPU · OpenVINO bf16``: the device, and what computes on it once that is known."""
+        self.device, self.device_name = device_id, name
+        self.refresh_compute()
+
+    def refresh_compute(self):
+        settings = getattr(self.parent(), "settings", None)
+        words = compute_words(self.device, getattr(settings, "backend", "auto"), getattr(settings, "precision", "auto"))
+        self.device_label.setText(f"Device: {self.device_name}" + (f" · {words}" if words else ""))
+        self.device_label.setToolTip("What computes the network: measured once per machine and model when "
+                                     "precision is Automatic (savsr info --system)")
 
     def set_model(self, name: str):
         """``name`` as the queue and the log give it: ``compressed (auto: h264 at 0.14 bits per pixel)``."""
@@ -55,6 +83,8 @@ class StatusBar(QStatusBar):
 
     def refresh_memory(self):
         self.memory_label.setText(memory_text(self.device))
+        if self.device_label.text():             # a first render or preview may have decided meanwhile
+            self.refresh_compute()
 
     def set_job(self, text: str | None, fraction: float = 0.0):
         """The running job's progress, or nothing when idle."""

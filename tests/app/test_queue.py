@@ -84,6 +84,7 @@ def test_job_renders_the_output_file(qtbot, window, clip):
     assert (out.width, out.height, out.frame_count) == (240, 96, CLIP_FRAMES)
     assert window.queue_model.entry(entry.id).done == CLIP_FRAMES
     assert not window.status.job_bar.isVisible()
+    assert row_text(window, entry.id).endswith(", CPU · PyTorch fp32")    # what computed it (a short clip)
 
 
 def test_in_out_points_render_a_range(qtbot, window, clip):
