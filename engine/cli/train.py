@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from pathlib import Path
 
+from ..train.config import TRAIN_PRECISIONS
 from .progress import set_threads, training_printer
 
 
@@ -20,6 +22,10 @@ def register(sub):
     p.add_argument("--total-steps", type=int, help="schedule length (may be raised when resuming)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
+    p.add_argument("--precision", choices=TRAIN_PRECISIONS,
+                   help="the training forward's arithmetic: auto (bf16 autocast where the CPU has avx512_bf16 or "
+                        "AMX, or the GPU bf16; else fp32), fp32 or bf16 (default: a new run auto unless its config "
+                        "says; a resumed run keeps its own)")
     p.add_argument("--export", metavar="MODEL", help="export the EMA weights here at every checkpoint")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run_train)
@@ -35,14 +41,22 @@ def register(sub):
 def run_train(args) -> int:
     from ..train import TrainConfig, export_model, open_run
     set_threads(args.threads)
-    config = None
+    config, precision = None, args.precision
+    new_run = not (Path(args.run_dir) / "checkpoint.pt").is_file()
     if args.config:
-        config = TrainConfig.from_dict(json.loads(Path(args.config).read_text(encoding="utf-8")))
+        raw = json.loads(Path(args.config).read_text(encoding="utf-8"))
+        config = TrainConfig.from_dict(raw)
+        if new_run:
+            precision = precision or raw.get("precision")
     if args.data or args.val_data:
         config = config or TrainConfig()
         config.data = args.data or config.data
         config.val_data = args.val_data or config.val_data
-    trainer = open_run(config, args.run_dir, device=args.device, total_steps=args.total_steps)
+    if new_run:
+        precision = precision or "auto"         # bf16 where the hardware has it, unless the config says
+    trainer = open_run(config, args.run_dir, device=args.device, total_steps=args.total_steps, precision=precision)
+    if not args.quiet:
+        print(f"training in {trainer.config.precision} on {trainer.device}", file=sys.stderr)
     show = training_printer(args.quiet)
 
     def progress(event):

@@ -10,6 +10,7 @@ STUDIO_CONFIG = SAVSRConfig(num_feat=16, w1_num_block=2, w2_num_block=1, n_resgr
 
 # The benchmark's validation split (../shared/data/README.md): never trained on.
 VALIDATION_CLIPS = ("blackswan", "car-shadow", "goat", "basketballpass")
+TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
 TARGET_SCALES = ((1.5, 1.5), (2.0, 2.0), (2.5, 2.5), (3.0, 3.0), (3.5, 3.5), (4.0, 4.0), (1.5, 4.0), (3.5, 2.0))
 
 
@@ -35,7 +36,8 @@ class TrainConfig:
     grad_clip: float = 0.5
     ema_decay: float = 0.999
     bn_eval: bool = False                             # BatchNorm layers frozen in eval mode
-    precision: str = "fp32"                           # training forward: fp32, or bf16 autocast (loss in fp32)
+    precision: str = "fp32"                           # training forward: fp32, bf16 autocast (loss in fp32), or
+                                                      # auto: bf16 where the device computes it natively
     zero_tail: bool = True                            # a fresh net starts as bilinear upsampling
     seed: int = 0
     checkpoint_every_s: float = 300.0
@@ -52,8 +54,8 @@ class TrainConfig:
             raise ValueError("batch must be at least 2 (BatchNorm in OSConv's attention needs it)")
         if not 1.0 <= self.scale_low <= self.scale_high:
             raise ValueError(f"scale range must satisfy 1 <= low <= high, got [{self.scale_low}, {self.scale_high}]")
-        if self.precision not in ("fp32", "bf16"):
-            raise ValueError(f"precision must be 'fp32' or 'bf16', got {self.precision!r}")
+        if self.precision not in TRAIN_PRECISIONS:
+            raise ValueError(f"precision must be {', '.join(TRAIN_PRECISIONS)}, got {self.precision!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,3 +67,15 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
         return cls(**d)
+
+
+def training_precision(requested: str, device) -> str:
+    """``fp32`` or ``bf16`` for a run on ``device`` (a torch device): ``auto`` is bf16 where the device
+    computes it natively (a CPU with avx512_bf16 or AMX, an Ampere or newer GPU), else fp32."""
+    import torch
+    if requested != "auto":
+        return requested
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    from ..backends.precision import cpu_has_bf16
+    return "bf16" if cpu_has_bf16() else "fp32"

@@ -23,7 +23,7 @@ import torch
 
 from ..arch import SAVSR
 from ..devices import resolve_device
-from .config import TrainConfig
+from .config import TrainConfig, training_precision
 from .data import BatchSampler, Clip, ScaleRange
 from .degrade import CodecSpec, Degradation
 from .optim import EMA, batchnorm_eval, charbonnier, learning_rate
@@ -37,6 +37,7 @@ class Trainer:
                  log: str | Path | None = None, rank: int = 0):
         self.config, self.val_clips, self.rank = config, list(val_clips or []), rank
         self.device = resolve_device(device) if isinstance(device, str) else torch.device(device)
+        config.precision = training_precision(config.precision, self.device)   # stored as decided
         self.sampler = BatchSampler(clips, ScaleRange(config.scale_low, config.scale_high, config.integer_steps),
                                     config.patch, config.batch, config.model.get("num_frame", 7), config.max_stride,
                                     Degradation(**config.degradation) if config.degradation else None)

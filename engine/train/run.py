@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..arch import SAVSR
 from ..models.checkpoint import save_model
-from .config import TrainConfig
+from .config import TrainConfig, training_precision
 from .data import find_clips
 from .loop import Trainer
 from .state import load_state
@@ -40,8 +40,11 @@ def load_data(config: TrainConfig):
 
 
 def open_run(config: TrainConfig | None, run_dir, *, device="auto", total_steps: int | None = None,
-             weights: dict | None = None) -> Trainer:
-    """A :class:`Trainer` for ``run_dir``: resumed from its checkpoint if there is one."""
+             weights: dict | None = None, precision: str | None = None) -> Trainer:
+    """A :class:`Trainer` for ``run_dir``: resumed from its checkpoint if there is one.
+
+    ``precision`` (fp32, bf16, auto) replaces the config's, also for the rest of a resumed run (noted
+    in its log); the run stores the precision it decided (``auto`` -> bf16 or fp32)."""
     run_dir = Path(run_dir)
     ckpt = run_dir / CHECKPOINT
     if ckpt.is_file():
@@ -51,17 +54,24 @@ def open_run(config: TrainConfig | None, run_dir, *, device="auto", total_steps:
         if total_steps is not None and total_steps != stored.total_steps:
             trainer.config.total_steps = total_steps
             trainer.log({"kind": "note", "step": trainer.step, "text": f"total_steps set to {total_steps}"})
+        wanted = training_precision(precision, trainer.device) if precision else trainer.config.precision
+        if wanted != trainer.config.precision:
+            trainer.config.precision = wanted
+            trainer.log({"kind": "note", "step": trainer.step, "text": f"precision set to {wanted}"})
         return trainer
     if config is None:
         raise FileNotFoundError(f"no training checkpoint in {run_dir} and no config to start one")
     if total_steps is not None:
         config.total_steps = total_steps
+    if precision:
+        config.precision = precision
     clips, val = load_data(config)
     if weights is None and config.init:
         from ..models.checkpoint import read_checkpoint
         weights = read_checkpoint(config.init)[0]
+    trainer = Trainer(config, clips, val, device=device, weights=weights, checkpoint=ckpt, log=run_dir / LOG)
     write_json(run_dir / CONFIG, config.to_dict())
-    return Trainer(config, clips, val, device=device, weights=weights, checkpoint=ckpt, log=run_dir / LOG)
+    return trainer
 
 
 def train(config: TrainConfig | None, run_dir, *, minutes=None, steps=None, device="auto",

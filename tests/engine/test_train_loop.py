@@ -97,3 +97,32 @@ def test_cancel_stops_and_saves(clip, tmp_path):
     out = trainer.run(steps=50, progress=progress, cancel=cancel)
     assert out["stopped"] == "cancelled" and out["step"] == 2
     assert Trainer.resume(ckpt, [clip], device="cpu").step == 2
+
+
+def test_a_short_bf16_run_tracks_the_fp32_run(clip):
+    """bf16 autocast (the forward only; loss and optimiser in fp32) follows fp32's loss step by step on
+    the same batches: within 5 % at every one of 12 steps, and it learns as much."""
+    small = Clip("court", clip.frames[:, :, 100:124, 200:224].clone())
+    losses = {}
+    for precision in ("fp32", "bf16"):
+        trainer = Trainer(tiny_config(zero_tail=False, precision=precision), [small], device="cpu")
+        losses[precision] = [trainer.train_step() for _ in range(12)]
+    fp32, bf16 = losses["fp32"], losses["bf16"]
+    assert all(abs(b - a) <= 0.05 * a for a, b in zip(fp32, bf16)), (fp32, bf16)
+    assert bf16[-1] < 0.8 * bf16[0] and abs(bf16[-1] - fp32[-1]) <= 0.05 * fp32[-1]
+
+
+@pytest.mark.parametrize("has_bf16, decided", [(True, "bf16"), (False, "fp32")])
+def test_auto_precision_trains_in_bf16_where_the_cpu_has_it_and_the_run_keeps_it(has_bf16, decided, footage_dir,
+                                                                                 tmp_path, monkeypatch):
+    from engine.backends import precision
+    flags = {"avx2", "avx512_bf16"} if has_bf16 else {"avx2"}
+    monkeypatch.setattr(precision, "cpu_info", lambda: ("test CPU", frozenset(flags)))
+    run = tmp_path / "run"
+    config = tiny_config(data=[str(footage_dir)], exclude=[], max_frames=9, total_steps=2)
+    trainer = open_run(config, run, device="cpu", precision="auto")
+    assert trainer.config.precision == decided
+    assert json.loads((run / "config.json").read_text())["precision"] == decided
+    trainer.run(steps=1, final_validation=False)
+    forced = open_run(None, run, device="cpu", precision="fp32" if has_bf16 else "bf16")     # savsr train --precision
+    assert forced.config.precision == ("fp32" if has_bf16 else "bf16") and forced.step == 1
