@@ -31,6 +31,7 @@ from ..state.auto_model import AutoModel
 from ..state.costs import CostTracker, device_words, resolved_device
 from ..state.settings import AppSettings, SettingsStore
 from ..support.tasks import Background
+from ..support.wheel_guard import WheelGuard, guard_wheel
 from . import menus
 from .closing import CloseGuard
 from .docks import AdvancedDock, LogDock
@@ -68,6 +69,9 @@ class MainWindow(QMainWindow):
         self._show_model(self.state.model)
         self._restore()
         self.finetune_panel = mount_finetune_panel(self)
+        self.wheel_guard = WheelGuard(self)     # the wheel over an unfocused field scrolls its panel
+        for panel in (self.clip_panel, self.scale_panel, self.output_panel, self.finetune_panel):
+            guard_wheel(panel, self.wheel_guard)
         self.close_guard = CloseGuard(self.runner, self.finetune_panel, lambda question: self.confirm_close(question),
                                       self)
         self.close_guard.readyToClose.connect(self.close)

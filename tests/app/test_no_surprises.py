@@ -1,0 +1,32 @@
+"""No setting changes by accident: the wheel over unfocused fields, out-of-range factors said aloud."""
+from __future__ import annotations
+
+from helpers.app_clips import open_clip
+
+from savsr_app.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
+
+
+def wheel(widget, steps: int = -3):
+    """A wheel turn of ``steps`` notches over the middle of ``widget`` (negative: towards the user)."""
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_unfocused_fields_changes_nothing(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    window.advanced_dock.show()
+    pixels, factor = window.clip_panel.pixel_aspect, window.finetune_panel.form.scale_w
+    factor.setValue(2.25)
+    before = (pixels.currentIndex(), pixels.currentText(), factor.value(), window.state.archive)
+    assert pixels.count() > 1
+    for widget in (pixels, factor, window.clip_panel.deinterlace, window.scale_panel.w_factor):
+        wheel(widget)
+    assert (pixels.currentIndex(), pixels.currentText(), factor.value(), window.state.archive) == before
+    assert window.state.scale.w == 2.0
+    factor.setFocus()                   # clicked into: the wheel edits it, as a user expects
+    qtbot.waitUntil(factor.hasFocus, timeout=5000)
+    wheel(factor, 1)
+    assert factor.value() != 2.25
