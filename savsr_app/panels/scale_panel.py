@@ -10,6 +10,7 @@ from engine.render.job import MAX_SCALE, MIN_SCALE
 from engine.scale import Scale
 
 from ..qt import (
+    QAbstractSpinBox,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -21,6 +22,7 @@ from ..qt import (
     QToolButton,
     QVBoxLayout,
     QWidget,
+    Signal,
     icon,
 )
 
@@ -33,9 +35,46 @@ PRESETS = (  # label, tooltip, kind, values
 )
 
 
+TYPED_MAX = 999.0     # a factor field takes any number typed up to this; one outside the range is said and clamped
+
+
+class FactorBox(QDoubleSpinBox):
+    """A factor field that takes any number typed (so that 10 or 0 reach the panel, which says the
+    range), while its arrows, keys and wheel step only within ``MIN_SCALE`` to ``MAX_SCALE``."""
+
+    def stepEnabled(self):
+        v, flags = self.value(), QAbstractSpinBox.StepEnabledFlag
+        enabled = flags.StepNone
+        if v < MAX_SCALE:
+            enabled |= flags.StepUpEnabled
+        if v > MIN_SCALE:
+            enabled |= flags.StepDownEnabled
+        return enabled
+
+    def stepBy(self, steps: int):
+        self.setValue(min(MAX_SCALE, max(MIN_SCALE, self.value() + steps * self.singleStep())))
+
+
+def range_notice(typed: tuple[float, float], kept: tuple[float, float]) -> str:
+    """What the user is told when a typed factor is outside the network's range: ``typed`` and the
+    factors ``kept`` (clamped), width first; ``""`` when nothing was clamped."""
+    clamped = [(axis, t, k) for axis, t, k in zip(("width", "height"), typed, kept, strict=True)
+               if abs(t - k) > 1e-6]
+    if not clamped:
+        return ""
+    if len(clamped) == 2 and clamped[0][1:] == clamped[1][1:]:      # linked: one number typed
+        said = f"{clamped[0][1]:g} became {clamped[0][2]:g}"
+    else:
+        said = ", ".join(f"the {axis} factor {t:g} became {k:g}" for axis, t, k in clamped)
+    return f"Factors go from {MIN_SCALE:g} to {MAX_SCALE:g}: {said}."
+
+
 class ScalePanel(QWidget):
     """Edits write ``state``'s factors (an :class:`~savsr_app.state.app_state.AppState`); the panel shows
-    them, and the output line of the job the state planned, whenever they change."""
+    them, and the output line of the job the state planned, whenever they change. A factor typed
+    outside the network's range is clamped and said through ``notice`` (text, kind)."""
+
+    notice = Signal(str, str)
 
     def __init__(self, state, parent=None):
         super().__init__(parent)
@@ -70,9 +109,9 @@ class ScalePanel(QWidget):
         state.jobChanged.connect(self.show_plan)
 
     # ---- construction ------------------------------------------------------------------------
-    def _factor_box(self, tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(MIN_SCALE, MAX_SCALE)
+    def _factor_box(self, tip: str) -> FactorBox:
+        box = FactorBox()
+        box.setRange(0.0, TYPED_MAX)
         box.setDecimals(3)
         box.setSingleStep(0.05)
         box.setValue(2.0)
@@ -216,8 +255,12 @@ class ScalePanel(QWidget):
         self._apply(s_w, s_h)
 
     def _apply(self, s_w: float, s_h: float):
-        """Write the factors, clamped, to the state (which shows them here); the same ones show again."""
+        """Write the factors, clamped, to the state (which shows them here); the same ones show again.
+        A clamped factor is said (``notice``)."""
         scale = Scale(min(MAX_SCALE, max(MIN_SCALE, float(s_w))), min(MAX_SCALE, max(MIN_SCALE, float(s_h))))
+        said = range_notice((float(s_w), float(s_h)), (scale.w, scale.h))
+        if said:
+            self.notice.emit(said, "info")
         if scale != self.state.scale:
             self.state.set_scale(scale)
         else:

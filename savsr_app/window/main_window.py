@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         r.logMessage.connect(self.log_dock.append)
         qa.queued.connect(self._show_queued)
         qa.notice.connect(self.notify)
+        self.scale_panel.notice.connect(self.notify)
         qa.logged.connect(self.log_dock.append)
         qa.jobStatus.connect(self.status.set_job)
         self.advanced_dock.visibilityChanged.connect(self._advanced_visibility)

@@ -30,3 +30,27 @@ def test_the_wheel_over_unfocused_fields_changes_nothing(qtbot, window, clip):
     qtbot.waitUntil(factor.hasFocus, timeout=5000)
     wheel(factor, 1)
     assert factor.value() != 2.25
+
+
+def type_factor(qtbot, box, text: str):
+    """Type ``text`` over the factor in ``box`` and press Enter, as a user does."""
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_out_of_range_factors_say_the_range(qtbot, window, clip):
+    open_clip(qtbot, window, clip)
+    panel = window.scale_panel
+    type_factor(qtbot, panel.w_factor, "10")
+    assert window.state.scale.w == 4.0 and panel.w_factor.value() == 4.0
+    assert window.notifier.text() == "Factors go from 1 to 4: 10 became 4."
+    panel.link.setChecked(False)
+    type_factor(qtbot, panel.h_factor, "0")
+    assert (window.state.scale.w, window.state.scale.h) == (4.0, 1.0)
+    assert window.notifier.text() == "Factors go from 1 to 4: the height factor 0 became 1."
+    panel.h_factor.stepBy(-3)           # the arrows stay inside the range, quietly
+    assert panel.h_factor.value() == 1.0
+    type_factor(qtbot, panel.w_factor, "3.5")
+    assert window.state.scale.w == 3.5
