@@ -25,6 +25,7 @@ from ..qt import (
     Signal,
     icon,
 )
+from ..state.app_state import fit_factors
 
 PRESETS = (  # label, tooltip, kind, values
     ("2x", "Twice the width and height", "factors", (2.0, 2.0)),
@@ -254,16 +255,17 @@ class ScalePanel(QWidget):
             s_w = s_h if self.linked else scale.w
         self._apply(s_w, s_h)
 
-    def _apply(self, s_w: float, s_h: float):
+    def _apply(self, s_w: float, s_h: float, target: tuple[int, int] | None = None):
         """Write the factors, clamped, to the state (which shows them here); the same ones show again.
-        A clamped factor is said (``notice``)."""
+        A clamped factor is said (``notice``). ``target``: the size a preset named, for other clips."""
         scale = Scale(min(MAX_SCALE, max(MIN_SCALE, float(s_w))), min(MAX_SCALE, max(MIN_SCALE, float(s_h))))
         said = range_notice((float(s_w), float(s_h)), (scale.w, scale.h))
         if said:
             self.notice.emit(said, "info")
         if scale != self.state.scale:
-            self.state.set_scale(scale)
+            self.state.set_scale(scale, target)
         else:
+            self.state.target = target
             self._show()            # a clamped or rounded edit: the boxes go back to the state's factors
 
     def _link_toggled(self, on: bool):
@@ -278,14 +280,20 @@ class ScalePanel(QWidget):
         if self.source is None:
             return None
         if kind == "size":
-            s_w, s_h = values[0] / self.source[0], values[1] / self.source[1]
-            if abs(s_w - s_h) > 0.02 * max(s_w, s_h):   # other aspect: fit inside, keep the aspect
-                s_w = s_h = min(s_w, s_h)
+            s_w, s_h = fit_factors(values, self.source)     # other aspect: fit inside, keep the aspect
         else:
             s_h = self.state.scale.h
             s_w = s_h * values[0] / values[1]
         ok = MIN_SCALE - 1e-9 <= s_w <= MAX_SCALE + 1e-9 and MIN_SCALE - 1e-9 <= s_h <= MAX_SCALE + 1e-9
         return (s_w, s_h) if ok else None
+
+    def follow_target(self):
+        """A new clip or pixel shape while a size preset holds: the preset's size again, where the
+        factors allow it (else the factors stay)."""
+        target = self.state.target
+        factors = self._preset_factors("size", target) if target is not None else None
+        if factors is not None:
+            self._apply(*factors, target)
 
     def apply_preset(self, kind: str, values):
         factors = self._preset_factors(kind, values)
@@ -295,7 +303,7 @@ class ScalePanel(QWidget):
         self._updating = True
         self.link.setChecked(abs(s_w - s_h) < 1e-9)
         self._updating = False
-        self._apply(s_w, s_h)
+        self._apply(s_w, s_h, tuple(values) if kind == "size" else None)
 
     def _show(self):
         self._updating = True

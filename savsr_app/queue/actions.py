@@ -26,6 +26,7 @@ class QueueActions(QObject):
         self.state, self.model, self.store, self.runner = state, model, store, runner
         self.costs = None                   # a CostTracker: estimates for new jobs (set by the window)
         self.confirm = lambda question: True    # asked before queueing a CPU render of over an hour
+        self.background = None              # a Background: probes the clips of add_all (set by the window)
         runner.jobFailed.connect(lambda jid, msg: self.notice.emit(f"{self._name(jid)} failed: {msg}", "error"))
         runner.jobFinished.connect(self._finished)
         runner.progressed.connect(self._progress)
@@ -96,6 +97,52 @@ class QueueActions(QObject):
                                  "info")
             self.runner.kick()
         return added
+
+    def add_all(self, paths: list[str]) -> None:
+        """Queue every clip of ``paths`` with the current settings, each planned for its own size
+        (:mod:`~savsr_app.queue.batch`). The clips are probed off the UI thread (``background``) and
+        queued in their order once all have answered; one that cannot be opened or planned is said
+        and skipped, the rest go on."""
+        from ..panels.clip_panel import probe_clip
+        from .batch import BatchSettings
+        paths = list(dict.fromkeys(str(p) for p in paths))
+        if not paths:
+            self.notice.emit("Open or drop clips first (Ctrl+O).", "info")
+            return
+        s = self.state
+        settings = BatchSettings(template=s.job(""), scale=s.scale, target=s.target, output=s.output,
+                                 model_note=s.model.label(),
+                                 open_job=s.job("") if s.clip is not None else None)
+        answers: dict[str, tuple] = {}
+
+        def answered(path: str, info, message: str = ""):
+            answers[path] = (info, message)
+            if len(answers) == len(paths):
+                self._add_probed(settings, [(p, *answers[p]) for p in paths])
+
+        self.logged.emit(f"adding {len(paths)} clip(s) to the queue…")
+        for path in paths:
+            self.background.call(probe_clip, path, done=lambda info, p=path: answered(p, info),
+                                 failed=lambda message, p=path: answered(p, None, message))
+
+    def _add_probed(self, settings, probed: list[tuple]):
+        """Queue the batch's clips, ``(path, ClipInfo or None, why not)`` each, in order."""
+        from .batch import batch_entry, queued_line, skipped_line
+        taken = {e.job.output for e in self.model.entries}
+        made, skipped = [], []
+        for path, info, message in probed:
+            try:
+                if info is None:
+                    raise SavsrError(message)
+                entry = batch_entry(settings, info, taken)
+            except SavsrError as exc:
+                skipped.append(Path(path).name)
+                self.logged.emit(skipped_line(path, str(exc)))
+                continue
+            made.append((entry, queued_line(entry)))
+        if skipped:
+            self.notice.emit(f"Not queued: {', '.join(skipped)} (the log says why).", "error")
+        self.add_entries(made, "clip")
 
     def remove(self, job_id: str):
         e = self.model.entry(job_id)

@@ -97,6 +97,27 @@ class PlannedJob:
     error: SavsrError | None = None
 
 
+def clip_source_size(job: RenderJob, clip) -> tuple[float, float]:
+    """The size (w, h) ``job``'s factors multiply for ``clip`` (a ClipInfo), as the engine plans it:
+    the picture in square pixels when the job makes a non-square source square, else the display size."""
+    from engine.render import archive
+    job = job.replace(deinterlace="off")        # no decoding: sizes only
+    try:
+        view = archive.source_view(job, clip, [])
+    except archive.ArchiveError:
+        return clip.display_size                # a refused pixel aspect: the plan says why
+    return archive.picture_size(view) if archive.squares(job, view) else view.display_size
+
+
+def fit_factors(target: tuple[int, int], size: tuple[float, float]) -> tuple[float, float]:
+    """Factors (w, h) that make ``size`` the ``target`` size; a source of another shape fits inside
+    the target with its aspect kept (one factor for both)."""
+    s_w, s_h = target[0] / size[0], target[1] / size[1]
+    if abs(s_w - s_h) > 0.02 * max(s_w, s_h):
+        s_w = s_h = min(s_w, s_h)
+    return s_w, s_h
+
+
 class AppState(QObject):
     """Setters emit only on a change. A change of the job plans it again (:attr:`planned` is
     current before any signal goes), emits its specific signal, then ``planChanged``, then
@@ -116,6 +137,7 @@ class AppState(QObject):
         super().__init__(parent)
         self.clip = None
         self.scale = Scale(2.0, 2.0)
+        self.target: tuple[int, int] | None = None  # the output size a preset named (set_scale)
         self.range: tuple[float | None, float | None] = (None, None)
         self.output = OutputChoice()
         self.model = ModelChoice()
@@ -139,7 +161,10 @@ class AppState(QObject):
             self.archiveChanged.emit(archive)
         self._planned()
 
-    def set_scale(self, scale: Scale) -> None:
+    def set_scale(self, scale: Scale, target: tuple[int, int] | None = None) -> None:
+        """New factors; ``target``: the output size (w, h) a preset named, which every clip queued
+        with these settings gets (:meth:`scale_for`), ``None`` when the factors themselves stay."""
+        self.target = target
         if scale != self.scale:
             self.scale = scale
             self._plan()
@@ -259,13 +284,14 @@ class AppState(QObject):
         when the job makes a non-square source square, else the display size; ``None`` without a clip."""
         if self.clip is None:
             return None
-        from engine.render import archive
-        job = self.job(self.clip.path + ".out.mkv").replace(deinterlace="off")   # no decoding: sizes only
-        try:
-            view = archive.source_view(job, self.clip, [])
-        except archive.ArchiveError:
-            return self.clip.display_size          # a refused pixel aspect: the plan says why
-        return archive.picture_size(view) if archive.squares(job, view) else view.display_size
+        return clip_source_size(self.job(self.clip.path + ".out.mkv"), self.clip)
+
+    def scale_for(self, size: tuple[float, float]) -> Scale:
+        """The factors for a clip whose factors multiply ``size`` (w, h): those of the :attr:`target`
+        size when a preset named one (:func:`fit_factors`), else the current ones."""
+        if self.target is None:
+            return self.scale
+        return Scale(*fit_factors(self.target, size))
 
     def output_size(self) -> tuple[int, int] | None:
         """The output display size (w, h) the factors give, before codec rounding; ``None``

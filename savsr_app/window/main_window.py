@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or self.settings_store.load()
         self.queue_store = queue_store or QueueStore()
         self.background = Background(self)
+        self.clips: list[str] = []      # the clips opened or dropped together (open_paths)
         self.state = AppState(self)
         self._build_widgets()
         self._build_docks()
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.clip_panel.changed.connect(lambda: s.set_archive(self.clip_panel.choice()))
         s.archiveChanged.connect(self.clip_panel.set_choice)
         s.archiveChanged.connect(lambda _a: self.scale_panel.set_source(s.source_size()))
+        s.archiveChanged.connect(lambda _a: self.scale_panel.follow_target())
         s.planChanged.connect(self.clip_panel.show_plan)
 
     def _wire_costs(self):
@@ -169,6 +171,7 @@ class MainWindow(QMainWindow):
         self.costs.changed.connect(self._save_calibration)
         self.controller.afterTime.connect(lambda seconds: self.costs.preview_done(self.controller.region, seconds))
         self.queue_actions.costs = self.costs
+        self.queue_actions.background = self.background
         self.queue_actions.confirm = self.confirm_long_render
         s.autoModelChanged.connect(lambda _c: self._show_model(s.model))
         s.jobChanged.connect(self._show_cost)
@@ -194,13 +197,30 @@ class MainWindow(QMainWindow):
     # ---- opening clips -----------------------------------------------------------------------
     def open_dialog(self):
         start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open clip", start, VIDEO_FILTER)
-        if path:
-            self.open_path(path)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open clips", start, VIDEO_FILTER)
+        self.open_paths(paths)
+
+    def open_paths(self, paths: list[str]):
+        """Open the first of ``paths`` (files, or folders for their video files); all of them are
+        :attr:`clips`, which Queue > Add all to queue renders with the current settings."""
+        from engine.cli.batch import video_files
+        files = [str(f) for p in paths for f in (video_files(Path(p)) if Path(p).is_dir() else [p])]
+        if not files:
+            return
+        self.open_path(files[0])
+        self.clips = files
+        if len(files) > 1:
+            self.notify(f"{len(files)} clips: showing {Path(files[0]).name}. Queue > Add all to queue "
+                        f"(Ctrl+Shift+Enter) queues every one with these settings, each at its own size.", "info")
+
+    def add_all_to_queue(self):
+        """Queue every clip opened or dropped together (else the open clip) with the current settings."""
+        self.queue_actions.add_all(self.clips or ([self.state.clip_path] if self.state.clip is not None else []))
 
     def open_path(self, path: str):
         """Probe ``path`` in the background; the clip opens when the probe answers."""
         from ..panels.clip_panel import probe_clip
+        self.clips = [str(path)]
         self.status.showMessage(f"Opening {Path(path).name}…")
         self.background.call(probe_clip, str(path), done=self._clip_opened,
                              failed=lambda msg, p=path: self._open_failed(p, msg))
@@ -225,6 +245,7 @@ class MainWindow(QMainWindow):
         self.clip_panel.set_choice(self.state.archive)
         self.transport.set_clip(info)
         self.scale_panel.set_source(self.state.source_size())    # in display terms, as the engine plans
+        self.scale_panel.follow_target()                         # a size preset gives this clip its size
         self.preview.images.clear()
         self.preview.viewport.show_new_image(QSize(*self.state.output_size()))
 
@@ -242,7 +263,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event):
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
-            self.open_path(files[0])
+            self.open_paths(files)
             event.acceptProposedAction()
 
     # ---- queue -------------------------------------------------------------------------------

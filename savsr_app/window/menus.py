@@ -40,6 +40,10 @@ def build(window) -> dict[str, QAction]:
         "quit": make_action(w, "actionQuit", "Quit", "mdi6.exit-to-app", w.close, QKeySequence.StandardKey.Quit),
         "add": make_action(w, "actionAddToQueue", "Add to queue", "mdi6.playlist-plus", w.add_to_queue,
                            ["Ctrl+Return", "Ctrl+Enter"], "Freeze the current settings into a render job"),
+        "add_all": make_action(w, "actionAddAllToQueue", "Add all to queue", "mdi6.playlist-check",
+                               w.add_all_to_queue, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                               "Queue every clip opened or dropped together with the current settings, "
+                               "each at its own size"),
         "fit": make_action(w, "actionFit", "Fit", "mdi6.fit-to-screen-outline", area.viewport.fit, "Ctrl+0",
                            "Fit the frame in the pane"),
         "actual": make_action(w, "actionActualSize", "100%", "mdi6.magnify-scan", area.viewport.actual_size,
@@ -112,7 +116,7 @@ def _menus(w, A):
     view.addAction(w.log_dock.toggleViewAction())
     view.addAction(w.advanced_dock.toggleViewAction())
     queue = bar.addMenu("&Queue")
-    for key in ("add", None, "mark_in", "mark_out", "clear_range"):
+    for key in ("add", "add_all", None, "mark_in", "mark_out", "clear_range"):
         queue.addSeparator() if key is None else queue.addAction(A[key])
     queue.addSeparator()
     panel = w.queue_panel
