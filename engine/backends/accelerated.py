@@ -10,6 +10,7 @@ takes what :func:`engine.backends.choice.choose` decided for this machine and mo
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 import warnings
@@ -76,6 +77,15 @@ class Prepared:
     in_child: bool = False      # traced in a child process (see :func:`isolate_exports`)
     precision: str = "fp32"
     psnr: float = float("inf")  # Y-PSNR of the whole network against torch fp32 on the check window, dB
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A runtime's error in one line a user can read: OpenVINO's first line is only a source location
+    (``Exception from src/inference/src/cpp/core.cpp:132:``), so such lines are skipped."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    told = [ln for ln in lines if not (ln.startswith("Exception from ") or ln.startswith("[ ") and ln.endswith("]"))]
+    text = "; ".join((told or lines)[:2]) or type(exc).__name__
+    return text[:200]
 
 
 class Accelerated:
@@ -204,15 +214,28 @@ class Accelerated:
         self.resolve(shape)
         reasons = []
         for name in self._candidates():
-            try:
-                return name, self._compiled(name, shape)
-            except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
-                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                reasons.append(f"{name}: {text[:200]}")
+            for fresh in (False, True):
+                try:
+                    return name, self._compiled(name, shape)
+                except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
+                    if not fresh and self._discard_cached(shape):   # a damaged cache: prepare it afresh once
+                        self.note(f"the cached {name} graph for {shape[2]}x{shape[1]} could not be used "
+                                  f"({failure_reason(exc)}): preparing it again")
+                        continue
+                    reasons.append(f"{name}: {failure_reason(exc)}")
+                    break
         if reasons:
             where = f" {self.precision}" if self.precision != "fp32" else ""
             self.note(f"using the torch backend{where} (" + "; ".join(reasons) + ")")
         return "torch", self._torch_stage
+
+    def _discard_cached(self, shape) -> bool:
+        """Remove the cached graph of ``shape`` (all runtimes); whether there was one."""
+        folder = cache.graph_dir(self.digest(), shape)
+        if not folder.exists():
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return True
 
     def _torch_stage(self, lr, scale):
         with self._autocast() or contextlib.nullcontext():

@@ -186,3 +186,23 @@ def test_an_openvino_run_stops_when_asked(small_model_file, fresh_cache):
     with pytest.raises(Preempted):
         run(lr, code, lambda: True)
     assert all(np.array_equal(a, b) for a, b in zip(plain, run(lr, code)))    # usable afterwards
+
+
+def test_a_damaged_cached_graph_is_prepared_again_not_replaced_by_torch(small_model_file, fresh_cache):
+    """The render settles its backend once; a cached graph that no longer loads (a crash while it was
+    written, a disk error) must not turn one worker quietly to torch while the others run OpenVINO."""
+    pytest.importorskip("openvino")
+    from engine.backends import cache
+    model = load_model(small_model_file, torch.device("cpu"))
+    first = Accelerated(model, "openvino", precision="fp32")
+    first.prepare(24, 32)
+    for f in cache.graph_dir(first.digest(), (model.num_frame, 24, 32)).rglob("*"):
+        if f.is_file() and f.suffix not in (".json",):
+            f.write_bytes(b"\x00garbage" * 64)
+    notes = []
+    again = Accelerated(load_model(small_model_file, torch.device("cpu")), "openvino", precision="fp32",
+                        note=notes.append)
+    done = again.prepare(24, 32)
+    assert again.backend == "openvino" and done is not None and done.cached is False
+    assert any("could not be used" in n and "preparing it again" in n for n in notes), notes
+    assert not any(n.startswith("using the torch backend") for n in notes)
