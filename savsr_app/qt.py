@@ -69,6 +69,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
+    QProgressDialog,
     QProxyStyle,
     QPushButton,
     QScrollArea,

@@ -18,6 +18,7 @@ from ..panels.output_panel import OutputPanel
 from ..panels.scale_panel import ScalePanel
 from ..preview.area import PreviewArea
 from ..preview.controller import PreviewController
+from ..preview.export import ComparisonExport
 from ..preview.transport import Transport
 from ..preview.wiring import connect_preview
 from ..qt import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSize, Signal
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
         self.scale_panel = ScalePanel(self.state)
         self.output_panel = OutputPanel()
         self.controller = PreviewController(self)
+        self.comparison = ComparisonExport(self.background, self)
+        self.comparison.finished.connect(self._comparison_saved)
+        self.comparison.failed.connect(self._comparison_failed)
         panels = [("Clip", self.clip_panel), ("Scale", self.scale_panel), ("Output", self.output_panel)]
         footer = [self.output_panel.add_button, self.output_panel.estimate_label]
         self.setCentralWidget(central_splitter(self.preview, self.transport, panels, footer))
@@ -266,6 +270,40 @@ class MainWindow(QMainWindow):
             self.open_paths(files)
             event.acceptProposedAction()
 
+    # ---- comparisons -------------------------------------------------------------------------
+    def export_comparison(self):
+        """File > Export comparison… (and the preview's right-click): the current frame before and after,
+        as the preview lays them out, as a PNG at full output resolution where the user chooses."""
+        from ..preview.export import comparison_for
+        from ..queue.jobs import default_folder
+        planned = self.state.planned
+        if planned is None:
+            self.notify("Open a clip first (Ctrl+O).", "info")
+            return
+        if planned.plan is None:
+            self.notify(f"Cannot export a comparison with these settings: {planned.error}", "error")
+            return
+        index, out = self.controller.frame, self.state.output
+        folder = Path(out.folder).expanduser() if out.folder else default_folder(planned.clip.path)
+        suggested = folder / f"{Path(planned.clip.path).stem}_compare_{index + 1}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export comparison", str(suggested), "PNG image (*.png)")
+        if not path:
+            return
+        path = path if path.lower().endswith(".png") else path + ".png"
+        if self.comparison.start(self.state.job(path), index, comparison_for(self.preview), path):
+            self.status.showMessage(f"Exporting the comparison of frame {index + 1}…")
+        else:
+            self.notify("A comparison is being exported already.", "info")
+
+    def _comparison_saved(self, path: str):
+        self.status.clearMessage()
+        self.notify(f"Comparison saved: {Path(path).name}", "info")
+        self.log_dock.append(f"comparison saved: {path}")
+
+    def _comparison_failed(self, message: str):
+        self.status.clearMessage()
+        self.notify(message, "info" if message.endswith("cancelled.") else "error")
+
     # ---- queue -------------------------------------------------------------------------------
     def make_job(self, output: str | None = None):
         """The current settings frozen into a job (``output`` defaults to a fresh file name)."""
@@ -382,6 +420,7 @@ class MainWindow(QMainWindow):
         self.finetune_panel.shutdown()      # waits for a fine-tune the user stopped just before
         self.controller.shutdown()
         self.runner.join()
+        self.comparison.cancel()            # an export under way stops at its next layer
         self.background.wait()
         self.queue_actions.save()
         event.accept()

@@ -34,6 +34,9 @@ def build(window) -> dict[str, QAction]:
         "open_timeline": make_action(w, "actionOpenTimeline", "Open timeline…", "mdi6.filmstrip",
                                      lambda: open_timeline(w), "Ctrl+Shift+O",
                                      "Queue the ranges an edit uses (OpenTimelineIO: .otio, EDL, FCP XML)"),
+        "export_comparison": make_action(w, "actionExportComparison", "Export comparison…", "mdi6.image-move",
+                                         w.export_comparison, "Ctrl+E",
+                                         "Save the current frame before and after as a PNG at output size"),
         "settings": make_action(w, "actionSettings", "Settings…", "mdi6.cog-outline", w.open_settings,
                                 QKeySequence.StandardKey.Preferences if not QKeySequence(
                                     QKeySequence.StandardKey.Preferences).isEmpty() else "Ctrl+,"),
@@ -103,6 +106,9 @@ def _menus(w, A):
     w.recent_menu.setIcon(icon("mdi6.history"))
     file_menu.addMenu(w.recent_menu)
     file_menu.addAction(A["open_timeline"])
+    file_menu.addAction(A["export_comparison"])
+    w.preview.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)     # right-click on the preview
+    w.preview.addAction(A["export_comparison"])
     file_menu.addSeparator()
     file_menu.addAction(A["settings"])
     file_menu.addSeparator()
