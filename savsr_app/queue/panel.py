@@ -150,12 +150,13 @@ class QueuePanel(QWidget):
         self.toolbar.addWidget(spacer)
 
     def _show_running(self, on: bool):
-        """The toggle says what the queue does now: running (click to hold) or held (click to run)."""
+        """The toggle says what the queue does now: running (click to hold), or stopped, named Run queue
+        as every notice of a stopped queue names it ("press Run queue")."""
         a = self.run_action
-        a.setText("Queue running" if on else "Queue stopped")
+        a.setText("Queue running" if on else "Run queue")
         a.setIcon(icon("mdi6.play-circle", color="#3fb950") if on else icon("mdi6.pause-circle-outline"))
         a.setToolTip("The queue renders its jobs one after another; click to hold it after the running job"
-                     if on else "The queue is held: added jobs wait; click to render them")
+                     if on else "The queue is stopped: added jobs wait; click to render them")
 
     def update_total(self):
         seconds, jobs = self.model.remaining()

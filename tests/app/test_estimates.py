@@ -79,7 +79,7 @@ def test_estimate_appears_and_follows_the_scale(qtbot, window, clip):
 def test_adding_with_the_queue_stopped_does_not_start_it(qtbot, window, clip):
     open_clip(qtbot, window, clip)
     window.runner.set_running(False)
-    assert window.queue_panel.run_action.text() == "Queue stopped"
+    assert window.queue_panel.run_action.text() == "Run queue"       # as the notice names it
     entry = window.add_to_queue()
     assert entry is not None and entry.state == "queued" and not window.runner.busy
     assert entry.estimate is not None and "1 job left" in window.queue_panel.total_label.text()
