@@ -1,10 +1,18 @@
 """Backends side by side, in one run: torch (the reference) against each compiled backend.
 
 1. Whole renders through ``savsr upscale`` (a subprocess each, model loading included): the bundled
-   model on 8 frames of real footage at 480x270 -> x2; ``--backend torch``, then the default backend
-   with an empty graph cache (export and compile included), again with the cache, then torch again
-   (the machine is shared: the two torch runs bracket the others). Y-PSNR of the decoded frames
-   against torch's, and the fp32 max abs difference before 8-bit rounding (first window).
+   model on 8 frames of real footage at 480x270 -> x2; ``--backend torch``, then the default settings
+   (backend and precision ``auto``) with an empty graph cache (export, compile and the precision
+   timing included), again with the cache, then each precision the compiled backend computes here
+   named outright (cached), then torch again (the machine is shared: the two torch runs bracket the
+   others). Each row names what computed it (the render's "computing on" note). Y-PSNR of the
+   decoded frames against torch's (mean and worst frame), and the fp32 max abs difference before
+   8-bit rounding (first window). Below 48 frames ``auto`` keeps torch on an empty cache, so the
+   default rows then name the compiled backend ``auto`` would take (precision still ``auto``).
+   ``precision``: the same frame size in one process, the bundled model on a 7-frame window of the
+   same footage, torch fp32 and the compiled backend in each precision it computes here, calls
+   interleaved (a busy moment hits every one alike), best of ``--repeat`` + 1: seconds per frame and
+   Y-PSNR against torch fp32.
 2. The authors' default config (18.9 M parameters, random weights): 90x160 -> x2 and 180x320 -> x4.
 3. The parity fixture through every fp32 backend.
 4. The preview of an 800x450 viewport at 2x of an 854x480 frame, and the first frame at a new factor.
@@ -63,7 +71,8 @@ def real_clip(path: Path, frames: int, size=(480, 270)) -> Path:
     return path
 
 
-def y_psnr(a: Path, b: Path) -> float:
+def y_psnr(a: Path, b: Path) -> tuple[float, float]:
+    """``(mean, worst frame)`` Y-PSNR in dB of the decoded frames of ``a`` against ``b``'s."""
     import av
     import numpy as np
     errs = []
@@ -72,37 +81,68 @@ def y_psnr(a: Path, b: Path) -> float:
             ya = fa.to_ndarray()[:fa.height].astype(float)
             yb = fb.to_ndarray()[:fb.height].astype(float)
             errs.append(((ya - yb) ** 2).mean())
-    mse = sum(errs) / len(errs)
-    return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+
+    def db(mse):
+        return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+    return db(sum(errs) / len(errs)), db(max(errs))
+
+
+def cpu_flags() -> str:
+    from engine.backends.precision import fast_flags
+    return " ".join(fast_flags()) or "none of " + "/".join(("avx512_bf16", "amx", "avx512_vnni", "avx_vnni"))
+
+
+def compiled_backend() -> str:
+    """The compiled backend ``auto`` takes on this CPU (``torch`` when none is installed)."""
+    from engine.backends import AUTO_ORDER, installed_backends
+    return next((name for name in AUTO_ORDER["cpu"] if name in installed_backends()), "torch")
+
+
+def render_runs(frames: int) -> list[tuple[str, list[str]]]:
+    import torch
+
+    from engine.backends import AUTO_MIN_FRAMES
+    from engine.backends.choice import candidates
+    runtime = compiled_backend()
+    default = [] if frames >= AUTO_MIN_FRAMES else ["--backend", runtime]
+    named = f"default settings (precision auto{', backend ' + runtime if default else ''})"
+    runs = [("torch", ["--backend", "torch", "--precision", "fp32"]),
+            (f"{named}, empty cache", default), (f"{named}, cached", default)]
+    if runtime != "torch":
+        runs += [(f"{runtime} {p}, cached", ["--backend", runtime, "--precision", p])
+                 for p in candidates(runtime, torch.device("cpu"))]
+    return runs + [("torch again", ["--backend", "torch", "--precision", "fp32"])]
 
 
 def renders(args, tmp: Path) -> list[str]:
     clip = real_clip(tmp / "blackswan_480x270.mp4", args.frames)
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), SAVSR_CACHE_DIR=str(tmp / "graphs"))
-    runs = [("torch", "torch"), ("auto, empty cache", "auto"), ("auto, cached", "auto"), ("torch again", "torch")]
+    runs = render_runs(args.frames)
     times, outs, notes = {}, {}, {}
-    for label, backend in runs:
-        out = tmp / f"{backend}.mkv"
+    for i, (label, flags) in enumerate(runs):
+        out = tmp / f"run{i}.mkv"
         cmd = [str(ROOT / ".venv" / "bin" / "savsr"), "upscale", str(clip), "--scale", "2", "-o", str(out), "-y",
-               "--codec", "ffv1", "--device", "cpu", "--backend", backend,
+               "--codec", "ffv1", "--device", "cpu", *flags,
                "--model", str(ROOT / "resources" / "models" / "savsr_studio_default.safetensors")]
         t0 = time.perf_counter()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
         times[label] = time.perf_counter() - t0
         if done.returncode:
             raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1]}")
-        outs[backend] = out
-        notes[label] = next((line for line in done.stderr.splitlines() if "preparing the network" in line
-                             or "using the torch" in line), "")
-        print(f"  {label}: {times[label]:.1f} s  {notes[label]}", flush=True)
+        outs[label] = out
+        notes[label] = [line.split("note: ", 1)[-1] for line in done.stderr.splitlines()
+                        if "computing on" in line or "preparing the network for" in line or "using the torch" in line]
+        print(f"  {label}: {times[label]:.1f} s  {'; '.join(notes[label])}", flush=True)
     torch_s = statistics.mean([times["torch"], times["torch again"]])
-    rows = [f"| render ({args.frames} frames, 480x270 -> x2, whole process) | seconds | vs torch |",
-            "| --- | ---: | ---: |"]
-    for label, _ in runs:
-        rows.append(f"| {label} | {times[label]:.1f} | {torch_s / times[label]:.2f}x |")
-    rows.append(f"\nDecoded Y-PSNR of the default backend's render against torch's: "
-                f"{y_psnr(outs['auto'], outs['torch']):.1f} dB. {notes['auto, empty cache'].strip()}")
-    rows.append(f"fp32 max abs difference before 8-bit rounding (first window): {window_diff(clip):.1e}")
+    rows = [f"| render ({args.frames} frames, 480x270 -> x2, whole process) | computed on | seconds | vs torch "
+            "| Y-PSNR vs torch, mean / worst frame |",
+            "| --- | --- | ---: | ---: | ---: |"]
+    for label, _flags in runs:
+        what = next((n.split("computing on ", 1)[1] for n in notes[label] if "computing on" in n), "")
+        mean, worst = y_psnr(outs[label], outs["torch"])
+        rows.append(f"| {label} | {what} | {times[label]:.1f} | {torch_s / times[label]:.2f}x "
+                    f"| {mean:.1f} / {worst:.1f} dB |")
+    rows.append(f"\nfp32 max abs difference before 8-bit rounding (first window): {window_diff(clip):.1e}")
     return rows
 
 
@@ -127,6 +167,50 @@ def timed(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def real_window(size=(480, 270)):
+    """``(1, 7, 3, h, w)``: DAVIS ``blackswan``'s first 7 frames resized to ``size`` as :func:`real_clip` does."""
+    import torch
+    from torch.nn import functional as F
+
+    from engine.evaluation.benchmark import read_image
+    names = sorted((DATA / "davis480" / "blackswan").glob("*.jpg"))[:7]
+    x = torch.stack([torch.from_numpy(read_image(n)).permute(2, 0, 1).float() / 255 for n in names])
+    y = F.interpolate(x, size=size[::-1], mode="bicubic", antialias=True, align_corners=False)
+    return ((y.clamp(0, 1) * 255 + 0.5).floor() / 255)[None]
+
+
+def precision(args) -> list[str]:
+    import torch
+
+    from engine import load_model
+    from engine.backends import Accelerated
+    from engine.backends.choice import candidates
+    from engine.evaluation.metrics import psnr_y
+    model = load_model(ROOT / "resources" / "models" / "savsr_studio_default.safetensors", torch.device("cpu"))
+    lr = real_window()
+    runtime = compiled_backend()
+    nets = {"torch fp32": model}
+    if runtime != "torch":
+        for p in candidates(runtime, torch.device("cpu")):
+            nets[f"{runtime} {p}"] = Accelerated(model, runtime, "cpu", p)
+            nets[f"{runtime} {p}"].prepare(*lr.shape[-2:])
+    times = {name: [] for name in nets}
+    with torch.no_grad():
+        ref = model(lr, 2.0)
+        outs = {name: net(lr, 2.0) for name, net in nets.items()}
+        for _ in range(args.repeat + 1):
+            for name, net in nets.items():
+                times[name].append(timed(lambda net=net: net(lr, 2.0), 1))
+    base = min(times["torch fp32"])
+    rows = [f"| 480x270 -> x2, bundled model, in one process, best of {args.repeat + 1} interleaved | seconds per "
+            "frame | vs torch | Y-PSNR vs torch fp32 |", "| --- | ---: | ---: | ---: |"]
+    for name in nets:
+        db = psnr_y(outs[name].clamp(0, 1), ref.clamp(0, 1))
+        rows.append(f"| {name} | {min(times[name]):.2f} | {base / min(times[name]):.2f}x | {db:.1f} dB |")
+        print("  " + rows[-1], flush=True)
+    return rows
 
 
 def default_config(args) -> list[str]:
@@ -231,17 +315,18 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--repeat", type=int, default=2)
-    p.add_argument("--skip", default="", help="comma-separated: render, default, parity, preview, fp16")
+    p.add_argument("--skip", default="", help="comma-separated: render, precision, default, parity, preview, fp16")
     args = p.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     os.environ.setdefault("SAVSR_CACHE_DIR", tempfile.mkdtemp(prefix="savsr-bench-graphs-"))
     from engine.backends import installed_backends
-    print(f"CPU: {cpu_name()}; torch {torch.__version__}; {args.threads} thread(s); backends: "
+    print(f"CPU: {cpu_name()} (lscpu flags: {cpu_flags()}); torch {torch.__version__}; {args.threads} thread(s); "
+          f"backends: "
           f"{', '.join(installed_backends())}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     skip = set(filter(None, args.skip.split(",")))
-    sections = [("render", renders), ("default", default_config), ("parity", parity), ("preview", preview),
-                ("fp16", fp16_coordinates)]
+    sections = [("render", renders), ("precision", precision), ("default", default_config), ("parity", parity),
+                ("preview", preview), ("fp16", fp16_coordinates)]
     with tempfile.TemporaryDirectory(prefix="savsr-bench-") as tmp:
         for name, fn in sections:
             if name in skip:
