@@ -21,7 +21,7 @@ from ..preview.controller import PreviewController
 from ..preview.export import ComparisonExport
 from ..preview.transport import Transport
 from ..preview.wiring import connect_preview
-from ..qt import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSize, Signal
+from ..qt import QDockWidget, QFileDialog, QMainWindow, QSize, Signal
 from ..queue.actions import QueueActions
 from ..queue.jobs import QUEUED, QueueStore
 from ..queue.model import QueueModel
@@ -33,11 +33,11 @@ from ..state.costs import CostTracker, device_words, resolved_device
 from ..state.settings import AppSettings, SettingsStore
 from ..support.tasks import Background
 from ..support.wheel_guard import WheelGuard, guard_wheel
-from . import menus
+from . import comparison_command, menus
 from .closing import CloseGuard
 from .docks import AdvancedDock, LogDock
 from .layout import arrange_docks, central_splitter, restore_layout, save_layout
-from .notify import Notifier
+from .notify import Notifier, ask_yes_no
 from .start_screen import install_start_screen
 from .status import StatusBar
 
@@ -95,8 +95,7 @@ class MainWindow(QMainWindow):
         self.output_panel = OutputPanel()
         self.controller = PreviewController(self)
         self.comparison = ComparisonExport(self.background, self)
-        self.comparison.finished.connect(self._comparison_saved)
-        self.comparison.failed.connect(self._comparison_failed)
+        comparison_command.wire(self)
         panels = [("Clip", self.clip_panel), ("Scale", self.scale_panel), ("Output", self.output_panel)]
         footer = [self.output_panel.add_button, self.output_panel.estimate_label]
         self.setCentralWidget(central_splitter(self.preview, self.transport, panels, footer))
@@ -193,10 +192,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
 
     def confirm_long_render(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "A long render", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, "A long render", question)
 
     # ---- opening clips -----------------------------------------------------------------------
     def open_dialog(self):
@@ -272,37 +268,8 @@ class MainWindow(QMainWindow):
 
     # ---- comparisons -------------------------------------------------------------------------
     def export_comparison(self):
-        """File > Export comparison… (and the preview's right-click): the current frame before and after,
-        as the preview lays them out, as a PNG at full output resolution where the user chooses."""
-        from ..preview.export import comparison_for
-        from ..queue.jobs import default_folder
-        planned = self.state.planned
-        if planned is None:
-            self.notify("Open a clip first (Ctrl+O).", "info")
-            return
-        if planned.plan is None:
-            self.notify(f"Cannot export a comparison with these settings: {planned.error}", "error")
-            return
-        index, out = self.controller.frame, self.state.output
-        folder = Path(out.folder).expanduser() if out.folder else default_folder(planned.clip.path)
-        suggested = folder / f"{Path(planned.clip.path).stem}_compare_{index + 1}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export comparison", str(suggested), "PNG image (*.png)")
-        if not path:
-            return
-        path = path if path.lower().endswith(".png") else path + ".png"
-        if self.comparison.start(self.state.job(path), index, comparison_for(self.preview), path):
-            self.status.showMessage(f"Exporting the comparison of frame {index + 1}…")
-        else:
-            self.notify("A comparison is being exported already.", "info")
-
-    def _comparison_saved(self, path: str):
-        self.status.clearMessage()
-        self.notify(f"Comparison saved: {Path(path).name}", "info")
-        self.log_dock.append(f"comparison saved: {path}")
-
-    def _comparison_failed(self, message: str):
-        self.status.clearMessage()
-        self.notify(message, "info" if message.endswith("cancelled.") else "error")
+        """File > Export comparison… (and the preview's right-click)."""
+        comparison_command.ask_and_export(self)
 
     # ---- queue -------------------------------------------------------------------------------
     def make_job(self, output: str | None = None):
@@ -403,10 +370,7 @@ class MainWindow(QMainWindow):
 
     def confirm_close(self, question: str) -> bool:
         """Ask ``question`` (from the close guard: what quitting would stop); whether to stop and quit."""
-        answer = QMessageBox.question(self, "Stop and quit?", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, "Stop and quit?", question)
 
     def _stopping(self, text: str):
         self.status.showMessage(text)

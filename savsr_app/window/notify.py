@@ -65,3 +65,10 @@ class Notifier(QFrame):
         if obj is self.parentWidget() and event.type() == event.Type.Resize and self.isVisible():
             self._place()
         return False
+
+
+def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
+    """A modal Yes/No question, No by default (for what stops or costs the user's work)."""
+    from ..qt import QMessageBox
+    yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+    return QMessageBox.question(parent, title, question, yes | no, no) == yes
