@@ -38,7 +38,9 @@ def test_settings_changes_reach_the_preview_and_new_jobs(qtbot, window, clip, sm
     rects = [rect for _image, rect in window.preview.images.patches]
     assert len(rects) == 6 and all(r.width() <= 64 and r.height() <= 64 for r in rects)
     assert (c.net.spec, c.net.device) == (str(small_model_file), "cpu") and c.planned.job.codec == "h265"
-    assert window.status.device_label.text() == "Device: this CPU"
+    from savsr_app.window.status import compute_words
+    words = compute_words("cpu")            # what auto measured here for the preview ("OpenVINO bf16")
+    assert window.status.device_label.text() == "Device: this CPU" + (f" · {words}" if words else "")
 
 
 def test_import_model_checks_and_copies_the_file(qtbot, window, small_model_file, tmp_path):
