@@ -106,3 +106,47 @@ def test_no_import_circle():
 
 def test_cycle_finder_sees_a_circle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# ---- house order: rooms, small modules, no training history in the tree ------------------------
+ROOT = ENGINE.parent
+ENTRY_MODULES = {"__init__.py", "__main__.py", "main.py"}
+WEIGHT_SUFFIXES = (".pt", ".pth", ".safetensors", ".onnx", ".ckpt", ".bin")
+
+
+def tracked_files() -> list[str]:
+    try:
+        out = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        import pytest
+        pytest.skip("needs a git checkout")
+    return out.splitlines()
+
+
+def test_few_modules_lie_loose_at_a_package_root():
+    for package in ("engine", "savsr_app"):
+        loose = sorted(p.name for p in (ROOT / package).glob("*.py") if p.name not in ENTRY_MODULES)
+        assert len(loose) <= 8, f"{package}/ has {len(loose)} loose modules: {loose}"
+
+
+def test_no_module_is_over_400_lines():
+    long = [f"{p.relative_to(ROOT)}: {n}" for package in ("engine", "savsr_app") for p in (ROOT / package).rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400]
+    assert not long, long
+
+
+def test_weights_are_tracked_only_where_they_belong():
+    """Bundled models, test fixtures, and at most one active training run (its checkpoint and export)."""
+    weights = [f for f in tracked_files() if f.endswith(WEIGHT_SUFFIXES)]
+    stray = [f for f in weights if not f.startswith(("resources/models/", "tests/fixtures/", "training/active/"))]
+    assert not stray, stray
+    runs = {f.split("/")[2] for f in weights if f.startswith("training/active/")}
+    assert len(runs) <= 1, f"more than one active run is tracked: {sorted(runs)}"
+    per_run = [f for f in weights if f.startswith("training/active/")]
+    assert len(per_run) <= 2, per_run
+
+
+def test_test_helpers_are_a_package():
+    assert (ROOT / "tests" / "helpers" / "__init__.py").is_file()
+    conftest = (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
+    assert "sys.path.insert" not in conftest

@@ -13,7 +13,6 @@ from collections.abc import Callable
 import torch
 
 from .accelerated import (
-    AUTO_ORDER,
     BACKENDS,
     Accelerated,
     BackendError,
@@ -23,6 +22,7 @@ from .accelerated import (
     installed_backends,
     isolate_exports,
 )
+from .runtimes import AUTO_ORDER
 
 __all__ = ["AUTO_MIN_FRAMES", "AUTO_ORDER", "BACKENDS", "BACKEND_HELP", "PRECISION_HELP", "Accelerated",
            "BackendError", "Prepared", "accelerate", "check_backend", "check_precision", "default_backend",

@@ -23,15 +23,14 @@ import torch
 from ..errors import SavsrError
 from ..foreground import Preempted, interrupted
 from . import cache
+from .choice import choose, register_network
 from .graph import LRStage, hr_stage, scale_tensor
-from .precision import PRECISIONS, graph_threads
-from .runtimes import RUNTIMES
+from .precision import MIN_PSNR, PRECISIONS, graph_threads
+from .runtimes import AUTO_ORDER, RUNTIMES
 from .window import CHECK_SCALE, WINDOW_VERSION, check_inputs, window_name
 
 BACKENDS = ("auto", "torch", *RUNTIMES)
-AUTO_ORDER = {"cpu": ("openvino", "onnxruntime"), "cuda": ("onnxruntime",)}  # fastest first, measured
 TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from torch's
-MIN_PSNR = 50.0             # reduced precision: Y-PSNR of the whole network against torch fp32, dB
 
 
 class BackendError(SavsrError, ValueError):
@@ -204,7 +203,6 @@ class Accelerated:
         with self._resolving:
             if self.precision != "auto":
                 return
-            from .choice import choose
             self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note, shape=shape)
             self.requested, self.precision = self.choice.backend, self.choice.precision
             if self.requested == "torch":
@@ -393,3 +391,6 @@ def export_lr_stage(model, shape, path):
         model.train(was_training)
         tmp.unlink(missing_ok=True)
     return outputs[-1] if outputs else None
+
+
+register_network(Accelerated)     # auto precision times candidates on this network (engine.backends.choice)

@@ -6,7 +6,7 @@ CPU, ``auto`` precision times every precision the runtime computes natively (Ope
 real window (:mod:`engine.backends.window`) of the first tile shape the caller needs, so the graph it
 exports is one the work uses (a shape under :data:`MIN_TIMED_PIXELS` is too small to time: the sample's
 whole frame, :data:`WINDOW_HW`, is timed instead), and keeps the fastest
-whose output stays at least :data:`~engine.backends.accelerated.MIN_PSNR` dB (Y-PSNR) from torch fp32;
+whose output stays at least :data:`~engine.backends.precision.MIN_PSNR` dB (Y-PSNR) from torch fp32;
 one that does not is passed over with a note. On CUDA it is fp16 (coordinates stay fp32, see
 :mod:`engine.backends.precision`). Torch on a CPU is the reference and computes in fp32.
 
@@ -30,8 +30,8 @@ from pathlib import Path
 import torch
 
 from . import cache
-from .precision import graph_threads, machine_key, torch_precisions
-from .runtimes import RUNTIMES
+from .precision import MIN_PSNR, graph_threads, machine_key, torch_precisions
+from .runtimes import AUTO_ORDER, RUNTIMES
 from .window import window_name
 
 WINDOW_HW = (180, 320)      # the timed window when the caller's shape is too small: the sample's whole frame
@@ -59,6 +59,15 @@ class Choice:
         return f"{where} · {NAMES.get(self.backend, self.backend)} {self.precision}"
 
 
+_network: list = []     # the network class candidates are timed on (engine.backends.accelerated registers it)
+
+
+def register_network(cls) -> None:
+    """Name the class :func:`decide` builds each candidate with (``cls(model, backend, device, precision,
+    note=...)``); :mod:`engine.backends.accelerated` registers its ``Accelerated`` when it loads."""
+    _network[:] = [cls]
+
+
 def candidates(backend: str, device: torch.device) -> tuple[str, ...]:
     """The precisions ``auto`` considers for ``backend`` on ``device``, fp32 first."""
     if backend == "torch":
@@ -68,7 +77,6 @@ def candidates(backend: str, device: torch.device) -> tuple[str, ...]:
 
 def runtimes_for(backend: str, device: torch.device) -> list[str]:
     """``backend`` itself, or for ``auto`` the installed runtimes in ``AUTO_ORDER`` that run on ``device``."""
-    from .accelerated import AUTO_ORDER
     if backend != "auto":
         return [backend]
     return [n for n in AUTO_ORDER.get(device.type, ()) if RUNTIMES[n].installed() and RUNTIMES[n].supports(device)]
@@ -150,8 +158,8 @@ def timed_shape(model, shape=None) -> tuple[int, int, int]:
 
 def decide(model, name: str, device: torch.device, options, note: Callable[[str], None], shape=None) -> dict:
     """Time each of ``options`` for runtime ``name`` on a real window; the record to store."""
-    from .accelerated import MIN_PSNR, Accelerated
     from .window import check_inputs
+    Accelerated = _network[0]
     window = timed_shape(model, shape)
     lr, _code = check_inputs(window)
     lr = lr.to(device)

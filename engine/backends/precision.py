@@ -21,6 +21,8 @@ import torch
 
 from ..arch.upsampler import output_size, sample_grid
 
+MIN_PSNR = 50.0     # reduced precision: Y-PSNR of the whole network against torch fp32 (dB), else refused
+
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # lscpu flags that name faster arithmetic than fp32 FMA (shown by ``savsr info --system``)

@@ -127,3 +127,4 @@ def cpu_capabilities() -> tuple[str, ...]:
 
 
 RUNTIMES = {r.name: r for r in (OpenVINO(), OnnxRuntime())}
+AUTO_ORDER = {"cpu": ("openvino", "onnxruntime"), "cuda": ("onnxruntime",)}  # fastest first, measured
