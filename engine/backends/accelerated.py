@@ -1,8 +1,10 @@
 """``Accelerated``: the network behind a backend, called like the model itself.
 
 ``Accelerated(model, "auto", device, "auto")(lr, scale)`` computes ``model(lr, scale)``. With a
-compiled backend, the LR stage (:mod:`engine.backends.graph`) is exported to ONNX once per tile shape
-and run by a runtime in one precision; the scale is a graph input, so a new factor costs nothing.
+compiled backend, the LR stage (:mod:`engine.backends.graph`) is exported to ONNX once per model (one
+graph of any height and width; a second for odd heights or widths, whose padding the trace fixes),
+compiled per tile shape and run by a runtime in one precision; the scale is a graph input, so a new
+factor costs nothing.
 Preparing a shape (export, compile, accuracy check on real footage) is cached on disk; any failure
 falls back to ``torch`` with a note, never an error. ``auto`` precision (and ``auto`` backend with it)
 takes what :func:`engine.backends.choice.choose` decided for this machine and model.
@@ -16,6 +18,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,9 +28,9 @@ from ..foreground import Preempted, interrupted
 from . import cache
 from .choice import choose, register_network
 from .graph import LRStage, hr_stage, scale_tensor
-from .precision import MIN_PSNR, PRECISIONS, graph_threads
+from .precision import MIN_PSNR, PRECISIONS, runtime_threads
 from .runtimes import AUTO_ORDER, RUNTIMES
-from .window import CHECK_SCALE, WINDOW_VERSION, check_inputs, window_name
+from .window import WINDOW_VERSION, against_torch, check_inputs, window_name
 
 BACKENDS = ("auto", "torch", *RUNTIMES)
 TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from torch's
@@ -57,12 +60,6 @@ def check_precision(name: str) -> str:
     if key not in PRECISIONS:
         raise BackendError(f"unknown precision {name!r}: use {', '.join(PRECISIONS)}")
     return key
-
-
-def runtime_threads(precision: str) -> int:
-    """Threads a compiled graph runs on: torch's in fp32 (the graph follows the render's placement),
-    :func:`~engine.backends.precision.graph_threads` in reduced precision (its sums depend on them)."""
-    return torch.get_num_threads() if precision == "fp32" else graph_threads()
 
 
 @dataclass(frozen=True)
@@ -228,11 +225,13 @@ class Accelerated:
         return "torch", self._torch_stage
 
     def _discard_cached(self, shape) -> bool:
-        """Remove the cached graph of ``shape`` (all runtimes); whether there was one."""
-        folder = cache.graph_dir(self.digest(), shape)
-        if not folder.exists():
+        """Remove the cached graph of ``shape`` (all runtimes) and the exported graph it was compiled
+        from; whether there was one."""
+        folder, exported = cache.graph_dir(self.digest(), shape), self.graph_path(shape)
+        if not folder.exists() and not exported.exists():
             return False
         shutil.rmtree(folder, ignore_errors=True)
+        exported.unlink(missing_ok=True)
         return True
 
     def _torch_stage(self, lr, scale):
@@ -257,17 +256,19 @@ class Accelerated:
         precision = self.precision
         if precision not in runtime.precisions(self.device):
             raise SavsrError(f"computes no {precision} on this {self.device.type}")
-        onnx_path = cache.graph_dir(self.digest(), shape) / "lr_stage.onnx"
-        exported, ref = onnx_path.is_file(), None
-        if not exported:
-            ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
+        onnx_path, ref = self.graph_path(shape), None
+        if not onnx_path.is_file():
+            with _exporting:                # one export at a time in a process; a second shape waits for it
+                if not onnx_path.is_file():
+                    ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
+        exported = ref is None              # the graph was there: only this shape's compile and check are new
         blob_dir = self._blob_dir(name, shape)
         threads = runtime_threads(precision)
-        run = runtime.load(onnx_path, self.device, threads, blob_dir, precision)
+        run = runtime.load(onnx_path, self.device, threads, blob_dir, precision, shape)
         meta = cache.read_json(blob_dir / "check.json")
         diff, psnr = meta.get("max_diff"), meta.get("psnr")
         if not (exported and self._checked(meta, threads)):
-            diff, psnr = self._check(run, shape, ref)
+            diff, psnr = against_torch(self.model, self.device, run, shape, ref)
             cache.write_json(blob_dir / "check.json", {
                 "max_diff": diff, "psnr": psnr, "window": [WINDOW_VERSION, window_name()],
                 "threads": None if precision == "fp32" else threads, "tolerance": TOLERANCE["fp32"],
@@ -288,6 +289,10 @@ class Accelerated:
             return tuple(torch.from_numpy(np.asarray(o)).to(lr.device) for o in outs)
         return call
 
+    def graph_path(self, shape) -> Path:
+        """The exported LR stage that serves ``shape = (t, h, w)`` (any size of its parity)."""
+        return cache.any_size_graph(self.digest(), shape)
+
     def _blob_dir(self, name: str, shape):
         runtime = RUNTIMES[name]
         return cache.graph_dir(self.digest(), shape) / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
@@ -303,28 +308,12 @@ class Accelerated:
         precision in the disk cache (preparing it costs a load, no export)."""
         blob_dir = self._blob_dir(name, shape)
         meta = cache.read_json(blob_dir / "check.json")
-        return ((cache.graph_dir(self.digest(), shape) / "lr_stage.onnx").is_file()
+        return (self.graph_path(shape).is_file()
                 and self._checked(meta, runtime_threads(self.precision)))
-
-    def _check(self, run, shape, ref=None) -> tuple[float, float]:
-        """The compiled LR stage against torch's fp32 one (``ref``, else computed) on the check window
-        of real footage: the max abs difference of its outputs, and the Y-PSNR (dB) of the whole
-        network's output (fp32 HR stage on either) against torch fp32."""
-        from ..evaluation.metrics import psnr_y
-        lr, code = check_inputs(shape)
-        dev = self.device
-        with torch.no_grad():
-            if ref is None:
-                ref = LRStage(self.model)(lr.to(dev), code.to(dev))
-            outs = [torch.from_numpy(np.asarray(o)).float().to(dev) for o in run(lr.numpy(), code.numpy())]
-            ref = [r.float().to(dev) for r in ref]
-            diff = float(max((o - r).abs().max() for o, r in zip(outs, ref)))
-            sr = hr_stage(self.model, lr.to(dev), CHECK_SCALE, *outs).cpu()
-            sr_ref = hr_stage(self.model, lr.to(dev), CHECK_SCALE, *ref).cpu()
-        return diff, psnr_y(sr.clamp(0, 1), sr_ref.clamp(0, 1))
 
 
 _isolated = False
+_exporting = threading.Lock()   # TorchScript's tracer and the ONNX exporter keep global state
 
 
 def isolate_exports(on: bool = True) -> None:
@@ -367,7 +356,8 @@ def _export_child(src: str, shape, path: str, ref: str):
 
 
 def export_lr_stage(model, shape, path):
-    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file (atomic: written, then renamed).
+    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file of any height and width of the same
+    parity (atomic: written, then renamed).
 
     The trace runs on the accuracy check's window; its outputs are returned, so the check needs no
     second torch run."""
@@ -384,7 +374,9 @@ def export_lr_stage(model, shape, path):
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(stage, (lr, code), str(tmp), input_names=["lr", "code"],
-                              output_names=["feat", "aligned", "st"], opset_version=17, dynamo=False)
+                              output_names=["feat", "aligned", "st"], opset_version=17, dynamo=False,
+                              dynamic_axes={"lr": {3: "h", 4: "w"},
+                                            **{o: {2: "h", 3: "w"} for o in ("feat", "aligned", "st")}})
         os.replace(tmp, path)
     finally:
         hook.remove()

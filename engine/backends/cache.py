@@ -1,9 +1,11 @@
 """Compiled graphs on disk, in the user cache folder, keyed so a stale graph is never reused.
 
-A folder per entry: ``<cache>/graphs/<model digest>/<t>x<h>x<w>-torch<version>/`` holds the exported
-``lr_stage.onnx`` (the model, the tile shape and the exporter decide its content) and, below it, one
-folder per runtime, version, device and precision with that runtime's compiled blobs and the result
-of the accuracy check. The scale is a runtime input of the graph, so it is no part of the key.
+Per model, ``<cache>/graphs/<model digest>/``: ``<t>x<even|odd>x<even|odd>-torch<version>/lr_stage.onnx``
+is the exported LR stage for every tile shape of that height and width parity (height and width are
+graph inputs; a frame of odd size is padded by one pixel, which the trace fixes, hence one graph per
+parity), and ``<t>x<h>x<w>-torch<version>/`` holds, per tile shape, one folder per runtime, version,
+device and precision with that runtime's compiled blobs and the result of the accuracy check. The
+scale is a runtime input of the graph, so it is no part of any key.
 ``SAVSR_CACHE_DIR`` overrides the folder (tests, portable installs).
 """
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pathlib import Path
 
 import torch
 
-GRAPH_VERSION = 2  # bump when the exported LR stage changes (2: convolutions over concatenations split)
+GRAPH_VERSION = 3  # bump when the exported LR stage changes (2: convolutions over concatenations split;
+                   # 3: one graph of any height and width per parity)
 
 
 def cache_root() -> Path:
@@ -39,9 +42,16 @@ def model_digest(model) -> str:
 
 
 def graph_dir(digest: str, shape: tuple[int, int, int]) -> Path:
-    """Folder of the exported graph for ``shape = (t, h, w)``."""
+    """Folder of the compiled graphs and checks for ``shape = (t, h, w)``."""
     t, h, w = shape
     return cache_root() / "graphs" / digest / f"{t}x{h}x{w}-torch{torch.__version__.split('+')[0]}"
+
+
+def any_size_graph(digest: str, shape: tuple[int, int, int]) -> Path:
+    """The exported ``lr_stage.onnx`` that serves ``shape = (t, h, w)`` and every shape of its parity."""
+    t, h, w = shape
+    parity = "x".join("odd" if n % 2 else "even" for n in (h, w))
+    return cache_root() / "graphs" / digest / f"{t}x{parity}-torch{torch.__version__.split('+')[0]}" / "lr_stage.onnx"
 
 
 def read_json(path: Path) -> dict:

@@ -79,6 +79,12 @@ def graph_threads() -> int:
         return os.cpu_count() or 1
 
 
+def runtime_threads(precision: str) -> int:
+    """Threads a compiled graph runs on: torch's in fp32 (the graph follows the render's placement),
+    :func:`graph_threads` in reduced precision (its sums depend on them)."""
+    return torch.get_num_threads() if precision == "fp32" else graph_threads()
+
+
 def torch_precisions(device: torch.device) -> tuple[str, ...]:
     """What PyTorch computes natively on ``device`` (bf16 autocast on a CPU without bf16 is emulated: slower)."""
     if device.type == "cuda":

@@ -39,7 +39,10 @@ class Runtime:
         """The precisions this runtime computes natively on ``device``, fp32 first."""
         return ("fp32",)
 
-    def load(self, onnx_path: Path, device: torch.device, threads: int, blob_dir: Path, precision: str = "fp32"):
+    def load(self, onnx_path: Path, device: torch.device, threads: int, blob_dir: Path, precision: str = "fp32",
+             shape: tuple[int, int, int] | None = None):
+        """``run`` for the graph at ``onnx_path`` (any height and width), compiled for ``shape = (t, h, w)``
+        where the runtime compiles per shape (``None``: left dynamic)."""
         raise NotImplementedError
 
 
@@ -55,10 +58,13 @@ class OpenVINO(Runtime):
             return ()
         return cpu_capabilities()
 
-    def load(self, onnx_path, device, threads, blob_dir, precision="fp32"):
+    def load(self, onnx_path, device, threads, blob_dir, precision="fp32", shape=None):
         import openvino as ov
         core = ov.Core()
-        compiled = core.compile_model(str(onnx_path), "CPU", {
+        model = core.read_model(str(onnx_path))
+        if shape is not None:           # static shapes compile to faster kernels than a dynamic graph
+            model.reshape({"lr": [1, *shape[:1], 3, *shape[1:]], "code": [1, 2]})
+        compiled = core.compile_model(model, "CPU", {
             "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": self.HINTS[precision],
             "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": str(blob_dir)})
         request = compiled.create_infer_request()
@@ -97,7 +103,7 @@ class OnnxRuntime(Runtime):
         import onnxruntime
         return device.type == "cuda" and "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
-    def load(self, onnx_path, device, threads, blob_dir, precision="fp32"):
+    def load(self, onnx_path, device, threads, blob_dir, precision="fp32", shape=None):
         if precision != "fp32":
             raise ValueError(f"ONNX Runtime builds fp32 graphs only, not {precision}")
         import onnxruntime as ort

@@ -5,7 +5,8 @@ on, cut to the tile shape: a smaller shape is the centre of the frames, a larger
 mirrored at their edges (real content everywhere, no interpolation). Reduced precision fails on
 real pictures in ways uniform noise hides (flat areas, strong edges), and the gate of
 :mod:`engine.backends.choice` measures it in Y-PSNR, the way a viewer would see it. An installation
-without the sample falls back to uniform noise (seed 0), and says so in :data:`WINDOW`.
+without the sample falls back to uniform noise (seed 0), and says so (:func:`window_name`).
+:func:`against_torch` is the check itself.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .graph import scale_tensor
+from .graph import LRStage, hr_stage, scale_tensor
 
 FIRST_FRAME = 30            # the bunny's meadow with a butterfly: flat sky, grass, sharp edges
 CHECK_SCALE = (2.0, 1.5)    # the check runs the LR stage at this (s_h, s_w); its code is a graph input
@@ -60,3 +61,20 @@ def fit(frames: np.ndarray, h: int, w: int) -> np.ndarray:
         H, W = frames.shape[1:3]
     y0, x0 = (H - h) // 2, (W - w) // 2
     return np.ascontiguousarray(frames[:, y0:y0 + h, x0:x0 + w])
+
+
+def against_torch(model, device: torch.device, run, shape, ref=None) -> tuple[float, float]:
+    """A compiled LR stage ``run(lr, code)`` against torch's fp32 one (``ref``: its outputs, else computed)
+    on the check window of ``shape``: the max abs difference of the outputs, and the Y-PSNR (dB) of the
+    whole network's output (fp32 HR stage on either) against torch fp32."""
+    from ..evaluation.metrics import psnr_y
+    lr, code = check_inputs(shape)
+    with torch.no_grad():
+        if ref is None:
+            ref = LRStage(model)(lr.to(device), code.to(device))
+        outs = [torch.from_numpy(np.asarray(o)).float().to(device) for o in run(lr.numpy(), code.numpy())]
+        ref = [r.float().to(device) for r in ref]
+        diff = float(max((o - r).abs().max() for o, r in zip(outs, ref)))
+        sr = hr_stage(model, lr.to(device), CHECK_SCALE, *outs).cpu()
+        sr_ref = hr_stage(model, lr.to(device), CHECK_SCALE, *ref).cpu()
+    return diff, psnr_y(sr.clamp(0, 1), sr_ref.clamp(0, 1))

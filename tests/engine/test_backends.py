@@ -170,14 +170,13 @@ def test_an_openvino_run_stops_when_asked(small_model_file, fresh_cache):
     """Background work (a render) and stale previews stop inside the compiled graph, not after it."""
     import numpy as np
 
-    from engine.backends import cache
     from engine.backends.graph import scale_tensor
     from engine.foreground import Preempted
     model = load_model(small_model_file, torch.device("cpu")).eval()
     acc = Accelerated(model, "openvino")
     acc.prepare(24, 32)
-    onnx = cache.graph_dir(acc.digest(), (model.num_frame, 24, 32)) / "lr_stage.onnx"
-    run = RUNTIMES["openvino"].load(onnx, torch.device("cpu"), 1, onnx.parent / "blobs")
+    onnx = acc.graph_path((model.num_frame, 24, 32))
+    run = RUNTIMES["openvino"].load(onnx, torch.device("cpu"), 1, onnx.parent / "blobs", shape=(7, 24, 32))
     lr = torch.rand(1, 7, 3, 24, 32, generator=torch.Generator().manual_seed(2)).numpy()
     code = scale_tensor((2.0, 2.0)).numpy()
     plain = [o.copy() for o in run(lr, code)]
@@ -196,7 +195,8 @@ def test_a_damaged_cached_graph_is_prepared_again_not_replaced_by_torch(small_mo
     model = load_model(small_model_file, torch.device("cpu"))
     first = Accelerated(model, "openvino", precision="fp32")
     first.prepare(24, 32)
-    for f in cache.graph_dir(first.digest(), (model.num_frame, 24, 32)).rglob("*"):
+    shape = (model.num_frame, 24, 32)
+    for f in [*cache.graph_dir(first.digest(), shape).rglob("*"), first.graph_path(shape)]:
         if f.is_file() and f.suffix not in (".json",):
             f.write_bytes(b"\x00garbage" * 64)
     notes = []
@@ -206,3 +206,19 @@ def test_a_damaged_cached_graph_is_prepared_again_not_replaced_by_torch(small_mo
     assert again.backend == "openvino" and done is not None and done.cached is False
     assert any("could not be used" in n and "preparing it again" in n for n in notes), notes
     assert not any(n.startswith("using the torch backend") for n in notes)
+
+
+@pytest.mark.parametrize("backend", COMPILED)
+def test_one_exported_graph_serves_every_tile_size_of_its_parity(backend, small_model_file, fresh_cache, monkeypatch):
+    """Height and width are graph inputs: a second even shape compiles the graph the first exported (no
+    trace); an odd height is padded by the network, which the trace fixes, so it gets a graph of its own."""
+    exports = []
+    real = acc_module.export_lr_stage
+    monkeypatch.setattr(acc_module, "export_lr_stage", lambda *a: exports.append(a[1]) or real(*a))
+    model = load_model(small_model_file, torch.device("cpu")).eval()
+    net = Accelerated(model, backend, precision="fp32")
+    for h, w in ((24, 32), (40, 56), (25, 32), (31, 32)):
+        lr = torch.rand(1, 7, 3, h, w, generator=torch.Generator().manual_seed(h))
+        with torch.no_grad():
+            assert float((net(lr, (2.0, 1.5)) - model(lr, (2.0, 1.5))).abs().max()) <= TOL, (h, w)
+    assert net.backend == backend and exports == [(7, 24, 32), (7, 25, 32)]
