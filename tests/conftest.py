@@ -8,6 +8,7 @@ points, so ``SAVSR_SHARED=/nonexistent`` runs the suite as on a fresh clone -- a
 from __future__ import annotations
 
 import atexit
+import locale
 import os
 import shutil
 import tempfile
@@ -109,12 +110,30 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
+_LOCALE = locale.setlocale(locale.LC_ALL)
+_LOCALE_CHANGED_BY: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_locale(request):
+    """A library in some test switched the process's C locale to ASCII (seen once in a full run: later
+    tests then failed decoding UTF-8 text); put it back after each test and name the test in the summary."""
+    yield
+    if locale.setlocale(locale.LC_ALL) != _LOCALE:
+        _LOCALE_CHANGED_BY.append(request.node.nodeid)
+        locale.setlocale(locale.LC_ALL, _LOCALE)
+
+
 def pytest_terminal_summary(terminalreporter):
     """One line per reason for skipping, with its count, so a CI log says at once what did not run."""
     reasons = Counter()
     for report in terminalreporter.stats.get("skipped", []):
         if isinstance(report.longrepr, tuple):
             reasons[report.longrepr[2].removeprefix("Skipped: ")] += 1
+    if _LOCALE_CHANGED_BY:
+        terminalreporter.section("locale changed (and restored) by")
+        for nodeid in _LOCALE_CHANGED_BY:
+            terminalreporter.write_line(nodeid)
     if reasons:
         terminalreporter.section(f"{sum(reasons.values())} skipped")
         for reason, count in reasons.most_common():
