@@ -82,7 +82,7 @@ def test_bad_input_gives_one_line_and_leaves_nothing(case, clip, small_model_fil
     src = make_input(tmp_path, clip, footage_dir)
     before = file_hash(src) if src.is_file() else None
     extra = [a.replace("{tmp}", str(tmp_path)).replace("{input}", str(src)) for a in extra]
-    argv = ["upscale", str(src), "--model", str(small_model_file), "--device", "cpu"]
+    argv = ["upscale", str(src), "--model", str(small_model_file), "--device", "cpu", "--backend", "torch"]
     argv += [] if "-o" in extra else ["-o", str(tmp_path / "out.mp4")]
     argv += extra if any(a.startswith(("--scale", "--height", "--size")) for a in extra) else ["--scale", "2"] + extra
     files_before = sorted(tmp_path.iterdir())

@@ -150,7 +150,8 @@ def test_cancel_leaves_no_file(clips, small_model_file, tmp_path):
 
     with pytest.raises(RenderCancelled):
         render(RenderJob(str(clips["plain"]), str(tmp_path / "cancelled.mp4"), model=str(small_model_file),
-                         device="cpu"), progress=progress, control=control)
+                         device="cpu", backend="torch"), progress=progress, control=control)   # frames long enough
+                                                                                                  # to cancel between
     assert leftovers(tmp_path) == []
 
 
