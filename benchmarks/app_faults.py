@@ -550,15 +550,10 @@ def _job_summary(j: dict) -> dict:
 
 def cpu_summary() -> dict:
     """``lscpu``'s model name and the vector extensions that decide the CPU backends' speed."""
-    try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    except OSError:
-        return {"model": "unknown"}
-    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    flags = set(fields.get("Flags", "").split())
+    from engine.backends.precision import cpu_info
+    model, flags = cpu_info()
     wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_fp16", "avx_vnni")
-    return {"model": fields.get("Model name", "?").strip(), "cpus": int(fields.get("CPU(s)", "0").strip() or 0),
-            "flags": [f for f in wanted if f in flags]}
+    return {"model": model, "cpus": os.cpu_count() or 0, "flags": [f for f in wanted if f in flags]}
 
 
 # ---- inside the app process: the driver ------------------------------------------------------

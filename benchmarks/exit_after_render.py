@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,16 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def cpu_line() -> str:
-    flags = ""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        names = [ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("model name")]
-        have = set(next(ln for ln in text.splitlines() if ln.startswith("flags")).split(":", 1)[1].split())
-        flags = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "avx_vnni")
-                         if f in have)
-        return f"{names[0] if names else platform.processor()} ({flags})"
-    except (OSError, StopIteration):
-        return platform.processor()
+    from engine.backends.precision import cpu_info, fast_flags
+    return f"{cpu_info()[0]} ({' '.join(fast_flags())})"
 
 
 def one_run(clip: Path, backend: str, folder: Path) -> dict:
