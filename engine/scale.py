@@ -82,3 +82,12 @@ class Scale:
     def label(self) -> str:
         """``2.5 x 1.75`` (width first), or ``2`` when linked."""
         return f"{self.w:g}" if self.linked else f"{self.w:g} x {self.h:g}"
+
+
+def fit_factors(target: tuple[int, int], size: tuple[float, float]) -> tuple[float, float]:
+    """Factors (w, h) that make ``size`` the ``target`` size (both w, h); a source of another shape
+    fits inside the target with its aspect kept (one factor for both)."""
+    s_w, s_h = target[0] / size[0], target[1] / size[1]
+    if abs(s_w - s_h) > 0.02 * max(s_w, s_h):
+        s_w = s_h = min(s_w, s_h)
+    return s_w, s_h

@@ -130,3 +130,14 @@ def check_codec(job: RenderJob, container: str | None, out_size: tuple[int, int]
         if info.vfr or Fraction(info.frame_rate) not in MXF_RATES:
             raise ArchiveError(f"MXF holds only the broadcast frame rates (24, 25, 29.97, 30, 50, 59.94, 60 fps); "
                                f"the output is {'variable' if info.vfr else _rate(info.frame_rate)} fps")
+
+
+def factor_size(job: RenderJob, info: ClipInfo) -> tuple[float, float]:
+    """The size (w, h) ``job``'s factors multiply for the clip ``info``, as the plan does: the picture
+    in square pixels when the job makes a non-square source square, else the display size."""
+    job = job.replace(deinterlace="off")        # no decoding: sizes only
+    try:
+        view = source_view(job, info, [])
+    except ArchiveError:
+        return info.display_size                # a refused pixel aspect: the plan says why
+    return picture_size(view) if squares(job, view) else view.display_size

@@ -15,7 +15,7 @@ from pathlib import Path
 from engine.errors import SavsrError
 from engine.models.choice import MODELS
 from engine.render.job import RenderJob
-from engine.scale import Scale
+from engine.scale import Scale, fit_factors  # noqa: F401 (fit_factors: the panels' import)
 
 from ..qt import QObject, Signal
 from .estimate import Calibration, Estimate, calibration_key, work_units
@@ -98,24 +98,10 @@ class PlannedJob:
 
 
 def clip_source_size(job: RenderJob, clip) -> tuple[float, float]:
-    """The size (w, h) ``job``'s factors multiply for ``clip`` (a ClipInfo), as the engine plans it:
-    the picture in square pixels when the job makes a non-square source square, else the display size."""
+    """The size (w, h) ``job``'s factors multiply for ``clip`` (a ClipInfo), as the engine plans it
+    (:func:`engine.render.archive.factor_size`)."""
     from engine.render import archive
-    job = job.replace(deinterlace="off")        # no decoding: sizes only
-    try:
-        view = archive.source_view(job, clip, [])
-    except archive.ArchiveError:
-        return clip.display_size                # a refused pixel aspect: the plan says why
-    return archive.picture_size(view) if archive.squares(job, view) else view.display_size
-
-
-def fit_factors(target: tuple[int, int], size: tuple[float, float]) -> tuple[float, float]:
-    """Factors (w, h) that make ``size`` the ``target`` size; a source of another shape fits inside
-    the target with its aspect kept (one factor for both)."""
-    s_w, s_h = target[0] / size[0], target[1] / size[1]
-    if abs(s_w - s_h) > 0.02 * max(s_w, s_h):
-        s_w = s_h = min(s_w, s_h)
-    return s_w, s_h
+    return archive.factor_size(job, clip)
 
 
 class AppState(QObject):
