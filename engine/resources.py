@@ -1,4 +1,4 @@
-"""Where the bundled files live.
+"""Where the bundled files live, and the user's config folder.
 
 Installed (a wheel or an editable install) they are the package ``savsr_resources``, which is the
 checkout's ``resources/`` folder under another name (see setup.py); in a PyInstaller bundle they are
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib.resources
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 DEFAULT_MODEL_NAME = "savsr_studio_default.safetensors"
 PACKAGE = "savsr_resources"
+APP_NAME, ORG_NAME = "SAVSR Studio", "SAVSR"    # the platform folders' names (the app's too)
 
 
 def resources_dir() -> Path:
@@ -39,3 +41,13 @@ def sample_clip_path() -> Path | None:
         return None
     clips = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".mp4", ".mkv", ".mov"})
     return clips[0] if clips else None
+
+
+def user_config_dir() -> Path:
+    """The folder the app's settings and the delivery presets live in (platformdirs), the same for
+    the app and the CLI; ``SAVSR_STUDIO_HOME`` (tests, a portable install) puts it under that folder."""
+    home = os.environ.get("SAVSR_STUDIO_HOME")
+    if home:
+        return Path(home) / "config"
+    from platformdirs import PlatformDirs
+    return Path(PlatformDirs(APP_NAME, ORG_NAME).user_config_dir)

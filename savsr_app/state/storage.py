@@ -24,8 +24,9 @@ def _dirs() -> PlatformDirs:
 
 
 def config_dir() -> Path:
-    home = os.environ.get("SAVSR_STUDIO_HOME")
-    path = Path(home) / "config" if home else Path(_dirs().user_config_dir)
+    """Settings (and the delivery presets the CLI reads too: :func:`engine.resources.user_config_dir`)."""
+    from engine.resources import user_config_dir
+    path = user_config_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
