@@ -9,18 +9,17 @@ from engine.train.finetune import FinetuneSettings
 from ..qt import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     Qt,
     QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from .fields import RangedIntSpin, RangedSpin
 
 MAX_SCALE = 4.0
 
@@ -31,27 +30,11 @@ def default_range(s_w: float, s_h: float) -> tuple[float, float]:
     return max(1.0, lo - 0.5), min(MAX_SCALE, hi + 0.5)
 
 
-def _set_up(box, lo, hi, value, step, suffix, tip):
-    box.setRange(lo, hi)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setSuffix(suffix)
-    box.setToolTip(tip)
-    return box
-
-
-def _spin(lo, hi, value, step, decimals=2, suffix="", tip=""):
-    box = QDoubleSpinBox()
-    box.setDecimals(decimals)  # before the range and value, which it rounds
-    return _set_up(box, lo, hi, value, step, suffix, tip)
-
-
-def _ispin(lo, hi, value, step=1, suffix="", tip=""):
-    return _set_up(QSpinBox(), lo, hi, value, step, suffix, tip)
-
-
 class FinetuneForm(QWidget):
+    """A number typed outside a field's range is clamped, said under the fields and sent as ``notice``."""
+
     changed = Signal()
+    notice = Signal(str)        # a typed value was clamped: the sentence says the range
 
     def __init__(self, models=None, parent=None):
         """``models()`` -> ``[(label, path)]`` of base models (path ``""``: the bundled model)."""
@@ -63,26 +46,39 @@ class FinetuneForm(QWidget):
         self.name.setToolTip("The fine-tuned model is saved under this name in your model library")
         self.base = QComboBox()
         self.base.setToolTip("The model to start from: the bundled one, an imported one or an earlier fine-tune")
-        self.scale_w = _spin(1.0, MAX_SCALE, 2.0, 0.25, tip="The width factor you will upscale by; validation uses it")
-        self.scale_h = _spin(1.0, MAX_SCALE, 2.0, 0.25, tip="The height factor you will upscale by")
-        self.range_lo = _spin(1.0, MAX_SCALE, 1.5, 0.25, tip="Smallest scale drawn during training (per axis)")
-        self.range_hi = _spin(1.0, MAX_SCALE, 2.5, 0.25, tip="Largest scale drawn during training (per axis)")
+        factors = "Target factors go"
+        self.scale_w = RangedSpin(1.0, MAX_SCALE, 2.0, 0.25, what=factors,
+                                  tip="The width factor you will upscale by; validation uses it")
+        self.scale_h = RangedSpin(1.0, MAX_SCALE, 2.0, 0.25, what=factors, tip="The height factor you will upscale by")
+        scales = "Training scales go"
+        self.range_lo = RangedSpin(1.0, MAX_SCALE, 1.5, 0.25, what=scales,
+                                   tip="Smallest scale drawn during training (per axis)")
+        self.range_hi = RangedSpin(1.0, MAX_SCALE, 2.5, 0.25, what=scales,
+                                   tip="Largest scale drawn during training (per axis)")
         self.auto_range = True
         self.budget_kind = QComboBox()
         self.budget_kind.addItem("minutes", "minutes")
         self.budget_kind.addItem("steps", "steps")
         self.budget_kind.setToolTip("Train for a wall-clock time or for a number of optimiser steps")
-        self.minutes = _spin(0.5, 24 * 60, 5.0, 1.0, decimals=1, tip="How long to train")   # the unit is the list's
-        self.steps = _ispin(1, 10 ** 6, 300, 50, tip="How many optimiser steps to train")
-        self.lr = _spin(1e-6, 1e-2, d.lr, 1e-5, decimals=6,
-                        tip="Learning rate. Lower is safer for a short fine-tune; the default suits a few minutes")
-        self.patch = _ispin(8, 128, d.patch, 4, " px",
-                            "Side of the low-resolution training crops. Larger sees more context but each step is "
-                            "slower; frames must be at least patch × highest scale on each side")
-        self.batch = _ispin(2, 64, d.batch, 1, tip="Crops per step (at least 2). Larger gives smoother steps and "
-                                                   "needs more memory")
-        self.holdout = _ispin(5, 50, round(d.holdout * 100), 5, " %",
-                              "The last part of each clip kept out of training and used only to measure PSNR")
+        self.minutes = RangedSpin(0.5, 24 * 60, 5.0, 1.0, decimals=1, what="Minutes go",  # the unit is the list's
+                                  typed_max=10 ** 6, tip="How long to train")
+        self.steps = RangedIntSpin(1, 10 ** 6, 300, 50, what="Steps go", typed_max=10 ** 9,
+                                   tip="How many optimiser steps to train")
+        self.lr = RangedSpin(1e-6, 1e-2, d.lr, 1e-5, decimals=6, what="The learning rate goes",
+                             tip="Learning rate. Lower is safer for a short fine-tune; the default suits a few minutes")
+        self.patch = RangedIntSpin(8, 128, d.patch, 4, what="The patch size goes", unit="px",
+                                   tip="Side of the low-resolution training crops. Larger sees more context but each "
+                                       "step is slower; frames must be at least patch × highest scale on each side")
+        self.batch = RangedIntSpin(2, 64, d.batch, 1, what="The batch size goes",
+                                   tip="Crops per step (at least 2). Larger gives smoother steps and needs more memory")
+        self.holdout = RangedIntSpin(5, 50, round(d.holdout * 100), 5, what="The held-out part goes", unit="%",
+                                     tip="The last part of each clip kept out of training and used only to measure "
+                                         "PSNR")
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("finetuneFieldNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #e0a030;")
+        self.notice_label.hide()
         self.train_bn = QCheckBox("Update BatchNorm layers")
         self.train_bn.setToolTip("Off (recommended): the normalisation statistics stay as in the base model, "
                                  "which keeps short fine-tunes stable")
@@ -104,6 +100,9 @@ class FinetuneForm(QWidget):
         for w in (self.patch, self.range_hi, self.holdout, self.scale_w, self.scale_h):
             w.valueChanged.connect(lambda _v: self.changed.emit())
         self.base.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        for box in self.number_fields():
+            box.valueChanged.connect(lambda _v: self.notice_label.hide())      # an edit after a notice
+            box.clamped.connect(self._clamped)
         self._budget_shown()
         self.fill_models()
 
@@ -140,6 +139,16 @@ class FinetuneForm(QWidget):
         lay.addLayout(form)
         lay.addWidget(self.expert_button)
         lay.addWidget(self.expert)
+        lay.addWidget(self.notice_label)
+
+    def number_fields(self) -> list:
+        return [self.scale_w, self.scale_h, self.range_lo, self.range_hi, self.minutes, self.steps, self.lr,
+                self.patch, self.batch, self.holdout]
+
+    def _clamped(self, text: str):
+        self.notice_label.setText(text)
+        self.notice_label.show()
+        self.notice.emit(text)
 
     def _fold(self, on: bool):
         self.expert.setVisible(on)

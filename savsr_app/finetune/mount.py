@@ -56,4 +56,5 @@ def mount_finetune_panel(window) -> FinetunePanel:
     panel.modelRenamed.connect(renamed)
     panel.modelDeleted.connect(deleted)
     panel.message.connect(window.log_dock.append)
+    panel.form.notice.connect(lambda text: window.notify(text, "info"))    # a typed value clamped: its range
     return panel

@@ -2,17 +2,7 @@
 from __future__ import annotations
 
 from helpers.app_clips import open_clip
-
-from savsr_app.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
-
-
-def wheel(widget, steps: int = -3):
-    """A wheel turn of ``steps`` notches over the middle of ``widget`` (negative: towards the user)."""
-    centre = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120 * steps),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-                        False)
-    QApplication.sendEvent(widget, event)
+from helpers.fields import type_number, wheel
 
 
 def test_the_wheel_over_unfocused_fields_changes_nothing(qtbot, window, clip):
@@ -32,25 +22,17 @@ def test_the_wheel_over_unfocused_fields_changes_nothing(qtbot, window, clip):
     assert factor.value() != 2.25
 
 
-def type_factor(qtbot, box, text: str):
-    """Type ``text`` over the factor in ``box`` and press Enter, as a user does."""
-    box.setFocus()
-    box.selectAll()
-    qtbot.keyClicks(box, text)
-    qtbot.keyClick(box, Qt.Key.Key_Return)
-
-
 def test_out_of_range_factors_say_the_range(qtbot, window, clip):
     open_clip(qtbot, window, clip)
     panel = window.scale_panel
-    type_factor(qtbot, panel.w_factor, "10")
+    type_number(qtbot, panel.w_factor, "10")
     assert window.state.scale.w == 4.0 and panel.w_factor.value() == 4.0
     assert window.notifier.text() == "Factors go from 1 to 4: 10 became 4."
     panel.link.setChecked(False)
-    type_factor(qtbot, panel.h_factor, "0")
+    type_number(qtbot, panel.h_factor, "0")
     assert (window.state.scale.w, window.state.scale.h) == (4.0, 1.0)
     assert window.notifier.text() == "Factors go from 1 to 4: the height factor 0 became 1."
     panel.h_factor.stepBy(-3)           # the arrows stay inside the range, quietly
     assert panel.h_factor.value() == 1.0
-    type_factor(qtbot, panel.w_factor, "3.5")
+    type_number(qtbot, panel.w_factor, "3.5")
     assert window.state.scale.w == 3.5
