@@ -21,10 +21,11 @@ from ..errors import SavsrError
 from ..foreground import foreground, yield_to_foreground
 from ..models.checkpoint import load_model
 from ..models.choice import choose_model
-from ..video import probe
+from ..video import iter_frames, probe
 from .cluster import render_on_cluster
 from .compute import resolve
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
+from .frame_windows import context_range
 from .inference import Upscaler
 from .job import RenderJob
 from .memory import check_memory
@@ -84,6 +85,7 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
     path = choice.path
     model = load_model(path, device)
     check_memory(p, model, device)
+    _check_first_frames(p, model.num_frame)
     work = open_work(p, path, resume, segment_frames or default_segment_frames(p.info.fps), note)
     try:
         kept = work.valid_segments()
@@ -157,6 +159,15 @@ def _render_here(p, work, kept, model, device, placement, control, progress, not
         return meter
     finally:
         torch.set_num_threads(threads)
+
+
+def _check_first_frames(p, num_frame: int):
+    """Decode the frames the first output frame needs; a stream damaged there raises its one-line
+    :class:`~engine.video.decode.DecodeError` now, before a work folder exists and before the network
+    is prepared (which can take a minute and says so)."""
+    lo, hi = context_range(p.first, p.first + 1, p.info.frame_count, num_frame)
+    for _frame in iter_frames(p.info, lo, hi):
+        pass
 
 
 def _unbroken(kept: list[dict], first: int) -> list[dict]:

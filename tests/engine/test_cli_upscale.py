@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from helpers.clipmaker import file_hash, make_clip, write_audio_only, write_no_frames, write_random_bytes
+from helpers.clipmaker import (
+    file_hash,
+    make_clip,
+    write_audio_only,
+    write_damaged_stream,
+    write_no_frames,
+    write_random_bytes,
+)
 
 from engine.cli import main
 from engine.video import probe
@@ -44,16 +51,6 @@ def test_existing_output_needs_overwrite(clip, small_model_file, tmp_path, capsy
     assert main(argv + ["--overwrite"]) == 0 and probe(out).frame_count == 1
 
 
-def _damaged(tmp_path, clip):
-    data = bytearray(make_clip(tmp_path / "source.mp4", count=6, size=(64, 48)).read_bytes())
-    for k in range(len(data) // 3, len(data) * 2 // 3, 7):
-        data[k] = (data[k] * 31 + 7) % 256
-    path = tmp_path / "damaged.mp4"
-    path.write_bytes(bytes(data))
-    (tmp_path / "source.mp4").unlink()
-    return path
-
-
 CASES = {
     "missing input": (lambda t, c, d: t / "nope.mp4", [], "input file not found"),
     "folder as input": (lambda t, c, d: d, [], "a folder as input gives several files: give a folder"),
@@ -62,7 +59,7 @@ CASES = {
     "no video stream": (lambda t, c, d: write_audio_only(t / "voice.m4a"), [], "has no video stream"),
     "image": (lambda t, c, d: d / "001.png", [], "is a still image, not a video"),
     "zero frames": (lambda t, c, d: write_no_frames(t / "empty-recording.mkv"), [], "has no video frames"),
-    "corrupt stream": (lambda t, c, d: _damaged(t, c), [], "the video stream is damaged"),
+    "corrupt stream": (lambda t, c, d: write_damaged_stream(t / "damaged.mp4"), [], "the video stream is damaged"),
     "scale too large": (lambda t, c, d: c, ["--scale", "4.5"], "--scale 4.5 is out of range"),
     "scale below one": (lambda t, c, d: c, ["--height-scale", "0.5"], "--height-scale 0.5 is out of range"),
     "two scale forms": (lambda t, c, d: c, ["--scale", "2", "--size", "64x48"], "give one form of scale"),

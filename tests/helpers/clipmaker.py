@@ -175,6 +175,19 @@ def write_random_bytes(path, size: int = 5000, seed: int = 1) -> Path:
     return path
 
 
+def write_damaged_stream(path, count: int = 6, size=(64, 48)) -> Path:
+    """A clip that opens and probes, but whose video stream breaks off early (bytes of its middle
+    third scrambled): decoding fails within the first frames."""
+    path = Path(path)
+    source = make_clip(path.with_name(f"{path.stem}-source.mp4"), count=count, size=size)
+    data = bytearray(source.read_bytes())
+    source.unlink()
+    for k in range(len(data) // 3, len(data) * 2 // 3, 7):
+        data[k] = (data[k] * 31 + 7) % 256
+    path.write_bytes(bytes(data))
+    return path
+
+
 def write_audio_only(path) -> Path:
     """A file with one short silent AAC stream and no video."""
     path = Path(path)
