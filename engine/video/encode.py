@@ -76,7 +76,7 @@ class VideoWriter:
         if sample_aspect:
             stream.codec_context.sample_aspect_ratio = sample_aspect
         self.stream, self.time_base = stream, time_base
-        self.frames, self.last_pts = 0, None
+        self.frames, self.last_pts, self._dts = 0, None, None
 
     def _tag_stream(self, cc):
         t = self.tags
@@ -104,13 +104,23 @@ class VideoWriter:
             pts = self.last_pts + 1  # encoders need rising timestamps; rounding may have tied two
         self.last_pts = pts
         frame.pts, frame.time_base = pts, self.time_base
-        self.container.mux(self.stream.encode(frame))
+        self._mux(self.stream.encode(frame))
         self.frames += 1
 
     def close(self):
         """Flush the encoder and finish the file."""
-        self.container.mux(self.stream.encode(None))
+        self._mux(self.stream.encode(None))
         self.container.close()
+
+    def _mux(self, packets):
+        """Mux ``packets``. libx265 gives a clip of one or two frames decoding times some 2**62 before
+        their presentation (an unset reorder delay), which MOV and Matroska refuse ("Not yet implemented
+        in FFmpeg"); such frames are not reordered, so each decodes when it is shown."""
+        for packet in packets:
+            if packet.dts is not None and packet.pts is not None and packet.pts - packet.dts > 2**40:
+                packet.dts = packet.pts if self._dts is None or packet.pts > self._dts else self._dts + 1
+            self._dts = packet.dts if packet.dts is not None else self._dts
+            self.container.mux_one(packet)
 
     def abort(self):
         try:
