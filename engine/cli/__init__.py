@@ -6,10 +6,10 @@ import signal
 import sys
 
 from ..errors import SavsrError, Terminated
-from . import compare, conform, evaluate, finetune, info, model_info, train, upscale, widen
+from . import compare, conform, evaluate, finetune, info, model_info, presets, train, upscale, widen
 
 # modules with ``register(subparsers)``; each sets ``func(args) -> int``
-COMMANDS = [model_info, upscale, compare, info, conform, evaluate, train, finetune, widen]
+COMMANDS = [model_info, upscale, presets, compare, info, conform, evaluate, train, finetune, widen]
 
 
 def build_parser() -> argparse.ArgumentParser:

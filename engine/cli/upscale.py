@@ -10,11 +10,9 @@ from ..backends import BACKEND_HELP, PRECISION_HELP, check_backend
 from ..errors import SavsrError, Terminated
 from ..render.job import CODECS, DEINTERLACE, MAX_SCALE, MIN_SCALE, PRECISIONS, RenderJob
 from ..video.aspect import PRESETS
-from . import batch
+from . import batch, presets
+from .presets import DEFAULT_EXT
 from .progress import ProgressBar, format_duration, format_speed, parse_time
-
-DEFAULT_EXT = {"h264": ".mp4", "h265": ".mp4", "ffv1": ".mkv",
-               **{c: ".mov" for c in CODECS if c.startswith(("prores", "dnxhr"))}}
 
 
 def register(sub):
@@ -40,9 +38,12 @@ def register(sub):
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda:N (default auto)")
     p.add_argument("--precision", default="auto", choices=PRECISIONS, help=PRECISION_HELP)
     p.add_argument("--backend", default="auto", help=BACKEND_HELP)
-    p.add_argument("--codec", default="h264", choices=CODECS, help="output codec (default h264)")
-    p.add_argument("--crf", type=int, default=18, help="H.264/H.265 quality, 0-51, lower is better (default 18)")
-    p.add_argument("--preset", default="medium", help="H.264/H.265 speed preset (default medium)")
+    p.add_argument("--preset", metavar="NAME", help="delivery preset (savsr presets lists them): size rule, codec, "
+                                                    "container, quality and pixel format; options given with it win")
+    p.add_argument("--codec", choices=CODECS, help="output codec (default h264, or the preset's)")
+    p.add_argument("--crf", type=int, help="H.264/H.265 quality, 0-51, lower is better (default 18, or the preset's)")
+    p.add_argument("--speed", metavar="PRESET", help="H.264/H.265 speed preset, ultrafast to placebo (default medium; "
+                                                     "also taken as --preset NAME, as before delivery presets)")
     p.add_argument("--pix-fmt", help="output pixel format (default: 4:2:0, 10-bit for 10-bit input; "
                                      "ProRes 10-bit 4:2:2/4:4:4)")
     p.add_argument("--tile", type=int, default=0, help="LR tile size in pixels; 0 = from free memory (default)")
@@ -149,6 +150,8 @@ def _scale(args) -> dict:
         given.append("--width-scale/--height-scale")
     if len(given) > 1:
         raise SavsrError(f"give one form of scale, not {' and '.join(given)}")
+    if not given and getattr(args, "fit", None):
+        return dict(scale_w=None, scale_h=None)     # the preset's size, fitted to each clip (build_job)
     if not given:
         raise SavsrError("no scale given: use --scale S, --width-scale/--height-scale or --size WxH")
     if args.size is not None:
@@ -180,13 +183,16 @@ def _time(text: str | None, flag: str) -> float | None:
         raise SavsrError(f"{flag} must be seconds or [HH:]MM:SS[.ms], got {text!r}") from None
 
 
-def _default_output(job: RenderJob, sample: bool) -> str:
-    """``<input>_savsr_<W>x<H>.<ext>`` next to the input (in the current folder for the sample)."""
+def _default_output(job: RenderJob, sample: bool, container: str | None = None) -> str:
+    """``<input>_savsr_<W>x<H>.<ext>`` next to the input (in the current folder for the sample);
+    ``container``: the extension a delivery preset names."""
     from ..render.plan import plan
     src = Path(job.input)
     folder = Path.cwd() if sample else src.parent
     if job.codec == "png":
         ext = ""
+    elif container:
+        ext = container
     elif src.suffix.lower() in (".mp4", ".mov", ".mkv") and job.codec in ("h264", "h265"):
         ext = src.suffix.lower()
     else:
@@ -198,12 +204,14 @@ def _default_output(job: RenderJob, sample: bool) -> str:
 def build_job(args) -> RenderJob:
     job = RenderJob(input=_input(args), output=args.output or "", **_scale(args),
                     start=_time(args.start, "--start"), end=_time(args.end, "--end"), codec=args.codec,
-                    crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, model=args.model,
+                    crf=args.crf, preset=args.speed, pix_fmt=args.pix_fmt, model=args.model,
                     device=args.device, precision=args.precision, backend=check_backend(args.backend),
                     tile=args.tile, overwrite=args.overwrite,
                     **archive_fields(args))
+    if job.scale_w is None and job.target_size is None:
+        job = presets.fitted(job, args.fit)
     if not args.output:
-        job = job.replace(output=_default_output(job, args.sample))
+        job = job.replace(output=_default_output(job, args.sample, getattr(args, "container", None)))
     return job
 
 
@@ -281,10 +289,11 @@ def run(args) -> int:
     from ..render.renderer import render
     if args.segment_frames is not None and args.segment_frames < 1:
         raise SavsrError(f"--segment-frames must be at least 1, got {args.segment_frames}")
+    presets.apply(args)
     several = batch.plan_batch(_inputs(args), args.output, args.codec)
     if several is not None:
         return _run_batch(args, several)
-    from ..render.workers import WorkerError
+    from ..render.control import ResumableError
     job = build_job(args)
     where, cluster = placement(args)
     console = _Console(args.quiet)
@@ -294,7 +303,9 @@ def run(args) -> int:
                         segment_frames=args.segment_frames, placement=where, cluster=cluster)
         if not args.quiet:
             console.flush()
-    except WorkerError as exc:
+    except ResumableError as exc:     # a full disk, a worker that died twice: finished frames are kept
+        if not exc.kept:
+            raise
         raise SavsrError(f"{exc}: run the same command with --resume to continue") from None
     except KeyboardInterrupt as exc:
         console.close()
@@ -317,7 +328,6 @@ def _run_batch(args, todo: batch.Batch) -> int:
     import argparse
 
     from ..render.renderer import render
-    from ..render.workers import WorkerError
     _scale(args), _time(args.start, "--start"), _time(args.end, "--end")   # a mistake every clip would repeat
     where, cluster = placement(args)
     if todo.create:
@@ -343,9 +353,10 @@ def _run_batch(args, todo: batch.Batch) -> int:
                 console.flush()
         except SavsrError as exc:
             console.close()
-            if tally.total == 1 and not isinstance(exc, WorkerError):    # -o FOLDER/ for one clip
+            resumable = getattr(exc, "kept", 0) > 0      # finished frames are kept: say how to continue
+            if tally.total == 1 and not resumable:      # -o FOLDER/ for one clip
                 raise
-            print(tally.skipped_line(clip.path, exc, isinstance(exc, WorkerError)), file=sys.stderr)
+            print(tally.skipped_line(clip.path, exc, resumable), file=sys.stderr)
             continue
         except KeyboardInterrupt as exc:
             console.close()
