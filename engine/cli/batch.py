@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SavsrError
+from ..errors import SavsrError, folder_refusal
 from .progress import format_duration, format_speed
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mxf", ".mts", ".m2ts", ".ts",
@@ -88,7 +88,7 @@ def make_folder(folder: Path):
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise SavsrError(f"cannot create the output folder {folder} ({exc.strerror or exc})") from None
+        raise SavsrError(folder_refusal(folder, exc, "create the output folder")) from None
 
 
 class Names:

@@ -19,7 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import SavsrError
+from ..errors import SavsrError, folder_refusal
 from ..render.frame_windows import window_indices
 from ..render.job import RenderJob
 from ..render.plan import plan
@@ -200,7 +200,7 @@ def check_target(path: Path, overwrite: bool):
         os.close(fd)
         os.unlink(name)
     except OSError as exc:
-        raise CompareError(f"output folder is not writable: {path.parent} ({exc.strerror or exc})") from None
+        raise CompareError(folder_refusal(path.parent, exc)) from None
 
 
 # ---- a short clip -----------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def comparison_clip(job: RenderJob, index: int, seconds: float, how: Comparison,
     try:
         work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".savsr-compare", dir=output.parent))
     except OSError as exc:
-        raise CompareError(f"output folder is not writable: {output.parent} ({exc.strerror or exc})") from None
+        raise CompareError(folder_refusal(output.parent, exc)) from None
     try:
         end = start + seconds if start + seconds < info.duration else None
         frames_job = job.replace(output=str(work / "after"), codec="png", pix_fmt=None, scale_w=None, scale_h=None,

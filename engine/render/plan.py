@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..devices import resolve_device
-from ..errors import SavsrError
+from ..errors import SavsrError, folder_refusal
 from ..models.choice import MODEL_CHOICES
 from ..scale import Scale
 from ..video import ClipInfo, formats, probe
@@ -166,7 +166,7 @@ def _check_writable(folder: Path):
         os.close(fd)
         os.unlink(name)
     except OSError as exc:
-        raise PlanError(f"output folder is not writable: {folder} ({exc.strerror or exc})") from None
+        raise PlanError(folder_refusal(folder, exc)) from None
 
 
 # ---- the job against its clip --------------------------------------------------------------

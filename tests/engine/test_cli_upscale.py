@@ -66,7 +66,7 @@ CASES = {
     "bad size": (lambda t, c, d: c, ["--size", "big"], "--size must look like 1920x1080"),
     "bad time": (lambda t, c, d: c, ["--start", "1:xx"], "--start must be seconds"),
     "bad device": (lambda t, c, d: c, ["--device", "tpu"], "unknown device"),
-    "unwritable folder": (lambda t, c, d: c, ["-o", "/proc/savsr-out.mp4"], "output folder is not writable"),
+    "unwritable folder": (lambda t, c, d: c, ["-o", "/proc/savsr-out.mp4"], "/proc is a system folder"),
     "missing folder": (lambda t, c, d: c, ["-o", "{tmp}/no/such/out.mp4"], "output folder does not exist"),
     "output is input": (lambda t, c, d: c, ["-o", "{input}"], "output is the input file"),
     "bad model": (lambda t, c, d: c, ["--model", "{input}"], "not a checkpoint file"),

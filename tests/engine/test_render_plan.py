@@ -122,7 +122,8 @@ def test_output_checks(clip, tmp_path):
 
 
 def test_unwritable_output_folder_is_refused(clip):
-    with pytest.raises(PlanError, match="output folder is not writable"):
+    with pytest.raises(PlanError, match=r"^cannot write in /proc: /proc is a system folder that does not hold files; "
+                                        r"choose another output folder$"):
         plan(job(clip, "/proc/savsr-test.mp4"))
 
 
