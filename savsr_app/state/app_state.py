@@ -24,12 +24,15 @@ from .estimate import Calibration, Estimate, calibration_key, work_units
 @dataclass(frozen=True)
 class OutputChoice:
     """How new jobs write their file. ``extension`` is ``""`` for a PNG sequence; ``folder=""``
-    means next to the input clip."""
+    means next to the input clip; ``pix_fmt=None``: the codec's choice for the clip (a delivery
+    preset may name one)."""
 
     codec: str = "h264"
     crf: int = 18
     extension: str = ".mp4"
     folder: str = ""
+    pix_fmt: str | None = None
+    speed: str = "medium"
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,7 @@ class AppState(QObject):
         scale, (start, end), o, m = self.scale, self.range, self.output, self.model
         source = self.clip.path if self.clip is not None else ""
         return RenderJob(input=source, output=output, scale_w=scale.w, scale_h=scale.h, start=start, end=end,
-                         codec=o.codec, crf=o.crf, model=m.spec, device=m.device, precision=m.precision,
-                         tile=m.job_tile, backend=m.backend, deinterlace=self.archive.deinterlace,
-                         pixel_aspect=self.archive.pixel_aspect or None, square_pixels=self.archive.square_pixels)
+                         codec=o.codec, crf=o.crf, preset=o.speed, pix_fmt=o.pix_fmt, model=m.spec, device=m.device,
+                         precision=m.precision, tile=m.job_tile, backend=m.backend,
+                         deinterlace=self.archive.deinterlace, pixel_aspect=self.archive.pixel_aspect or None,
+                         square_pixels=self.archive.square_pixels)
