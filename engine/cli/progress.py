@@ -6,6 +6,8 @@ import time
 
 from ..durations import format_duration
 
+ESTIMATING = "estimating..."    # the ETA until frames after the first are timed (ProgressMeter.eta)
+
 
 def speed_unit(fps: float) -> str:
     """``fps``, or ``s/frame`` when slower than one frame in ten seconds."""
@@ -38,8 +40,8 @@ class ProgressBar:
         if self.unit is None and p.fps:
             self.unit = speed_unit(p.fps)
         fps = format_speed(p.fps, self.unit)
-        return (f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  "
-                f"ETA {format_duration(p.eta_seconds, 'clock')}")
+        eta = ESTIMATING if p.eta_seconds is None else format_duration(p.eta_seconds, 'clock')
+        return f"{self.label}[{bar}] {frac * 100:5.1f}%  {p.done}/{p.total} frames  {fps}  ETA {eta}"
 
     def __call__(self, p):
         if self.tty:

@@ -87,8 +87,13 @@ class ProgressMeter:
     """Turns "one more frame" into :class:`Progress` reports, at most ``rate`` per second.
 
     The speed is measured over the last ``window`` frames, so it follows changes (a tile
-    size change, a busy machine); paused time does not count.
+    size change, a busy machine); paused time does not count. The ETA waits for ``TIMED_FRAMES``
+    frames timed after the first one of this run (which also pays for loading and preparing the
+    network, and made a first ETA of 1:02:00 for a 9-minute job): until then it is ``None``
+    ("estimating"), then it comes from those frames' speed alone.
     """
+
+    TIMED_FRAMES = 2
 
     def __init__(self, total: int, callback: Callable[[Progress], None] | None, rate: float = 10.0,
                  window: int = 30, done: int = 0):
@@ -96,15 +101,29 @@ class ProgressMeter:
         self.done, self._paused = done, 0.0   # ``done``: frames finished before (a resumed render)
         self._start = time.monotonic()
         self._times: deque = deque([(done, self._start)], maxlen=window + 1)
+        self._timed: deque = deque(maxlen=window + 1)   # (done, time) from the first frame of this run on
         self._last_report = 0.0
 
     def paused(self, seconds: float):
         self._paused += seconds
         self._times = deque(((n, t + seconds) for n, t in self._times), maxlen=self._times.maxlen)
+        self._timed = deque(((n, t + seconds) for n, t in self._timed), maxlen=self._timed.maxlen)
 
     def fps(self) -> float:
         (n0, t0), (n1, t1) = self._times[0], self._times[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 and n1 > n0 else 0.0
+
+    def eta(self) -> float | None:
+        """Seconds left at the speed of the frames after this run's first one; ``None`` until
+        ``TIMED_FRAMES`` of them are timed."""
+        if self.done >= self.total:
+            return 0.0
+        if len(self._timed) < 2:
+            return None
+        (n0, t0), (n1, t1) = self._timed[0], self._timed[-1]
+        if n1 - n0 < self.TIMED_FRAMES or t1 <= t0:
+            return None
+        return (self.total - self.done) * (t1 - t0) / (n1 - n0)
 
     def elapsed(self) -> float:
         return time.monotonic() - self._start - self._paused
@@ -114,11 +133,11 @@ class ProgressMeter:
         if self.callback is None or (not force and now - self._last_report < self.interval):
             return
         self._last_report = now
-        fps = self.fps()
-        eta = (self.total - self.done) / fps if fps > 0 else None
-        self.callback(Progress(self.done, self.total, fps, eta, message))
+        self.callback(Progress(self.done, self.total, self.fps(), self.eta(), message))
 
     def step(self, message: str = ""):
         self.done += 1
-        self._times.append((self.done, time.monotonic()))
+        now = time.monotonic()
+        self._times.append((self.done, now))
+        self._timed.append((self.done, now))
         self.report(message, force=self.done == self.total)
