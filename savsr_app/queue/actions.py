@@ -13,6 +13,7 @@ from engine.render.job import RenderJob
 
 from ..qt import QObject, Signal
 from .jobs import ACTIVE, QueueEntry, default_output
+from .model import status_text
 
 
 class QueueActions(QObject):
@@ -29,8 +30,7 @@ class QueueActions(QObject):
         self.background = None              # a Background: probes the clips of add_all (set by the window)
         runner.jobFailed.connect(lambda jid, msg: self.notice.emit(f"{self._name(jid)} failed: {msg}", "error"))
         runner.jobFinished.connect(self._finished)
-        runner.progressed.connect(self._progress)
-        runner.jobStarted.connect(self._progress)
+        model.dataChanged.connect(lambda first, *_: self._progress(first.row()))  # progress, pause, resume
         model.structureChanged.connect(self.save)
 
     def make_job(self, output: str | None = None) -> RenderJob:
@@ -160,11 +160,12 @@ class QueueActions(QObject):
         e = self.model.entry(job_id)
         return e.name if e else "job"
 
-    def _progress(self, job_id: str):
-        e = self.model.entry(job_id)
-        if e is not None:
-            eta = f", ETA {int(e.eta) // 60}:{int(e.eta) % 60:02d}" if e.eta is not None else ""
-            self.jobStatus.emit(f"Rendering {e.name}: {e.done}/{e.frames}{eta}", e.fraction)
+    def _progress(self, row: int):
+        """The status line of the job in ``row`` while it runs or is paused (the table's own words)."""
+        e = self.model.entries[row] if 0 <= row < len(self.model.entries) else None
+        text = status_text(e) if e is not None and e.id == self.runner.current else None
+        if text is not None:
+            self.jobStatus.emit(text, e.fraction)
 
     def _finished(self, job_id: str, state: str):
         self.jobStatus.emit(None, 0.0)

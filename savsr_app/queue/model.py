@@ -15,6 +15,17 @@ STATE_ICONS = {QUEUED: "mdi6.clock-outline", RUNNING: "mdi6.play-circle-outline"
                DONE: "mdi6.check-circle-outline", FAILED: "mdi6.alert-circle-outline",
                "cancelled": "mdi6.close-circle-outline", INTERRUPTED: "mdi6.restart-alert"}
 EntryRole = Qt.ItemDataRole.UserRole + 1
+ESTIMATING = "estimating…"      # a running job's ETA until frames after its first are timed
+
+
+def status_text(e: QueueEntry) -> str | None:
+    """The status bar's line for a running or paused job (``None`` for any other state)."""
+    if e.state == PAUSED:
+        return f"Paused: {e.name} at {e.done}/{e.frames} frames (Resume continues it)"
+    if e.state != RUNNING:
+        return None
+    eta = ESTIMATING if e.eta is None else f"ETA {timecode(e.eta).split('.')[0]}"
+    return f"Rendering {e.name}: {e.done}/{e.frames}, {eta}"
 
 
 class QueueModel(ColumnTableModel):
@@ -62,8 +73,10 @@ class QueueModel(ColumnTableModel):
                 return ""
             return f"{e.fps:.1f} fps" if e.fps >= 1 else f"{1 / e.fps:.1f} s/frame"
         if col == 4:
-            if e.state == RUNNING and e.eta is not None:
-                return timecode(e.eta).split(".")[0]
+            if e.state == RUNNING:
+                return ESTIMATING if e.eta is None else timecode(e.eta).split(".")[0]
+            if e.state == PAUSED:
+                return "paused"
             return f"~{format_duration(e.remaining())}" if e.state == QUEUED and e.remaining() is not None else ""
         if col == OUTPUT_COLUMN:
             return e.job.output

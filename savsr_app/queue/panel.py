@@ -160,8 +160,9 @@ class QueuePanel(QWidget):
 
     def update_total(self):
         seconds, jobs = self.model.remaining()
-        self.total_label.setText(f"{jobs} job{'s' if jobs != 1 else ''} left, about {format_duration(seconds)}  "
-                                 if jobs else "")
+        paused = " (paused)" if any(e.state == PAUSED for e in self.model.entries) else ""
+        self.total_label.setText(f"{jobs} job{'s' if jobs != 1 else ''} left, about {format_duration(seconds)}"
+                                 f"{paused}  " if jobs else "")
 
     # ---- selection ---------------------------------------------------------------------------
     def selected(self):
