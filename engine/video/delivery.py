@@ -90,8 +90,9 @@ class DeliveryPreset:
 
     def matches(self, codec: str, container: str, crf: int | None, size: str) -> bool:
         """Whether fields showing ``codec``, ``container``, ``crf`` and the size rule ``size`` are this
-        preset's (the CRF counts only for H.264/H.265)."""
-        return (codec == self.codec and container == self.container and parse_size(size) == self.target
+        preset's (the CRF counts only for H.264/H.265, the size only for a preset that names one)."""
+        return (codec == self.codec and container == self.container
+                and (self.target is None or parse_size(size) == self.target)
                 and (self.codec not in QUALITY_CODECS or crf == self.crf))
 
     def to_dict(self) -> dict:

@@ -1,4 +1,8 @@
-"""Output settings for new jobs: codec, quality, container, folder, and the Add to queue button."""
+"""Output settings for new jobs: codec, quality, container, folder, and the Add to queue button.
+
+A delivery preset (:mod:`savsr_app.panels.delivery_presets`) fills the same fields, and may name a
+pixel format and an x264/x265 speed, which the panel keeps and new jobs get while the codec takes them.
+"""
 from __future__ import annotations
 
 from ..qt import (
@@ -30,6 +34,8 @@ class OutputPanel(QWidget):
         super().__init__(parent)
         self.fields = CodecFields(lambda: self.changed.emit(), crf_prefix="CRF ")
         self.codec, self.crf, self.container = self.fields.codec, self.fields.crf, self.fields.container
+        self.pix_fmt: str | None = None     # None: the codec's choice for each clip
+        self.speed = "medium"
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("next to the input clip")
         self.folder.setToolTip("Folder for rendered files; empty means the input clip's folder")
@@ -51,7 +57,7 @@ class OutputPanel(QWidget):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Codec", self.codec)
         form.addRow("Quality", self.crf)
         form.addRow("Container", self.container)
@@ -70,6 +76,26 @@ class OutputPanel(QWidget):
         self.fields.set_values(codec, crf, container)
         self.folder.setText(folder)
 
+    def set_fields(self, codec: str, crf: int | None, container: str, pix_fmt: str | None, speed: str):
+        """Show a preset's fields (``crf=None`` keeps the CRF field as it is); ``changed`` once."""
+        from .codec_fields import select
+        quiet, self.fields.on_change = self.fields.on_change, lambda: None
+        try:
+            select(self.codec, codec)                   # the container list follows the codec
+            if crf is not None:
+                self.crf.setValue(crf)
+            select(self.container, container)
+        finally:
+            self.fields.on_change = quiet
+        self.pix_fmt, self.speed = pix_fmt, speed
+        self.changed.emit()
+
+    def job_pix_fmt(self) -> str | None:
+        """The pixel format new jobs get: the one a preset named while the codec can write it."""
+        from engine.video.formats import encoder_pix_fmts
+        codec = self.current_codec()
+        return self.pix_fmt if self.pix_fmt and codec != "png" and self.pix_fmt in encoder_pix_fmts(codec) else None
+
     def _browse(self):
         folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
         if folder:
@@ -83,4 +109,4 @@ class OutputPanel(QWidget):
 
     def choice(self) -> OutputChoice:
         return OutputChoice(codec=self.current_codec(), crf=self.crf.value(), extension=self.extension(),
-                            folder=self.folder.text().strip())
+                            folder=self.folder.text().strip(), pix_fmt=self.job_pix_fmt(), speed=self.speed)

@@ -28,6 +28,7 @@ class QueueActions(QObject):
         self.costs = None                   # a CostTracker: estimates for new jobs (set by the window)
         self.confirm = lambda question: True    # asked before queueing a CPU render of over an hour
         self.background = None              # a Background: probes the clips of add_all (set by the window)
+        self.ensure_folder = lambda folder: None    # a missing output folder offered to be created (the window's)
         runner.jobFailed.connect(lambda jid, msg: self.notice.emit(f"{self._name(jid)} failed: {msg}", "error"))
         runner.jobFinished.connect(self._finished)
         model.dataChanged.connect(lambda first, *_: self._progress(first.row()))  # progress, pause, resume
@@ -48,6 +49,7 @@ class QueueActions(QObject):
             self.notice.emit("Open a clip first (Ctrl+O).", "info")
             return None
         from engine.render.plan import plan
+        self.ensure_folder(self.state.output.folder)
         job = self.make_job()
         try:
             p = plan(job, self.state.clip)
@@ -110,6 +112,7 @@ class QueueActions(QObject):
             self.notice.emit("Open or drop clips first (Ctrl+O).", "info")
             return
         s = self.state
+        self.ensure_folder(s.output.folder)
         settings = BatchSettings(template=s.job(""), scale=s.scale, target=s.target, output=s.output,
                                  model_note=s.model.label(),
                                  open_job=s.job("") if s.clip is not None else None)

@@ -30,6 +30,10 @@ class AppSettings:
     crf: int = 18
     container: str = "mp4"
     output_dir: str = ""
+    pix_fmt: str = ""               # "" : the codec's choice for each clip (a delivery preset may name one)
+    speed: str = "medium"           # x264/x265 speed preset (a delivery preset may name one)
+    delivery: str = ""              # the delivery preset last chosen ("" none)
+    size_rule: str = ""             # the output size a size or delivery preset named, "1920x1080" ("" factors)
     model: str = ""
     recent_files: list = field(default_factory=list)
     show_advanced: bool = False

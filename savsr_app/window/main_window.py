@@ -14,6 +14,7 @@ from .. import APP_NAME
 from ..dialogs.settings_dialog import SettingsDialog
 from ..finetune.mount import mount_finetune_panel
 from ..panels.clip_panel import ClipPanel
+from ..panels.delivery_presets import mount_delivery
 from ..panels.output_panel import OutputPanel
 from ..panels.scale_panel import ScalePanel
 from ..preview.area import PreviewArea
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._wire_state()
         self._wire_costs()
+        self.delivery = mount_delivery(self)    # before the settings fill the output panel's fields
         self.start_screen = install_start_screen(self)
         self._show_model(self.state.model)
         self._restore()
