@@ -108,7 +108,7 @@ class Delivery(QObject):
         self.field.delete_action.triggered.connect(self.delete)
         self._restore(window.settings)
         self.panel.changed.connect(self._fields_changed)
-        self.state.jobChanged.connect(self._show)
+        self.state.jobChanged.connect(self._job_changed)
 
     # ---- the presets -------------------------------------------------------------------------
     def presets(self) -> list[DeliveryPreset]:
@@ -192,6 +192,11 @@ class Delivery(QObject):
         self.field.show_state(p.name, self.modified(), text)
         self.field.rename_action.setEnabled(not p.builtin)
         self.field.delete_action.setEnabled(not p.builtin)
+
+    def _job_changed(self):
+        self._show()
+        if self.window.settings.size_rule != self.size_rule():     # factors typed, or a size preset
+            self._remember()
 
     def _fields_changed(self):
         self._show()

@@ -93,6 +93,16 @@ def test_preset_fields_and_folder_are_back_after_a_restart(qtbot, make_window, c
     window = make_window()
     assert window.delivery.field.combo.currentText() == "DNxHR HQ for Avid (modified)"
     assert window.output_panel.current_codec() == "dnxhr-sq"
+    choose(window, "Web H.265")                 # no clip open: its size waits for the next clip
+    assert window.state.target == (1920, 1080)
+    window.close()
+    window = make_window()
+    assert (window.delivery.field.combo.currentText(), window.state.target) == ("Web H.265", (1920, 1080))
+    window.scale_panel.set_factors(3.0, 3.0)    # factors chosen instead: the size rule is gone, and stays gone
+    assert window.delivery.field.combo.currentText() == "Web H.265 (modified)"
+    window.close()
+    window = make_window()
+    assert (window.delivery.field.combo.currentText(), window.state.target) == ("Web H.265 (modified)", None)
 
 
 def test_a_missing_folder_is_created_on_yes_and_proc_is_said_plainly(qtbot, window, clip, tmp_path):
