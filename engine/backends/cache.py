@@ -4,8 +4,9 @@ Per model, ``<cache>/graphs/<model digest>/``: ``<t>x<even|odd>x<even|odd>-torch
 is the exported LR stage for every tile shape of that height and width parity (height and width are
 graph inputs; a frame of odd size is padded by one pixel, which the trace fixes, hence one graph per
 parity), and ``<t>x<h>x<w>-torch<version>/`` holds, per tile shape, one folder per runtime, version,
-device and precision with that runtime's compiled blobs and the result of the accuracy check. The
-scale is a runtime input of the graph, so it is no part of any key.
+device and precision with that runtime's compiled blobs (OpenVINO's in one folder per thread count: a
+blob keeps the thread count it was compiled for, and its results depend on it) and the result of the
+accuracy check. The scale is a runtime input of the graph, so it is no part of any key.
 ``SAVSR_CACHE_DIR`` overrides the folder (tests, portable installs).
 """
 from __future__ import annotations

@@ -64,9 +64,12 @@ class OpenVINO(Runtime):
         model = core.read_model(str(onnx_path))
         if shape is not None:           # static shapes compile to faster kernels than a dynamic graph
             model.reshape({"lr": [1, *shape[:1], 3, *shape[1:]], "code": [1, 2]})
+        # a compiled blob keeps the thread count it was compiled for (OpenVINO's cache key leaves it out)
+        # and results depend on it in the last bit: one blob folder per thread count, so a graph the
+        # app's preview compiled on its threads never changes a render's pixels on the render's threads
         compiled = core.compile_model(model, "CPU", {
             "INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": self.HINTS[precision],
-            "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": str(blob_dir)})
+            "PERFORMANCE_HINT": "LATENCY", "CACHE_DIR": str(blob_dir / f"{threads}-threads")})
         request = compiled.create_infer_request()
         outputs = compiled.outputs
 
