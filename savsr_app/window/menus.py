@@ -73,6 +73,7 @@ def build(window) -> dict[str, QAction]:
     for name in ("prev", "next", "first", "last", "mark_in", "mark_out", "play", "reverse", "pause", "forward",
                  "flip"):
         A[name].setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    A["flip"].setAutoRepeat(False)      # held past the key-repeat delay it stays one press (hold to compare)
     _menus(w, A)
     _toolbar(w, A)
     return A
