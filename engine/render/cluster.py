@@ -87,9 +87,8 @@ def _result(ray, ref, task, work):
     try:
         return ray.get(ref)
     except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.OutOfMemoryError):
-        raise WorkerError(f"{task.describe()} failed twice: {WORKER_DIED} each time (killed, crashed, out of "
-                          f"memory or its machine left the cluster); {work.frames_done} finished frames are kept "
-                          "for a resume") from None
+        raise WorkerError(f"{WORKER_DIED} twice while rendering {task.describe()} (killed, crashed, out of "
+                          "memory or its machine left the cluster)", kept=work.frames_done) from None
     except ray.exceptions.RayTaskError as exc:
         cause = exc.as_instanceof_cause()
         raise cause.cause if getattr(cause, "cause", None) is not None else cause from None

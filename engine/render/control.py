@@ -18,6 +18,17 @@ class RenderStopped(RenderCancelled):
     """The render was stopped with its finished segments kept, to be resumed later."""
 
 
+class ResumableError(SavsrError):
+    """A render that failed with ``kept`` finished frames left in its work folder for a resume.
+
+    The message says what happened and what is kept; the caller says how to continue, in its own
+    words (the CLI: run the command again with ``--resume``; the app: Retry)."""
+
+    def __init__(self, message: str, kept: int = 0):
+        super().__init__(message + (f"; the {kept} finished frames are kept" if kept else ""))
+        self.kept = kept
+
+
 class RenderControl:
     """Cancel and pause a render from another thread (a GUI button, a signal handler).
 

@@ -24,7 +24,7 @@ from ..models.choice import choose_model
 from ..video import iter_frames, probe
 from .cluster import render_on_cluster
 from .compute import resolve
-from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped
+from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped, ResumableError
 from .frame_windows import context_range
 from .inference import Upscaler
 from .job import RenderJob
@@ -36,11 +36,13 @@ from .stream import upscale_range
 from .workdir import open_work
 from .workers import render_segments
 
-__all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped", "render"]
+__all__ = ["Progress", "RenderCancelled", "RenderControl", "RenderError", "RenderResult", "RenderStopped",
+           "ResumableError", "render"]
 
 
-class RenderError(SavsrError):
-    """Writing the output failed (disk full, folder removed, ...); nothing was left behind."""
+class RenderError(ResumableError):
+    """Writing the output failed (disk full, folder removed, ...); no partial output was left behind,
+    finished segments are (``kept`` frames)."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,8 @@ def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
             reason = getattr(exc, "strerror", None) or str(exc)
             if not p.output.parent.is_dir():
                 reason = f"the output folder {p.output.parent} was removed during the render"
-            resumable = (f"; {work.frames_done} finished frames are kept for a resume (--resume, or Retry in the app)"
-                         if work.exists() else "")
-            raise RenderError(f"could not write {p.output}: {reason}{resumable}") from None
+            raise RenderError(f"could not write {p.output}: {reason}", kept=work.frames_done if work.exists() else 0
+                              ) from None
         raise
     work.discard()
     _check_count(written, p, note)

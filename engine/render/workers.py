@@ -23,17 +23,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import SavsrError
 from ..foreground import foreground, wait_for_event_clear
-from .control import RenderCancelled
+from .control import RenderCancelled, ResumableError
 from .segments import SegmentWriter, bounds, timing
 from .workdir import durable_rename, size_of
 
-WORKER_DIED = "a render worker died"   # how the notes about a lost segment begin (the app shows them)
+WORKER_DIED = "the render process stopped unexpectedly"   # how the notes about a lost segment begin
+HOW_WORKERS_DIE = "killed, crashed or out of memory"
 
 
-class WorkerError(SavsrError):
-    """A segment's worker died twice; the finished segments are kept for a resume."""
+class WorkerError(ResumableError):
+    """A segment's worker died twice; the finished segments (``kept`` frames) are kept for a resume."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class SegmentTask:
     device: str
 
     def describe(self) -> str:
-        return f"segment {self.index + 1} (frames {self.first}-{self.stop - 1})"
+        return f"frames {self.first}-{self.stop - 1}"
 
 
 def missing_tasks(p, work, model_path: str, devices: list[str]) -> list[SegmentTask]:
@@ -262,11 +262,10 @@ class WorkerPool:
             slot.restart()
             deaths[task.index] = deaths.get(task.index, 0) + 1
             if deaths[task.index] > 1:
-                raise WorkerError(f"{task.describe()} failed twice: its render worker died each time (killed, "
-                                  f"crashed or out of memory); {work.frames_done} finished frames are kept "
-                                  "for a resume") from None
-            note(f"{WORKER_DIED} while rendering {task.describe()} (killed, crashed or out of memory); "
-                 "rendering it again on a fresh worker")
+                raise WorkerError(f"{WORKER_DIED} twice while rendering {task.describe()} ({HOW_WORKERS_DIE})",
+                                  kept=work.frames_done) from None
+            note(f"{WORKER_DIED} while rendering {task.describe()} ({HOW_WORKERS_DIE}): rendering them again "
+                 "in a new one")
             todo.appendleft(task)
             return
         counted.pop(task.index, None)

@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 from engine.errors import SavsrError
 from engine.render.compute import computing_words
-from engine.render.control import RenderCancelled, RenderControl, RenderStopped
+from engine.render.control import RenderCancelled, RenderControl, RenderStopped, ResumableError
 from engine.render.placement import Placement
-from engine.render.workers import WORKER_DIED, WorkerError
+from engine.render.workers import HOW_WORKERS_DIE, WORKER_DIED
 
 from ..qt import QObject, QThread, Signal, Slot
 from ..support.throttle import Throttle
@@ -36,6 +36,15 @@ from .jobs import (
     discard_work_folder,
     kept_frames,
 )
+
+
+def lost_work(deaths: int) -> str:
+    """What a finished job's row adds when its render process died on the way (``deaths`` times)."""
+    if not deaths:
+        return ""
+    times = {1: "once", 2: "twice"}.get(deaths, f"{deaths} times")
+    return (f". The render process stopped unexpectedly {times} ({HOW_WORKERS_DIE}); the frames it was working "
+            "on were rendered again, so the output is complete")
 
 
 class RenderWorker(QObject):
@@ -62,8 +71,8 @@ class RenderWorker(QObject):
             self.cancelled.emit(job_id, True)
         except RenderCancelled:
             self.cancelled.emit(job_id, False)
-        except WorkerError as exc:
-            self.failed.emit(job_id, f"{exc}: Retry continues from them")
+        except ResumableError as exc:    # a full disk, a worker that died twice
+            self.failed.emit(job_id, f"{exc}: Retry continues from them" if exc.kept else str(exc))
         except SavsrError as exc:
             self.failed.emit(job_id, str(exc))
         except Exception as exc:  # a bug or an unexpected library error: report it, keep the queue alive
@@ -194,12 +203,10 @@ class QueueRunner(QObject):
             self.model.update(job_id, message=self._computing[job_id])
 
     def _on_succeeded(self, job_id, output, frames, seconds):
-        deaths = self._worker_deaths.pop(job_id, 0)
-        lost = (f"; a render worker died {deaths} time{'s' if deaths > 1 else ''} and its segment was rendered "
-                "again" if deaths else "")
         computed = self._computing.pop(job_id, "")
         self.model.update(job_id, state=DONE, done=frames, eta=None,
-                          message=f"{frames} frames in {seconds:.1f} s" + (f", {computed}" if computed else "") + lost)
+                          message=f"{frames} frames in {seconds:.1f} s" + (f", {computed}" if computed else "")
+                          + lost_work(self._worker_deaths.pop(job_id, 0)))
         self.logMessage.emit(f"{self._name(job_id)}: done, {frames} frames in {seconds:.1f} s → {output}")
         self.jobFinished.emit(job_id, DONE)
 

@@ -246,14 +246,34 @@ def test_disk_full_keeps_finished_segments_for_a_resume(source, small_model_file
 
     out = tmp_path / "full.mkv"
     monkeypatch.setattr(VideoWriter, "write", write)
-    with pytest.raises(RenderError, match=r"No space left on device; 4 finished frames are kept for a resume "
-                                          r"\(--resume, or Retry in the app\)$"):
-        render(job(source, out, small_model_file), segment_frames=SEGMENT)
+    with pytest.raises(RenderError, match=r"No space left on device; the 4 finished frames are kept$"):
+        render(job(source, out, small_model_file), segment_frames=SEGMENT)      # how to continue: the caller's words
     assert not out.exists()
     assert sorted(p.name for p in work_path(out).iterdir()) == ["lock", "manifest.json", "segment_00000.mkv"]
     monkeypatch.setattr(VideoWriter, "write", real_write)
     render(job(source, out, small_model_file), resume=True)
     assert_same_output(out, reference)
+
+
+def test_a_full_disk_tells_the_command_line_user_to_add_resume(source, small_model_file, tmp_path, monkeypatch,
+                                                               capsys):
+    from engine.video.encode import VideoWriter
+    real_write, written = VideoWriter.write, []
+
+    def write(self, rgb, pts):
+        if len(written) == 6:
+            raise OSError(28, "No space left on device")
+        written.append(pts)
+        real_write(self, rgb, pts)
+
+    monkeypatch.setattr(VideoWriter, "write", write)
+    out = tmp_path / "full.mkv"
+    argv = ["upscale", str(source), "-o", str(out), "--scale", "2", "--model", str(small_model_file), "--device", "cpu",
+            "--backend", "torch", "--codec", "ffv1", "--segment-frames", str(SEGMENT), "-q"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == (f"savsr: error: could not write {out}: No space left on device; the 4 finished frames are kept: "
+                   "run the same command with --resume to continue\n")
 
 
 def test_output_folder_removed_during_a_render(source, small_model_file, tmp_path):
