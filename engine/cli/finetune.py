@@ -68,12 +68,22 @@ def run(args) -> int:
     except ValueError as exc:
         raise SavsrError(str(exc)) from None
     b, a = summary(res["before"]), summary(res["after"])
+    gain = res["gain_db"] if res["gain_db"] is not None else float("nan")
     print(f"{res['step']} steps ({res['stopped']}); on the held-out frames: "
           f"before {b.get('psnr', float('nan')):.2f} dB, "
           f"after {a.get('psnr', float('nan')):.2f} dB (bicubic {a.get('bicubic', float('nan')):.2f} dB): "
-          f"{res['gain_db']:+.2f} dB")
-    print(f"model: {res['model']}")
+          f"{gain:+.2f} dB")
+    print(verdict_text(res))
     return 0
+
+
+def verdict_text(res: dict) -> str:
+    """Whether the fine-tune helped and which model to use from now on, in plain words."""
+    verdict, model = res["verdict"], res["model"]
+    if verdict.helped:
+        return f"{verdict.text()} Use it: savsr upscale IN --model {model}\nmodel: {model}"
+    return (f"{verdict.text()} Keep using the base model ({Path(res['base']).name}); the fine-tuned model is "
+            f"kept at {model} but not chosen.")
 
 
 def finetune_argv(args) -> list[str]:

@@ -18,6 +18,7 @@ from ..errors import SavsrError
 from ..train.distributed import finetune_ddp
 from ..train.finetune import FinetuneSettings
 from ..train.validate import summary
+from .finetune import verdict_text
 
 
 def _parse(argv: list[str]):
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         b, a = summary(res["before"]), summary(res["after"])
         print(f"{res['step']} steps ({res['stopped']}) on {os.environ.get('WORLD_SIZE', '1')} processes; held-out "
               f"frames: before {b.get('psnr', float('nan')):.2f} dB, after {a.get('psnr', float('nan')):.2f} dB "
-              f"({res['gain_db'] if res['gain_db'] is not None else float('nan'):+.2f} dB)\nmodel: {res['model']}")
+              f"({res['gain_db'] if res['gain_db'] is not None else float('nan'):+.2f} dB)")
+        print(verdict_text(res))
     return 0
 
 

@@ -24,10 +24,10 @@ import torch.distributed as dist
 
 from ..models.checkpoint import read_checkpoint, save_model
 from .data import find_clips
-from .degrade import CodecSpec
 from .finetune import FinetuneSettings, base_and_output, finetune_config, match, train_state_path
+from .finetune_verdict import footage_is_compressed, judge, reference_clips, scores
 from .loop import Trainer
-from .validate import summary, validate
+from .validate import summary
 
 
 class DDPTrainer(Trainer):
@@ -83,6 +83,8 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
     pairs = [clip.split(s.holdout) for clip in find_clips(footage, max_frames=s.max_frames)]
     train_clips, held_out = [a for a, _ in pairs], [b for _, b in pairs]
     ckpt, log = train_state_path(out), out.with_name(out.name + ".log.jsonl")
+    compressed = rank == 0 and footage_is_compressed(footage)
+    references = reference_clips(held_out) if compressed else []    # the verdict's (finetune_verdict)
     if resume and ckpt.is_file():
         trainer = DDPTrainer.resume(ckpt, train_clips, held_out, device=device, log=log, rank=rank)
     else:
@@ -92,10 +94,10 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
         if rank == 0:
             if progress:
                 progress({"kind": "note", "text": matched.note})
-            before = validate(trainer.model, held_out, trainer.config.val_scales, s.val_frames, s.val_crop, device,
-                              degrade=CodecSpec.parse(trainer.config.val_degrade[0]))
+            before, ref_before = scores(trainer.model, held_out, references, trainer.config, s.val_frames,
+                                        s.val_crop, device)
             trainer.log({"kind": "val", "step": 0, "elapsed_s": 0.0, "summary": summary(before), "results": before,
-                         "note": "base model"})
+                         "reference": ref_before, "note": "base model"})
     dist.barrier()
     trainer.deadline = None if minutes is None else time.monotonic() + 60.0 * minutes
     if asked is not None:
@@ -108,18 +110,20 @@ def finetune_ddp(footage, out, *, base=None, minutes: float | None = 5.0, steps:
     after = trainer.validate()
     trainer.log({"kind": "val", "step": trainer.step, "elapsed_s": round(trainer.elapsed, 2),
                  "summary": summary(after), "results": after})
-    before = next((r["results"] for r in trainer.history + _read_log(log)
-                   if r.get("kind") == "val" and r.get("step") == 0), [])
-    gain = summary(after).get("psnr", 0.0) - summary(before).get("psnr", 0.0) if before and after else None
+    _, ref_after = scores(trainer.eval_model, [], references, trainer.config, s.val_frames, s.val_crop, device)
+    first = next((r for r in trainer.history + _read_log(log) if r.get("kind") == "val" and r.get("step") == 0), {})
+    before = first.get("results", [])
+    verdict = judge(before, after, first.get("reference", []), ref_after, compressed)
+    gain = verdict.held_out_db
     meta = {"name": out.stem, "base_model": base_meta.get("name", base_path.stem), "base_path": str(base_path),
             "footage": [Path(p).name for p in footage], "scales": trainer.config.val_scales,
             "scale_range": [trainer.config.scale_low, trainer.config.scale_high], "steps": trainer.step,
             "bn_eval": trainer.config.bn_eval, "processes": dist.get_world_size(),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "psnr_before": summary(before),
-            "psnr_after": summary(after), "gain_db": None if gain is None else round(gain, 4)}
+            "psnr_after": summary(after), "gain_db": gain, "verdict": verdict.to_dict()}
     save_model(trainer.eval_model, out, meta)
-    return {"model": out, "checkpoint": ckpt, "step": trainer.step, "stopped": trainer.reason,
-            "before": before, "after": after, "gain_db": meta["gain_db"]}
+    return {"model": out, "base": base_path, "checkpoint": ckpt, "step": trainer.step, "stopped": trainer.reason,
+            "before": before, "after": after, "gain_db": gain, "verdict": verdict}
 
 
 def _read_log(path: Path) -> list[dict]:

@@ -14,20 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import torch
-
 from ..errors import SavsrError
-from ..evaluation.metrics import downsample
 from ..foreground import yield_to_foreground
 from ..models.checkpoint import read_checkpoint, save_model
 from ..resources import default_model_path
 from .config import TrainConfig
-from .data import Clip, find_clips, video_files
-from .degrade import CodecSpec
+from .data import find_clips, video_files
 from .finetune_checks import compressed_caution, footage_facts
+from .finetune_verdict import halved, judge, reference_clips, scores
 from .loop import Trainer
 from .matching import Matched, match_footage
-from .validate import summary, validate
+from .validate import summary
 
 
 @dataclass
@@ -55,13 +52,6 @@ class FinetuneSettings:
             return float(self.scale_range[0]), float(self.scale_range[1])
         flat = [float(v) for s in self.scales for v in s]
         return max(1.0, min(flat) - 0.5), max(flat) + 0.5
-
-
-def halved(clip: Clip) -> Clip:
-    """``clip`` downscaled by 2 (antialiased bicubic): averaging 2 x 2 pixels takes away most of a
-    codec's blocking and ringing, so the frames make cleaner targets, at half the detail."""
-    frames = downsample(clip.frames.float() / 255.0, (2.0, 2.0)).clamp(0, 1)
-    return Clip(clip.name, (frames * 255.0).round().to(torch.uint8))
 
 
 def train_state_path(out) -> Path:
@@ -120,9 +110,12 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
              resume: bool = False) -> dict:
     """Fine-tune ``base`` (default: the bundled model) on ``footage``; write the result to ``out``.
 
-    Returns ``{'model', 'checkpoint', 'step', 'stopped', 'before', 'after', 'gain_db'}`` where
-    ``before``/``after`` are :func:`validate` results on the held-out frames and ``gain_db`` is the
-    mean change of the model's PSNR there.
+    Returns ``{'model', 'checkpoint', 'step', 'stopped', 'before', 'after', 'gain_db', 'verdict'}``
+    where ``before``/``after`` are :func:`validate` results on the held-out frames, ``gain_db`` is
+    the mean change of the model's PSNR there and ``verdict`` the
+    :class:`~engine.train.finetune_verdict.Verdict`: whether the fine-tune helped (on compressed
+    footage judged against the held-out frames halved). The model file is written either way; it
+    records the verdict in its metadata.
     """
     s = settings or FinetuneSettings()
     base_path, out = base_and_output(base, out, footage)
@@ -137,42 +130,49 @@ def finetune(footage, out, *, base=None, minutes: float | None = 5.0, steps: int
         held_out.append(b)
 
     matched = match(footage, s)
+    facts = [footage_facts(p) for p in video_files(footage)]    # frame folders count as clean
+    compressed = any(f.artifacts for f in facts)
     if progress:
         progress({"kind": "note", "text": matched.note})
-        caution = compressed_caution([footage_facts(p) for p in video_files(footage)])   # folders: clean
+        caution = compressed_caution(facts)
         if caution:
             progress({"kind": "note", "text": f"caution: {caution}"})
+    references = reference_clips(held_out) if compressed else []   # the verdict's, see finetune_verdict
     config = finetune_config(model_config, footage, s, matched, s.val_every)
     low, high = config.scale_low, config.scale_high
     ckpt = train_state_path(out)
     log = out.with_name(out.name + ".log.jsonl")
     if resume and ckpt.is_file():
         trainer = Trainer.resume(ckpt, train_clips, held_out, device=device, log=log)
-        before = None
+        before = ref_before = None
     else:
         trainer = Trainer(config, train_clips, held_out, device=device, weights=sd, checkpoint=ckpt, log=log)
-        before = validate(trainer.model, held_out, config.val_scales, s.val_frames, s.val_crop, trainer.device, cancel,
-                          degrade=CodecSpec.parse(config.val_degrade[0]))
+        before, ref_before = scores(trainer.model, held_out, references, config, s.val_frames, s.val_crop,
+                                    trainer.device, cancel)
         trainer.log({"kind": "val", "step": 0, "elapsed_s": 0.0, "summary": summary(before), "results": before,
-                     "note": "base model"})
+                     "reference": ref_before, "note": "base model"})
         if progress:
             progress({"kind": "val", "step": 0, "summary": summary(before), "results": before})
 
     result = trainer.run(minutes=minutes, steps=steps, progress=progress, cancel=cancel,
                          give_way=yield_to_foreground)       # a preview in the app computes first
     after = result["validation"] or trainer.validate()
-    if before is None:  # resumed: the base's score is the first validation in the log
-        before = next((r["results"] for r in _read_log(log) if r.get("kind") == "val" and r.get("step") == 0), [])
-    gain = summary(after).get("psnr", 0.0) - summary(before).get("psnr", 0.0) if before and after else None
+    _, ref_after = scores(trainer.eval_model, [], references, config, s.val_frames, s.val_crop, trainer.device,
+                          cancel)
+    if before is None:  # resumed: the base's scores are the first validation in the log
+        first = next((r for r in _read_log(log) if r.get("kind") == "val" and r.get("step") == 0), {})
+        before, ref_before = first.get("results", []), first.get("reference", [])
+    verdict = judge(before, after, ref_before, ref_after, compressed)
+    gain = verdict.held_out_db
     meta = {"name": out.stem, "base_model": base_meta.get("name", base_path.stem), "base_path": str(base_path),
             "footage": [Path(p).name for p in footage], "scales": config.val_scales, "scale_range": [low, high],
             "steps": trainer.step, "bn_eval": s.bn_eval, "degradation": matched.note, "targets": s.targets,
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "psnr_before": summary(before), "psnr_after": summary(after),
-            "gain_db": None if gain is None else round(gain, 4)}
+            "gain_db": gain, "verdict": verdict.to_dict()}
     save_model(trainer.eval_model, out, meta)
-    return {"model": out, "checkpoint": ckpt, "step": trainer.step, "stopped": result["stopped"],
-            "before": before, "after": after, "gain_db": meta["gain_db"]}
+    return {"model": out, "base": base_path, "checkpoint": ckpt, "step": trainer.step, "stopped": result["stopped"],
+            "before": before, "after": after, "gain_db": gain, "verdict": verdict}
 
 
 def _read_log(path: Path) -> list[dict]:

@@ -35,6 +35,10 @@ def scales_text(scales) -> str:
 
 
 def gain_text(meta: dict) -> str:
+    """The gain the verdict read (``+0.12 dB``, ``-0.03 dB: did not help``); older files: the held-out gain."""
+    verdict = meta.get("verdict") or {}
+    if verdict.get("gain_db") is not None:
+        return f"{verdict['gain_db']:+.2f} dB" + ("" if verdict.get("helped") else ": did not help")
     b, a = (meta.get("psnr_before") or {}).get("psnr"), (meta.get("psnr_after") or {}).get("psnr")
     return "" if a is None or b is None else f"{a - b:+.2f} dB"
 

@@ -333,18 +333,25 @@ class FinetunePanel(QWidget):
         if run is not None:
             self.runs.remove(run)
         self.result_model = str(path)
-        text = result_text(res)
-        if run is not None and run.doc.get("compressed"):
-            text += (" The held-out frames are your compressed footage, so this score counts its artifacts as "
-                     "detail too: compare the result with the base model in the preview before you use it.")
-        self.result_label.setText(text)
-        self.use_button.show()
+        self.result_label.setText(result_text(res))
+        self._offer_use(bool(res["verdict"]["helped"]))
         self.library_view.refresh()
         self.library_view.select(str(path))
         self.form.fill_models()
         self.interrupted.refresh()
         self._set_state(IDLE)
-        self._say(f"Saved “{path.stem}” in your fine-tuned models.")
+        self._say(f"Saved “{path.stem}” in your fine-tuned models." + (
+            "" if res["verdict"]["helped"] else " It did not help, so the base model stays selected."))
+
+    def _offer_use(self, helped: bool):
+        """Nothing is chosen by itself: a model that helped is offered, one that did not is left for the
+        user to try on purpose ("Use it anyway"), and the base model stays selected."""
+        b = self.use_button
+        b.setText("Use this model" if helped else "Use it anyway")
+        b.setToolTip("Make the fine-tuned model the active one for previews and new queue jobs" if helped else
+                     "Fine-tuning did not help, so the base model stays selected; this makes the fine-tuned "
+                     "model active all the same")
+        b.show()
 
     def _failed(self, run_id: str, message: str):
         self.gate.release()

@@ -35,7 +35,7 @@ class FinetuneWorker(QObject):
     progressed = Signal(object)     # {'step', 'total', 'elapsed', 'eta', 'losses': [(step, loss), ...]}
     validated = Signal(object)      # {'step', 'summary'}
     checkpointed = Signal(int)      # step
-    finished = Signal(object)       # {'model', 'step', 'stopped', 'before', 'after', 'gain_db'}
+    finished = Signal(object)       # {'model', 'step', 'stopped', 'before', 'after', 'gain_db', 'verdict'}
     failed = Signal(str)
 
     @Slot(object, object)
@@ -86,7 +86,8 @@ class FinetuneWorker(QObject):
         self.finished.emit({"model": str(res["model"]), "step": res["step"], "stopped": res["stopped"],
                             "before": summary(res["before"] or []), "after": summary(res["after"] or []),
                             "frames": sum(r.get("frames", 0) for r in (res["after"] or [])[:1]),
-                            "gain_db": res["gain_db"]})
+                            "gain_db": res["gain_db"],
+                            "verdict": {**res["verdict"].to_dict(), "text": res["verdict"].text()}})
 
 
 class FinetuneRunner(QObject):
@@ -170,13 +171,14 @@ class FinetuneRunner(QObject):
 
 
 def result_text(res: dict) -> str:
-    """The outcome in one plain sentence, e.g. "+0.42 dB on your footage"."""
-    gain, b, a = res.get("gain_db"), res.get("before") or {}, res.get("after") or {}
-    if gain is None or "psnr" not in a:
+    """The outcome in plain words: whether fine-tuning helped (engine.train.finetune_verdict) and,
+    when it did not, that the base model stays selected; then the held-out figures."""
+    verdict, b, a = res.get("verdict") or {}, res.get("before") or {}, res.get("after") or {}
+    if verdict.get("gain_db") is None or "psnr" not in a:
         return f"Finished after {res['step']} steps (no held-out frames to measure the result)."
     detail = (f"Held-out frames: {b.get('psnr', float('nan')):.2f} dB before, {a['psnr']:.2f} dB after "
               f"(bicubic {a.get('bicubic', float('nan')):.2f} dB), {res['step']} steps.")
-    if gain >= 0.005:
-        return f"<b>{gain:+.2f} dB on your footage.</b> {detail}"
-    return (f"<b>{gain:+.2f} dB on your footage:</b> no better than the base model on the held-out frames; "
-            f"keeping the base is fine. {detail}")
+    if verdict["helped"]:
+        return f"<b>{verdict['text']}</b> {detail}"
+    return (f"<b>{verdict['text']}</b> The base model stays selected; the fine-tuned model is kept in your "
+            f"library, to compare in the preview if you like. {detail}")

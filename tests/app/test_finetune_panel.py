@@ -96,7 +96,9 @@ def test_finetune_waits_for_a_render_stops_resumes_and_saves_a_usable_model(qtbo
     res = done.args[1]
     assert res["stopped"] == "steps" and res["step"] == stop_step + 2
     assert panel.plot.losses[-1][0] == stop_step + 2
-    assert "dB on your footage" in panel.result_label.text() and panel.use_button.isVisible()
+    helped = res["verdict"]["helped"]
+    assert res["verdict"]["text"] in panel.result_label.text() and panel.use_button.isVisible()
+    assert panel.use_button.text() == ("Use this model" if helped else "Use it anyway")
     [path] = panel.library_view.paths()
     assert path.endswith("court.safetensors") and panel.interrupted.combo.count() == 0
     assert not any((tmp_path / "runs").iterdir())                     # the run folder is gone
@@ -202,3 +204,30 @@ def test_closing_the_window_stops_a_fine_tune_that_the_next_start_offers_to_resu
     assert again.interrupted.combo.count() == 1
     assert again.interrupted.combo.itemText(0).startswith("basketball fine-tune")
     assert again.form.budget()[1] < 500                            # the rest of the budget is offered
+
+
+def test_a_fine_tune_that_did_not_help_says_so_and_the_base_model_stays_selected(qtbot, window, tmp_path):
+    """A CRF 28 clip whose originals we have; a fine-tune that made it worse against them."""
+    from helpers.compressed_footage import against_originals, crf28_clip
+
+    from engine.models.choice import bundled_model
+    path, originals = crf28_clip(tmp_path / "sample_crf28.mp4")
+    active = (window.settings.model, window.state.model.path)
+    panel = window.finetune_panel
+    add_footage(qtbot, panel, path)
+    tiny_recipe(panel, steps=3)
+    base = str(bundled_model("compressed"))
+    panel.form.base.setCurrentIndex(panel.form.base.findData(base))
+    panel.form.lr.setValue(1e-2)                   # three steps this large spoil a trained model
+    panel.form.holdout.setValue(20)
+    with qtbot.waitSignal(panel.runner.finished, timeout=300000) as done:
+        assert panel.start()
+    res = done.args[1]
+    [tuned] = panel.library_view.paths()
+    assert against_originals(tuned, path, originals, 0.2) < against_originals(base, path, originals, 0.2)
+    assert not res["verdict"]["helped"] and res["verdict"]["compressed"]
+    text = panel.result_label.text()
+    assert "Fine-tuning did not help: " in text and "The base model stays selected" in text
+    assert panel.use_button.text() == "Use it anyway"
+    assert (window.settings.model, window.state.model.path) == active      # nothing was chosen
+    assert "did not help" in panel.library_view.model.index(0, 1).data()
