@@ -23,6 +23,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv``; its exit status. Without ``argv`` (the ``savsr`` program itself) the
+    process ends here once the command is done: see :func:`leave`."""
+    if argv is None:
+        leave(_command(None))
+    return _command(argv)
+
+
+def leave(code: int):
+    """End the program now that its work is done: flush, wait for any non-daemon thread, run the exit
+    handlers (multiprocessing joins its children there), then skip the interpreter's teardown of torch,
+    OpenVINO and FFmpeg, which costs half a CPU-second: seconds on a loaded machine (measured: 4.9 s of a
+    5.0 s exit after the render, 0.54 CPU-s, load 16 on 2 cores)."""
+    import atexit
+    import os
+    import threading
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+
+
+def _command(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
