@@ -16,6 +16,7 @@ import torch
 
 from ..backends import AUTO_MIN_FRAMES
 from ..backends.choice import Choice, choose
+from . import events
 from .inference import Upscaler
 
 MANIFEST_KEY = "compute"
@@ -31,7 +32,8 @@ MEASURING = "preparing the network: timing the precisions this machine computes 
 
 
 def resolve(p, work, model, device: torch.device, note, announce=None):
-    """``p`` with its job's backend and precision settled; notes what computes the render and why.
+    """``p`` with its job's backend and precision settled; notes what computes the render and why
+    (``note(text, kind="computing", words=...)``: the render's note, which also sends it as an event).
     ``announce(message)`` hears, before it starts, that ``auto`` is about to measure (tens of seconds)."""
     job = p.job
     recorded = work.manifest.get(MANIFEST_KEY) if work.manifest else None
@@ -43,7 +45,8 @@ def resolve(p, work, model, device: torch.device, note, announce=None):
         choice = _choose(p, work, model, device, note, announce or (lambda _msg: None))
         work.manifest[MANIFEST_KEY] = {"backend": choice.backend, "precision": choice.precision}
         work.save()
-    note(f"{COMPUTING}{choice.describe(device)}" + (f" ({choice.reason})" if choice.reason else ""))
+    note(f"{COMPUTING}{choice.describe(device)}" + (f" ({choice.reason})" if choice.reason else ""),
+         kind=events.COMPUTING, words=choice.describe(device))
     return dataclasses.replace(p, job=job.replace(backend=choice.backend, precision=choice.precision))
 
 

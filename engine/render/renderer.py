@@ -25,6 +25,7 @@ from ..video import iter_frames, probe
 from .cluster import render_on_cluster
 from .compute import resolve
 from .control import Progress, ProgressMeter, RenderCancelled, RenderControl, RenderStopped, ResumableError
+from .events import NOTE, event
 from .frame_windows import context_range
 from .inference import Upscaler
 from .job import RenderJob
@@ -58,21 +59,24 @@ class RenderResult:
 def render(job: RenderJob, progress: Callable[[Progress], None] | None = None,
            control: RenderControl | None = None, log: Callable[[str], None] | None = None, *,
            resume: bool = False, segment_frames: int | None = None, placement: Placement | None = None,
-           cluster: str | None = None) -> RenderResult:
+           cluster: str | None = None, events: Callable[[dict], None] | None = None) -> RenderResult:
     """Render ``job``; raises a :class:`~engine.errors.SavsrError` (``RenderCancelled`` on cancel).
 
     ``resume`` continues an interrupted render of the same job from its last finished segment.
     ``segment_frames`` sets the segment length of a new render (default: about two seconds).
     ``placement``: worker processes, threads and devices (:mod:`engine.render.placement`; default one
     worker, in this process). ``cluster``: ``"local"`` or ``"ray://HOST:PORT"`` runs the segments as
-    Ray tasks (:mod:`engine.render.cluster`).
+    Ray tasks (:mod:`engine.render.cluster`). ``log`` hears each note's text; ``events`` the same notes as
+    :mod:`engine.render.events` (a kind and its fields: what computes the render, a worker that died).
     """
     notes: list[str] = []
 
-    def note(msg: str):
+    def note(msg: str, kind: str = NOTE, **fields):
         notes.append(msg)
         if log:
             log(msg)
+        if events:
+            events(event(kind, msg, **fields))
 
     control = control or RenderControl()
     placement = placement or Placement()

@@ -6,7 +6,8 @@ out-of-memory killer) and the parent knows exactly which segment it lost. That s
 again on a fresh worker once; a second death fails the render with the finished segments kept for
 a resume. The parent hands out segments, collects progress through a queue, records finished
 segments in the manifest and joins as before. A worker writes only its own segment file (a
-``.part`` name, renamed when complete); the manifest and the lock stay with the parent.
+``.part`` name, renamed when complete); the manifest and the lock stay with the parent. Workers report
+frames and notes as events (:mod:`.events`); a lost segment is a ``worker_died`` event of the render.
 
 :func:`render_segment` is the unit of work, also run by :mod:`.cluster` as a Ray task.
 """
@@ -24,7 +25,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..foreground import foreground, wait_for_event_clear
+from . import events
 from .control import RenderCancelled, ResumableError
+from .events import FRAME, NOTE, event
 from .segments import SegmentWriter, bounds, timing
 from .workdir import durable_rename, size_of
 
@@ -159,8 +162,8 @@ def _run_in_worker(task: SegmentTask) -> dict | None:
 
     # a cancel, a pause or the parent's preview reaches the tile in progress, not just the next frame
     preempt = lambda: cancel.is_set() or not running.is_set() or busy.is_set()
-    return render_segment(task, lambda: messages.put(("frame", task.index)),
-                          lambda msg: messages.put(("note", msg)), checkpoint, preempt)
+    return render_segment(task, lambda: messages.put(event(FRAME, segment=task.index)),
+                          lambda msg: messages.put(event(NOTE, msg)), checkpoint, preempt)
 
 
 class _Slot:
@@ -240,15 +243,15 @@ class WorkerPool:
     def _drain(self, meter, counted, seen, note):
         while True:
             try:
-                kind, value = self.messages.get_nowait()
+                ev = self.messages.get_nowait()
             except queue_module.Empty:
                 return
-            if kind == "frame":
-                counted[value] = counted.get(value, 0) + 1
+            if ev["kind"] == FRAME:
+                counted[ev["segment"]] = counted.get(ev["segment"], 0) + 1
                 meter.step()
-            elif value not in seen:   # every worker prepares the same network: say it once
-                seen.add(value)
-                note(value)
+            elif ev["text"] not in seen:   # every worker prepares the same network: say it once
+                seen.add(ev["text"])
+                note(ev["text"])
 
     def _finish(self, slot: _Slot, work, todo, deaths, meter, counted, note):
         task, future = slot.task, slot.future
@@ -265,7 +268,7 @@ class WorkerPool:
                 raise WorkerError(f"{WORKER_DIED} twice while rendering {task.describe()} ({HOW_WORKERS_DIE})",
                                   kept=work.frames_done) from None
             note(f"{WORKER_DIED} while rendering {task.describe()} ({HOW_WORKERS_DIE}): rendering them again "
-                 "in a new one")
+                 "in a new one", kind=events.WORKER_DIED, first=task.first, stop=task.stop)
             todo.appendleft(task)
             return
         counted.pop(task.index, None)

@@ -10,17 +10,18 @@ Every render runs with ``resume=True``: the queue owns its jobs' work folders, s
 when the app closed, killed with it, or failed (a full disk) continues from its last finished
 segment. Closing the app *stops* the render (segments kept); Cancel throws the work away.
 Renders run on the worker processes the settings ask for (:mod:`engine.render.workers`): a worker
-that dies costs its segment, which is rendered again, and the job's row says so.
+that dies costs its segment, which is rendered again, and the job's row says so. The render's notes
+arrive as events (:mod:`engine.render.events`): the row acts on their kind, never on their words.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from engine.errors import SavsrError
-from engine.render.compute import computing_words
+from engine.render import events
 from engine.render.control import RenderCancelled, RenderControl, RenderStopped, ResumableError
 from engine.render.placement import Placement
-from engine.render.workers import HOW_WORKERS_DIE, WORKER_DIED
+from engine.render.workers import HOW_WORKERS_DIE
 
 from ..qt import QObject, QThread, Signal, Slot
 from ..support.throttle import Throttle
@@ -49,7 +50,7 @@ def lost_work(deaths: int) -> str:
 
 class RenderWorker(QObject):
     progress = Signal(str, int, int, float, object)    # job id, done, total, fps, eta seconds or None
-    logged = Signal(str, str)                          # job id, message
+    logged = Signal(str, object)                       # job id, the render's event (engine.render.events)
     succeeded = Signal(str, str, int, float)           # job id, output path, frames, seconds
     failed = Signal(str, str)                          # job id, message
     cancelled = Signal(str, bool)                      # job id, finished segments kept (stopped, not cancelled)
@@ -66,7 +67,7 @@ class RenderWorker(QObject):
         throttle = Throttle(send)
         try:
             result = render(job, progress=lambda p: throttle.add(p, now=p.done == p.total), control=control,
-                            log=lambda m: self.logged.emit(job_id, m), resume=True, placement=placement)
+                            events=lambda ev: self.logged.emit(job_id, ev), resume=True, placement=placement)
         except RenderStopped:
             self.cancelled.emit(job_id, True)
         except RenderCancelled:
@@ -193,14 +194,14 @@ class QueueRunner(QObject):
             self.model.update(job_id, save=False, done=done, frames=total or e.frames, fps=fps, eta=eta)
             self.progressed.emit(job_id)
 
-    def _on_logged(self, job_id: str, message: str):
-        self.logMessage.emit(f"{self._name(job_id)}: {message}")
-        if message.startswith(WORKER_DIED):    # shown in the job's row while it runs and when done
+    def _on_logged(self, job_id: str, event: dict):
+        self.logMessage.emit(f"{self._name(job_id)}: {event['text']}")
+        if event["kind"] == events.WORKER_DIED:     # shown in the job's row while it runs and when done
             self._worker_deaths[job_id] = self._worker_deaths.get(job_id, 0) + 1
-            self.model.update(job_id, message=message)
-        elif computing_words(message):          # the row names what computes it: "running: CPU · OpenVINO bf16"
-            self._computing[job_id] = computing_words(message)
-            self.model.update(job_id, message=self._computing[job_id])
+            self.model.update(job_id, message=event["text"])
+        elif event["kind"] == events.COMPUTING:     # the row names what computes it: "running: CPU · OpenVINO bf16"
+            self._computing[job_id] = event["words"]
+            self.model.update(job_id, message=event["words"])
 
     def _on_succeeded(self, job_id, output, frames, seconds):
         computed = self._computing.pop(job_id, "")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers.app_clips import RENDER_TIMEOUT, SEGMENT, open_clip
 
-from engine.render.workers import WORKER_DIED
+from engine.render.events import WORKER_DIED, event
 from savsr_app.queue.jobs import DONE, FAILED
 
 
@@ -45,15 +45,15 @@ def test_a_full_disk_says_what_is_kept_and_that_retry_continues(qtbot, window, c
 
 @pytest.mark.parametrize("deaths, said", [(1, "once"), (2, "twice"), (3, "3 times")])
 def test_a_job_whose_render_process_died_on_the_way_says_what_happened_in_words(window, deaths, said, clip, qtbot):
-    """The engine's note for each lost segment, then success: the row says what happened, what it cost
+    """The render's event for each lost segment, then success: the row says what happened, what it cost
     and that nothing is missing."""
     open_clip(qtbot, window, clip)
     window.queue_panel.run_action.trigger()          # held: the test plays the render's reports
     entry = window.add_to_queue()
     worker = window.runner.worker
     for _ in range(deaths):
-        worker.logged.emit(entry.id, f"{WORKER_DIED} while rendering frames 0-2 (killed, crashed or out of memory): "
-                                     "rendering them again in a new one")
+        worker.logged.emit(entry.id, event(WORKER_DIED, "the render process stopped unexpectedly while rendering "
+                                                        "frames 0-2: rendering them again", first=0, stop=3))
     worker.succeeded.emit(entry.id, entry.job.output, 10, 4.0)
     message = window.queue_model.entry(entry.id).message
     assert message == (f"10 frames in 4.0 s. The render process stopped unexpectedly {said} (killed, crashed or out "

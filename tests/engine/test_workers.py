@@ -15,6 +15,7 @@ import pytest
 from helpers.clipmaker import make_clip
 
 from engine.errors import SavsrError
+from engine.render import events
 from engine.render.job import RenderJob
 from engine.render.placement import Placement, PlacementError
 from engine.render.renderer import render
@@ -151,12 +152,13 @@ ISOLATED = Placement(workers=1, threads=1, isolated=True)
 def test_one_isolated_worker_renders_out_of_process_and_survives_a_kill(source, small_model_file, reference,
                                                                         tmp_path):
     assert not ISOLATED.in_process("cpu")
-    out, notes = tmp_path / "isolated.mkv", []
+    out, seen = tmp_path / "isolated.mkv", []
     killer = Killer(after=2, times=1)
-    render(job(source, out, small_model_file), progress=killer, log=notes.append, segment_frames=SEGMENT,
+    render(job(source, out, small_model_file), progress=killer, events=seen.append, segment_frames=SEGMENT,
            placement=ISOLATED)
     assert killer.killed                                          # a real worker process was there to kill
-    assert any(n.startswith(WORKER_DIED) for n in notes)
+    (died,) = [e for e in seen if e["kind"] == events.WORKER_DIED]     # an event the app acts on, with its frames
+    assert died["text"].startswith(WORKER_DIED) and (died["first"], died["stop"]) == (0, SEGMENT)
     assert frame_hashes(out) == reference
 
 
