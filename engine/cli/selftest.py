@@ -2,10 +2,11 @@
 
 The self-test renders the first few frames of the bundled sample clip at an asymmetric scale
 with the bundled model on the CPU (through the ``auto`` backend, so a frozen build proves its
-compiled runtime works, or says why it fell back to torch) into a temporary folder, then checks what was written the
-way a user would: the file exists, it decodes, it has the expected number of frames at the
-expected size, the picture is close to a bicubic upscale of the input (so the weights are
-not garbage), and the audio is still there if the sample has audio. It prints exactly one
+compiled runtime works, or says why it fell back to torch; precision ``auto``, so it proves and names
+the arithmetic this machine's renders use: ``on CPU · OpenVINO bf16``) into a temporary folder,
+then checks what was written the way a user would: the file exists, it decodes, it has the
+expected number of frames at the expected size, the picture is close to a bicubic upscale of the
+input (so the weights are not garbage), and the audio is still there if the sample has audio. It prints exactly one
 summary line, ``selftest: OK ...`` or ``selftest: FAILED ...``, and returns success.
 
 The compiled graph is made afresh in a temporary cache, so a graph cached by an earlier run cannot
@@ -75,6 +76,7 @@ def _bundled(model, sample) -> tuple[Path, Path]:
 
 
 def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> str:
+    from ..render.compute import computing_words
     from ..render.job import RenderJob
     from ..render.plan import plan
     from ..render.renderer import render
@@ -87,15 +89,16 @@ def _run(model_path, sample_path, frames: int, scale: tuple[float, float]) -> st
     with tempfile.TemporaryDirectory(prefix="savsr-selftest-") as tmp, _graph_cache(Path(tmp) / "cache"):
         job = RenderJob(input=str(sample_path), output=str(Path(tmp) / "selftest.mp4"), scale_w=scale[0],
                         scale_h=scale[1], end=end, codec="h264", preset="veryfast", crf=18,
-                        model=str(model_path), device="cpu", precision="fp32", backend=selftest_backend())
+                        model=str(model_path), device="cpu", precision="auto", backend=selftest_backend())
         expected = plan(job, info)
         result = render(job)
         checks = _check_output(result.output, info, expected, count)
     backend = _backend_used(result.notes)
+    computed = next((computing_words(n) for n in result.notes if computing_words(n)), "CPU")
     w, h = info.display_size
     ow, oh = expected.display_out_size
     return (f"{count} frames of {sample_path.name} {w}x{h} -> {ow}x{oh} (x{scale[0]:g} w, x{scale[1]:g} h) "
-            f"with {model_path.stem} on CPU ({backend}); {checks}")
+            f"with {model_path.stem} on {computed} ({backend}); {checks}")
 
 
 def selftest_backend() -> str:
@@ -128,7 +131,11 @@ def _backend_used(notes) -> str:
     for note in notes:
         if note.startswith("preparing the network"):
             backend = note[note.index("(") + 1:note.index(",", note.index("("))]
-            return backend + (", traced in a child process" if "traced in a child process" in note else "")
+            # the cache is new: a graph "from the cache" was exported by auto's precision decision just
+            # before, in a child process where exports are isolated
+            from ..backends import accelerated
+            child = "traced in a child process" in note or ("from the cache" in note and accelerated._isolated)
+            return backend + (", traced in a child process" if child else "")
         if note.startswith("using the torch backend"):
             return note
     return "torch backend"

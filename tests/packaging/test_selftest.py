@@ -62,6 +62,9 @@ def test_renders_the_sample_and_checks_the_output(bundled):
     assert "(x1.5 w, x1.25 h)" in line and "2/2 frames decode" in line and "dB vs bicubic" in line
     assert "audio kept" in line or "no audio in the sample" in line
     backend = selftest_backend()             # the compiled backend when installed, not torch
-    assert f"on CPU ({backend}{', traced in a child process' if backend != 'torch' else ''})" in line
+    assert f"({backend}{', traced in a child process' if backend != 'torch' else ''})" in line
+    # the backend and precision auto settled for this machine, as every render names them
+    name = {"torch": "PyTorch", "openvino": "OpenVINO", "onnxruntime": "ONNX Runtime"}[backend]
+    assert any(f"on CPU · {name} {p} (" in line for p in ("fp32", "bf16", "fp16", "int8")), line
     # the graph was made afresh in a temporary cache: the user's cache is as it was
     assert (sorted(root.rglob("*")) if root.exists() else []) == graphs_before
