@@ -72,14 +72,18 @@ def one_run(clip: Path, backend: str, folder: Path) -> dict:
     end = time.monotonic()
     result = {"backend": backend, "exit_s": round(end - wrote, 2) if wrote else None, "rc": proc.returncode,
               "render_s": round((wrote or end) - t0, 1), "intel_folder": (home / "intel").exists()}
-    marks = _marks(stacks)
-    if wrote and "returned" in marks:
-        returned_t, returned_cpu = marks["returned"]
-        result["phases_s"] = {"to_return": round(returned_t - wrote_at, 2),
-                              "exit_handlers": round(marks.get("atexit_done", (returned_t,))[0] - returned_t, 2),
-                              "after_python": round(wrote_at + (end - wrote) - marks.get("atexit_done",
-                                                                                       (returned_t,))[0], 2)}
-        result["exit_cpu_s"] = round(usage.ru_utime + usage.ru_stime - returned_cpu, 2)
+    marks = _marks(stacks)      # savsr's own exit skips the wrapper's "returned" (it never returns)
+    if wrote and marks:
+        ended_at = wrote_at + (end - wrote)
+        handlers_t, handlers_cpu = marks.get("atexit_done", (ended_at, None))
+        returned_t, returned_cpu = marks.get("returned", (None, None))
+        result["phases_s"] = {"to_exit_handlers_done": round(handlers_t - wrote_at, 2),
+                              "after_exit_handlers": round(ended_at - handlers_t, 2)}
+        if returned_t is not None:
+            result["phases_s"]["to_return"] = round(returned_t - wrote_at, 2)
+        start_cpu = returned_cpu if returned_cpu is not None else handlers_cpu
+        if start_cpu is not None:
+            result["exit_cpu_s"] = round(usage.ru_utime + usage.ru_stime - start_cpu, 2)
     text = stacks.read_text() if stacks.is_file() else ""
     if "Thread 0x" in text or "Current thread" in text:
         result["stacks"] = text
