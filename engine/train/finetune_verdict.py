@@ -5,11 +5,17 @@ re-encoded like the clip, and upscaled by the base and by the fine-tuned model. 
 held-out frames are a fair reference. On compressed footage they carry the codec's blocking and
 smeared texture, and a model that learned to reproduce those scores better against them while it
 got worse against the real scene (docs/finetune.md: +0.06 dB held out, -0.14 dB against the
-originals on a CRF 28 clip). So for compressed footage the verdict reads a reference with the codec's
-damage averaged away: the held-out frames halved (2 x 2 pixels averaged, which takes most of the
-blocking and ringing), then downscaled, re-encoded like the clip and upscaled as before. And a gain
-counts only from :data:`MARGIN_DB`: less than that is within what a different frame or crop
-changes, and keeping the base then costs the user nothing.
+originals on a CRF 28 clip). So for compressed footage the verdict reads a reference with less of
+the codec's damage: the held-out frames halved (2 x 2 pixels averaged, which takes most of the
+blocking and ringing), then downscaled, re-encoded like the clip and upscaled as before.
+
+That still overstates. Measured on three DAVIS validation clips at CRF 28
+(training/scripts/finetune_judgement.py, docs/finetune.md), 40-step fine-tunes lost 0.06-0.10 dB
+against the originals while the held-out frames said +0.004 to +0.071 dB and the halved reference
++0.004 to +0.053 (it overstated by 0.075-0.117 dB). So a gain counts only from :data:`MARGIN_DB`
+(less is within what another frame or crop changes), and on compressed footage only from
+:data:`COMPRESSED_MARGIN_DB`: the margin plus what the reference overstated, rounded up. Keeping
+the base then costs the user nothing.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from .degrade import CodecSpec
 from .validate import summary, validate
 
 MARGIN_DB = 0.05
+COMPRESSED_MARGIN_DB = 0.2      # MARGIN_DB + the halved reference's largest overstatement measured (0.117), rounded up
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,10 @@ class Verdict:
     gain_db: float | None           # what the verdict reads: the reference's gain (compressed) or the held-out one
     held_out_db: float | None       # the plain held-out gain, for the record
     compressed: bool                # judged against the halved reference
+
+    @property
+    def margin_db(self) -> float:
+        return COMPRESSED_MARGIN_DB if self.compressed else MARGIN_DB
 
     @property
     def measured_on(self) -> str:
@@ -44,10 +55,11 @@ class Verdict:
         found = f"{self.gain_db:+.2f} dB on {self.measured_on}"
         if self.helped:
             return f"Fine-tuning helped: {found}."
-        return f"Fine-tuning did not help: {found}, less than the {MARGIN_DB:.2f} dB it must gain."
+        need = " on compressed footage" if self.compressed else ""
+        return f"Fine-tuning did not help: {found}, less than the {self.margin_db:.2f} dB it must gain{need}."
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "margin_db": MARGIN_DB, "measured_on": self.measured_on}
+        return {**asdict(self), "margin_db": self.margin_db, "measured_on": self.measured_on}
 
 
 def footage_is_compressed(footage) -> bool:
@@ -89,7 +101,9 @@ def gain(before: list[dict], after: list[dict]) -> float | None:
 def judge(before: list[dict], after: list[dict], ref_before: list[dict] | None = None,
           ref_after: list[dict] | None = None, compressed: bool = False) -> Verdict:
     """The verdict from the held-out results before and after (and, for compressed footage, the
-    halved reference's): helped only when the figure it reads gained at least :data:`MARGIN_DB`."""
+    halved reference's): helped only when the figure it reads gained at least :data:`MARGIN_DB`
+    (:data:`COMPRESSED_MARGIN_DB` on compressed footage)."""
     held = gain(before, after)
     read = gain(ref_before or [], ref_after or []) if compressed else held
-    return Verdict(read is not None and read >= MARGIN_DB, read, held, compressed)
+    need = COMPRESSED_MARGIN_DB if compressed else MARGIN_DB
+    return Verdict(read is not None and read >= need - 1e-9, read, held, compressed)
