@@ -33,6 +33,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training" / "experiments"))
+
+from finetune_compressed_clip import originals  # noqa: E402  (the DAVIS frames, 852x480)
 
 from engine import load_model  # noqa: E402
 from engine.evaluation.metrics import psnr_y  # noqa: E402
@@ -42,16 +45,6 @@ from engine.train.data import Clip, load_clip  # noqa: E402
 from engine.train.degrade import CodecSpec, deblock_frames  # noqa: E402
 from engine.train.finetune import FinetuneSettings, finetune, halved  # noqa: E402
 from engine.train.validate import frame_picks, validate  # noqa: E402
-
-DAVIS = ROOT.parent / "shared" / "data" / "davis480"
-
-
-def originals(clip: str) -> list[np.ndarray]:
-    frames = []
-    for path in sorted((DAVIS / clip).glob("*.jpg")):
-        with av.open(str(path)) as c:
-            frames.append(next(c.decode(video=0)).to_ndarray(format="rgb24")[:480, :852])
-    return frames
 
 
 def encode_half(frames: list[np.ndarray], path: Path, crf: int | None) -> Path:
