@@ -27,10 +27,15 @@ class _Ranged:
     what: str           # the sentence's subject: "Target factors go", "The patch size goes"
     unit: str
 
-    def _init_range(self, lo, hi, what: str, unit: str, typed_max):
+    def _init_range(self, lo, hi, value, step, what: str, unit: str, typed_max, tip: str):
         self.lo, self.hi, self.what, self.unit = lo, hi, what, unit
         super().setRange(type(lo)(0), typed_max)
         self.setKeyboardTracking(False)    # a typed number counts on Enter or when the focus leaves
+        self.setSingleStep(step)
+        self.setValue(value)
+        if unit:
+            self.setSuffix(f" {unit}")
+        self.setToolTip(f"{tip} ({self.range_text()})" if tip else self.range_text())
 
     def range_text(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
@@ -82,12 +87,7 @@ class RangedSpin(_Ranged, QDoubleSpinBox):
                  decimals: int = 2, typed_max: float | None = None, tip: str = ""):
         super().__init__()
         self.setDecimals(decimals)      # before the range and value, which it rounds
-        self._init_range(float(lo), float(hi), what, unit, typed_max or max(999.0, hi * 10))
-        self.setSingleStep(step)
-        self.setValue(value)
-        if unit:
-            self.setSuffix(f" {unit}")
-        self.setToolTip(f"{tip} ({self.range_text()})" if tip else self.range_text())
+        self._init_range(float(lo), float(hi), value, step, what, unit, typed_max or max(999.0, hi * 10), tip)
 
 
 class RangedIntSpin(_Ranged, QSpinBox):
@@ -96,9 +96,4 @@ class RangedIntSpin(_Ranged, QSpinBox):
     def __init__(self, lo: int, hi: int, value: int, step: int = 1, *, what: str, unit: str = "",
                  typed_max: int | None = None, tip: str = ""):
         super().__init__()
-        self._init_range(int(lo), int(hi), what, unit, typed_max or max(999, hi * 10))
-        self.setSingleStep(step)
-        self.setValue(value)
-        if unit:
-            self.setSuffix(f" {unit}")
-        self.setToolTip(f"{tip} ({self.range_text()})" if tip else self.range_text())
+        self._init_range(int(lo), int(hi), value, step, what, unit, typed_max or max(999, hi * 10), tip)
