@@ -92,6 +92,13 @@ def cpu_flags() -> str:
     return " ".join(fast_flags()) or "none of " + "/".join(("avx512_bf16", "amx", "avx512_vnni", "avx_vnni"))
 
 
+def vector_flags() -> str:
+    """``avx2, no avx512``: the vector width OpenVINO's int8 and fp32 kernels use."""
+    from engine.backends.precision import cpu_info
+    flags = cpu_info()[1]
+    return ", ".join(f if f in flags else f"no {f}" for f in ("avx2", "avx512f", "avx_vnni", "avx512_vnni"))
+
+
 def compiled_backend() -> str:
     """The compiled backend ``auto`` takes on this CPU (``torch`` when none is installed)."""
     from engine.backends import AUTO_ORDER, installed_backends
@@ -213,6 +220,43 @@ def precision(args) -> list[str]:
     return rows
 
 
+def lr_stage(args) -> list[str]:
+    """The LR stage alone at 270x480 in each precision the compiled backend computes here (int8: quantized
+    on the bundled sample first, timed), calls interleaved, best of ``--repeat`` + 3; Y-PSNR of the whole
+    network (fp32 HR stage) against torch fp32 on the same real window."""
+    import torch
+
+    from engine import load_model
+    from engine.backends import Accelerated
+    from engine.backends.choice import candidates
+    from engine.backends.graph import hr_stage
+    from engine.evaluation.metrics import psnr_y
+    model = load_model(ROOT / "resources" / "models" / f"savsr_studio_{args.model}.safetensors", torch.device("cpu"))
+    lr, runtime, scale = real_window(), compiled_backend(), (2.0, 2.0)
+    stages, prepared = {}, {}
+    for p in candidates(runtime, torch.device("cpu")):
+        net = Accelerated(model, runtime, "cpu", p, note=lambda msg: print("  note:", msg, flush=True))
+        t0 = time.perf_counter()
+        name, stages[p] = net.runner(tuple(lr.shape[1:2]) + tuple(lr.shape[-2:]))
+        prepared[p] = (time.perf_counter() - t0, net.prepared[-1].precision if net.prepared else "torch")
+    times = {p: [] for p in stages}
+    with torch.no_grad():
+        ref = model(lr, scale)
+        outs = {p: hr_stage(model, lr, scale, *stage(lr, scale)) for p, stage in stages.items()}
+        for _ in range(args.repeat + 3):
+            for p, stage in stages.items():
+                times[p].append(timed(lambda stage=stage: stage(lr, scale), 1))
+    base = min(times["fp32"])
+    rows = [f"| LR stage, 270x480, {args.model} model, best of {args.repeat + 3} interleaved | prepared in (s) "
+            "| seconds | vs fp32 | Y-PSNR vs torch fp32 (whole network) |", "| --- | ---: | ---: | ---: | ---: |"]
+    for p in stages:
+        db = psnr_y(outs[p].clamp(0, 1), ref.clamp(0, 1))
+        rows.append(f"| {runtime} {p} (computed: {prepared[p][1]}) | {prepared[p][0]:.1f} | {min(times[p]):.2f} "
+                    f"| {base / min(times[p]):.2f}x | {db:.1f} dB |")
+        print("  " + rows[-1], flush=True)
+    return rows
+
+
 def default_config(args) -> list[str]:
     import torch
 
@@ -315,18 +359,21 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--frames", type=int, default=8)
     p.add_argument("--repeat", type=int, default=2)
-    p.add_argument("--skip", default="", help="comma-separated: render, precision, default, parity, preview, fp16")
+    p.add_argument("--skip", default="",
+                   help="comma-separated: render, precision, lr-stage, default, parity, preview, fp16")
+    p.add_argument("--model", default="compressed", choices=("compressed", "default"),
+                   help="the bundled model of the lr-stage section (default compressed)")
     args = p.parse_args()
     import torch
     torch.set_num_threads(args.threads)
     os.environ.setdefault("SAVSR_CACHE_DIR", tempfile.mkdtemp(prefix="savsr-bench-graphs-"))
     from engine.backends import installed_backends
-    print(f"CPU: {cpu_name()} (lscpu flags: {cpu_flags()}); torch {torch.__version__}; {args.threads} thread(s); "
-          f"backends: "
+    print(f"CPU: {cpu_name()} (lscpu flags: {cpu_flags()}; {vector_flags()}); torch {torch.__version__}; "
+          f"{args.threads} thread(s); backends: "
           f"{', '.join(installed_backends())}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     skip = set(filter(None, args.skip.split(",")))
-    sections = [("render", renders), ("precision", precision), ("default", default_config), ("parity", parity),
-                ("preview", preview), ("fp16", fp16_coordinates)]
+    sections = [("render", renders), ("precision", precision), ("lr-stage", lr_stage), ("default", default_config),
+                ("parity", parity), ("preview", preview), ("fp16", fp16_coordinates)]
     with tempfile.TemporaryDirectory(prefix="savsr-bench-") as tmp:
         for name, fn in sections:
             if name in skip:

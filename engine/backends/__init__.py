@@ -50,9 +50,10 @@ AUTO_MIN_FRAMES = 48
 
 BACKEND_HELP = (f"{', '.join(BACKENDS)}: how the network is computed; auto = the fastest installed backend "
                 "that matches torch on this machine, else torch (default auto)")
-PRECISION_HELP = ("auto, fp32, bf16, fp16: the arithmetic of the network's LR stage; auto (default) = the fastest "
-                  "this machine computes natively that stays within 50 dB of fp32, measured once per model "
-                  "(bf16 on CPUs with avx512_bf16 or AMX, fp16 on GPUs); savsr info --system shows it")
+PRECISION_HELP = ("auto, fp32, bf16, fp16, int8: the arithmetic of the network's LR stage; auto (default) = the "
+                  "fastest this machine computes natively that stays within 50 dB of fp32, measured once per model "
+                  "(bf16 on CPUs with avx512_bf16 or AMX, fp16 on GPUs, int8 with OpenVINO and NNCF once the "
+                  "app has quantized the model in the background); savsr info --system shows it")
 
 
 def accelerate(model, scale, lr_shape, backend: str = "auto", device: torch.device | str = "cpu",

@@ -15,7 +15,6 @@ import contextlib
 import shutil
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,13 @@ import torch
 
 from ..errors import SavsrError
 from ..foreground import Preempted, interrupted
-from . import cache
+from . import cache, int8
 from .choice import choose, register_network
+from .export import export_in_child, export_lr_stage
 from .graph import LRStage, hr_stage, scale_tensor
 from .precision import MIN_PSNR, PRECISIONS, runtime_threads
 from .runtimes import AUTO_ORDER, RUNTIMES
-from .window import WINDOW_VERSION, against_torch, check_inputs, window_name
+from .window import WINDOW_VERSION, against_torch, window_name
 
 BACKENDS = ("auto", "torch", *RUNTIMES)
 TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from torch's
@@ -38,6 +38,10 @@ TOLERANCE = {"fp32": 1e-4}  # max abs difference of the LR stage's outputs from 
 
 class BackendError(SavsrError, ValueError):
     """A backend name that does not exist or is not installed."""
+
+
+class Refused(SavsrError):
+    """A graph that works but is not used: outside the accuracy gate, or not made yet (no damaged cache)."""
 
 
 def check_backend(name: str) -> str:
@@ -87,19 +91,22 @@ def failure_reason(exc: BaseException) -> str:
 class Accelerated:
     """``model`` behind ``backend``; ``self(lr (b, t, 3, h, w), scale) -> (b, 3, H, W)``.
 
-    ``note(msg)`` receives fallbacks. ``precision``: ``fp32``, ``bf16`` or ``fp16`` for the LR stage
-    (a compiled graph in that precision, or torch under autocast); the HR stage (every coordinate)
-    is always fp32. ``auto`` takes the stored decision for this machine and model
+    ``note(msg)`` receives fallbacks. ``precision``: ``fp32``, ``bf16``, ``fp16`` or ``int8`` for the LR
+    stage (a compiled graph in that precision, or torch under autocast; int8 is a graph only); the HR
+    stage (every coordinate) is always fp32. ``auto`` takes the stored decision for this machine and model
     (:func:`engine.backends.choice.choose`: it may time the candidates once, in the first
     preparation), and with it the backend when that is ``auto`` too. ``background=True`` (the preview): a
     shape not prepared yet runs on torch while a thread prepares it, so a new scale factor or
     viewport never waits for an export. ``preempt`` (background work: a render) is checked during
-    the computation; when it turns true the call stops with :class:`~engine.foreground.Preempted`
+    the computation; ``later`` (the app's preview; implied by ``background``; only where exports are
+    isolated, i.e. in the app): ``auto`` prepares the candidates that take minutes (int8) on a thread
+    and decides again (:func:`~engine.backends.choice.choose`).
+    When ``preempt`` turns true the call stops with :class:`~engine.foreground.Preempted`
     (torch: within one layer; OpenVINO: within milliseconds; ONNX Runtime: at the end of its graph).
     """
 
     def __init__(self, model, backend: str = "auto", device: torch.device | str = "cpu", precision: str = "fp32",
-                 note: Callable[[str], None] | None = None, background: bool = False):
+                 note: Callable[[str], None] | None = None, background: bool = False, later: bool = False):
         self.model = model
         self.device = torch.device(device)
         self.precision = check_precision(precision)
@@ -111,6 +118,7 @@ class Accelerated:
         self._last = "torch" if self.requested == "torch" else ""
         self.prepared: list[Prepared] = []
         self.background = background
+        self.later = later or background     # auto: prepare slow candidates (int8) in the background (the app)
         self._lock = threading.Lock()
         self._pending: dict[tuple, threading.Thread] = {}
         self._resolving = threading.Lock()
@@ -200,7 +208,8 @@ class Accelerated:
         with self._resolving:
             if self.precision != "auto":
                 return
-            self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note, shape=shape)
+            self.choice = choose(self.model, self.device, self.requested, "auto", note=self.note, shape=shape,
+                                 later=self.later and _isolated)
             self.requested, self.precision = self.choice.backend, self.choice.precision
             if self.requested == "torch":
                 self._last = "torch"
@@ -213,12 +222,18 @@ class Accelerated:
                 try:
                     return name, self._compiled(name, shape)
                 except Exception as exc:  # export, compile or accuracy: any failure means "use torch"
-                    if not fresh and self._discard_cached(shape):   # a damaged cache: prepare it afresh once
+                    damaged = not fresh and not isinstance(exc, Refused)
+                    if damaged and self._discard_cached(shape):   # a damaged cache: prepare it afresh once
                         self.note(f"the cached {name} graph for {shape[2]}x{shape[1]} could not be used "
                                   f"({failure_reason(exc)}): preparing it again")
                         continue
                     reasons.append(f"{name}: {failure_reason(exc)}")
                     break
+            if self.precision == "int8":        # a shape int8 does not hold (or not yet): the fp32 graph
+                with contextlib.suppress(Exception):
+                    run = self._compiled(name, shape, "fp32")
+                    self.note(f"int8 on {shape[2]}x{shape[1]}: {reasons[-1]}; the fp32 graph computes it")
+                    return name, run
         if reasons:
             where = f" {self.precision}" if self.precision != "fp32" else ""
             self.note(f"using the torch backend{where} (" + "; ".join(reasons) + ")")
@@ -239,7 +254,7 @@ class Accelerated:
             return LRStage(self.model)(lr, scale_tensor(scale).to(lr.device))
 
     def _autocast(self):
-        if self.precision in ("fp32", "auto"):
+        if self.precision in ("fp32", "auto", "int8"):     # int8 exists as a compiled graph only
             return None
         return torch.autocast(self.device.type, dtype=torch.float16 if self.precision == "fp16" else torch.bfloat16)
 
@@ -248,12 +263,12 @@ class Accelerated:
             self._digest = cache.model_digest(self.model)
         return self._digest
 
-    def _compiled(self, name: str, shape):
+    def _compiled(self, name: str, shape, precision: str | None = None):
         runtime = RUNTIMES[name]
         if not runtime.supports(self.device):
             raise SavsrError(f"does not run on {self.device}")
         t0 = time.monotonic()
-        precision = self.precision
+        precision = precision or self.precision
         if precision not in runtime.precisions(self.device):
             raise SavsrError(f"computes no {precision} on this {self.device.type}")
         onnx_path, ref = self.graph_path(shape), None
@@ -262,7 +277,13 @@ class Accelerated:
                 if not onnx_path.is_file():
                     ref = (export_in_child if _isolated else export_lr_stage)(self.model, shape, onnx_path)
         exported = ref is None              # the graph was there: only this shape's compile and check are new
-        blob_dir = self._blob_dir(name, shape)
+        if precision == "int8" and not int8.ready(onnx_path):
+            if self.choice is not None:     # auto never waits minutes for it: the preview quantizes it later
+                raise Refused("its int8 graph is not quantized yet")
+            self.note("quantizing the network to int8 (NNCF, once per model: minutes)")
+            int8.ensure(onnx_path, shape[0], _isolated)
+            exported = False
+        blob_dir = self._blob_dir(name, shape, precision)
         threads = runtime_threads(precision)
         run = runtime.load(onnx_path, self.device, threads, blob_dir, precision, shape)
         meta = cache.read_json(blob_dir / "check.json")
@@ -276,8 +297,8 @@ class Accelerated:
         if precision == "fp32" and not diff <= TOLERANCE["fp32"]:
             raise SavsrError(f"differs from torch by {diff:.2g} (more than {TOLERANCE['fp32']:g})")
         if precision != "fp32" and not psnr >= MIN_PSNR:
-            raise SavsrError(f"{precision} is {psnr:.1f} dB from torch fp32 on real footage "
-                             f"(at least {MIN_PSNR:g} dB needed)")
+            raise Refused(f"{precision} is {psnr:.1f} dB from torch fp32 on real footage "
+                          f"(at least {MIN_PSNR:g} dB needed)")
         seconds = time.monotonic() - t0
         done = Prepared(name, shape, seconds, exported, diff, in_child=_isolated and not exported,
                         precision=precision, psnr=psnr)
@@ -293,9 +314,10 @@ class Accelerated:
         """The exported LR stage that serves ``shape = (t, h, w)`` (any size of its parity)."""
         return cache.any_size_graph(self.digest(), shape)
 
-    def _blob_dir(self, name: str, shape):
+    def _blob_dir(self, name: str, shape, precision: str | None = None):
         runtime = RUNTIMES[name]
-        return cache.graph_dir(self.digest(), shape) / f"{name}-{runtime.version()}-{self.device.type}-{self.precision}"
+        precision = precision or self.precision
+        return cache.graph_dir(self.digest(), shape) / f"{name}-{runtime.version()}-{self.device.type}-{precision}"
 
     @staticmethod
     def _checked(meta: dict, threads: int) -> bool:
@@ -308,8 +330,8 @@ class Accelerated:
         precision in the disk cache (preparing it costs a load, no export)."""
         blob_dir = self._blob_dir(name, shape)
         meta = cache.read_json(blob_dir / "check.json")
-        return (self.graph_path(shape).is_file()
-                and self._checked(meta, runtime_threads(self.precision)))
+        return (self.graph_path(shape).is_file() and self._checked(meta, runtime_threads(self.precision))
+                and (self.precision != "int8" or int8.ready(self.graph_path(shape))))
 
 
 _isolated = False
@@ -323,66 +345,6 @@ def isolate_exports(on: bool = True) -> None:
     has no UI to keep and traces in-process (a child costs its start, about 2 s)."""
     global _isolated
     _isolated = on
-
-
-def export_in_child(model, shape, path):
-    """:func:`export_lr_stage` in a spawned process (same result, the parent's interpreter stays free)."""
-    import multiprocessing
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory(prefix="savsr-export-") as tmp:
-        src, ref = Path(tmp) / "model.pt", Path(tmp) / "reference.pt"
-        torch.save({"config": model.config.to_dict(), "state": model.state_dict(), "fast": bool(model.fast)}, src)
-        child = multiprocessing.get_context("spawn").Process(
-            target=_export_child, args=(str(src), tuple(shape), str(path), str(ref)), daemon=True,
-            name="savsr-export")
-        child.start()
-        child.join()
-        if child.exitcode != 0 or not path.is_file() or not ref.is_file():
-            raise SavsrError(f"the export process failed (exit code {child.exitcode})")
-        return tuple(torch.load(ref, weights_only=True))
-
-
-def _export_child(src: str, shape, path: str, ref: str):
-    from pathlib import Path
-
-    from ..arch import SAVSR
-    torch.set_num_threads(1)
-    saved = torch.load(src, weights_only=True)
-    model = SAVSR(**saved["config"])
-    model.load_state_dict(saved["state"])
-    model.use_fast_path(saved["fast"]).eval()
-    torch.save(list(export_lr_stage(model, shape, Path(path))), ref)
-
-
-def export_lr_stage(model, shape, path):
-    """Trace the LR stage at ``shape = (t, h, w)`` to an ONNX file of any height and width of the same
-    parity (atomic: written, then renamed).
-
-    The trace runs on the accuracy check's window; its outputs are returned, so the check needs no
-    second torch run."""
-    import os
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    device = next(model.parameters()).device
-    lr, code = (x.to(device) for x in check_inputs(shape))
-    stage, outputs = LRStage(model), []
-    hook = stage.register_forward_hook(lambda _m, _i, out: outputs.append(tuple(o.detach().clone() for o in out)))
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(stage, (lr, code), str(tmp), input_names=["lr", "code"],
-                              output_names=["feat", "aligned", "st"], opset_version=17, dynamo=False,
-                              dynamic_axes={"lr": {3: "h", 4: "w"},
-                                            **{o: {2: "h", 3: "w"} for o in ("feat", "aligned", "st")}})
-        os.replace(tmp, path)
-    finally:
-        hook.remove()
-        model.train(was_training)
-        tmp.unlink(missing_ok=True)
-    return outputs[-1] if outputs else None
 
 
 register_network(Accelerated)     # auto precision times candidates on this network (engine.backends.choice)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from . import cache
+from . import cache, int8
 from .precision import MIN_PSNR, graph_threads, machine_key, torch_precisions
 from .runtimes import AUTO_ORDER, RUNTIMES
 from .window import window_name
@@ -83,7 +83,8 @@ def runtimes_for(backend: str, device: torch.device) -> list[str]:
 
 
 def choose(model, device: torch.device | str, backend: str = "auto", precision: str = "auto",
-           note: Callable[[str], None] | None = None, measure: bool = True, shape=None) -> Choice | None:
+           note: Callable[[str], None] | None = None, measure: bool = True, shape=None,
+           later: bool = False) -> Choice | None:
     """The backend and precision that compute ``model`` on ``device`` for this request.
 
     Explicit values are kept (``auto`` backend with an explicit precision: the first runtime of
@@ -91,7 +92,9 @@ def choose(model, device: torch.device | str, backend: str = "auto", precision: 
     decides now (export, compile and time each candidate: tens of seconds, once per machine, model
     and runtime) on ``shape = (t, h, w)`` (the first tile shape the caller needs; ``None``: the
     sample's frame); with ``measure=False`` a missing decision gives ``None`` instead. ``note(msg)``
-    hears about a runtime that failed in every precision.
+    hears about a runtime that failed in every precision. ``later`` (the app's preview): a candidate
+    that needs minutes of preparation (int8) is prepared in the background, then the decision is
+    taken again (:func:`finish_later`); until then it is not counted.
     """
     device = torch.device(device)
     note = note or (lambda _msg: None)
@@ -106,7 +109,7 @@ def choose(model, device: torch.device | str, backend: str = "auto", precision: 
         return Choice(name, "fp32", f"auto: {name} computes only fp32 here")
     names = runtimes_for(backend, device) if backend != "torch" else []
     for name in names:
-        found = decided(model, name, device, note, measure, shape)
+        found = decided(model, name, device, note, measure, shape, later)
         if found is None and not measure and read_decision(model, name, device) is None:
             return None
         if found is not None:
@@ -115,7 +118,7 @@ def choose(model, device: torch.device | str, backend: str = "auto", precision: 
 
 
 def decided(model, name: str, device: torch.device, note: Callable[[str], None],
-            measure: bool = True, shape=None) -> Choice | None:
+            measure: bool = True, shape=None, later: bool = False) -> Choice | None:
     """The stored decision for runtime ``name``, or a new one (stored; only with ``measure``);
     ``None`` when no candidate passed the gate (the runtime does not work here) or none is stored."""
     options = candidates(name, device)
@@ -128,6 +131,8 @@ def decided(model, name: str, device: torch.device, note: Callable[[str], None],
         stored = read_decision(model, name, device)
         if stored is None:
             stored = store_decision(model, name, device, decide(model, name, device, options, note, shape))
+    if later and any(r.get("pending") for r in stored["candidates"].values()):
+        finish_later(model, name, device, note, stored)
     return from_record(name, stored)
 
 
@@ -137,14 +142,16 @@ def from_record(name: str, record: dict) -> Choice | None:
     if not best:
         return None
     results = record.get("candidates", {})
-    timed = {p: r["seconds"] for p, r in results.items() if r.get("passed")}
+    timed = {p: r["seconds"] for p, r in results.items() if r.get("passed") and r.get("seconds")}
     words = ["auto: the fastest that holds on this machine"]
     if best != "fp32" and timed.get("fp32") and timed.get(best):
         words.append(f"{timed['fp32'] / timed[best]:.2f}x fp32's speed")
     psnr = results.get(best, {}).get("psnr")
     if best != "fp32" and isinstance(psnr, float):
         words.append(f"{psnr:.1f} dB against fp32")
-    words += [f"{p} passed over: {r.get('why', 'refused')}" for p, r in results.items() if not r.get("passed")]
+    words += [f"{p} passed over: {r.get('why', 'refused')}" for p, r in results.items()
+              if not r.get("passed") and not r.get("pending")]
+    words += [f"{p} {r['why']}" for p, r in results.items() if r.get("pending")]
     return Choice(name, best, "; ".join([", ".join(words[:3]), *words[3:]]), timed)
 
 
@@ -165,30 +172,69 @@ def decide(model, name: str, device: torch.device, options, note: Callable[[str]
     lr = lr.to(device)
     results, ready, t0 = {}, {}, time.monotonic()
     for precision in options:
+        if precision in LATER and not LATER[precision](model, window):
+            results[precision] = {"passed": False, "pending": True, "why": "not prepared yet (the app does it "
+                                  "in the background, then decides again)"}
+            continue
         refused: list[str] = []
         acc = Accelerated(model, name, device, precision, note=refused.append)
         done = acc.prepare(*window[1:])
-        if acc.backend != name or done is None:
+        if acc.backend != name or done is None or done.precision != precision:
             why = refused[0].split(" (", 1)[-1][:-1] if refused else "did not prepare"
+            if done is not None and refused:    # int8 outside the gate: its shape fell back to the fp32 graph
+                why = refused[-1].split(": ", 2)[-1].split("; the fp32", 1)[0]
             results[precision] = {"passed": False, "why": why[:200]}
             continue
         ready[precision] = acc
         results[precision] = {"passed": True, "psnr": done.psnr, "max_diff": done.max_diff}
     best_of = {p: float("inf") for p in ready}
     with torch.no_grad():
-        for _ in range(ROUNDS):              # interleaved: a busy moment of the machine hits every candidate
+        # interleaved: a busy moment of the machine hits every candidate; one candidate: nothing to compare
+        for _ in range(ROUNDS if len(ready) > 1 else 0):
             for precision, acc in ready.items():
                 best_of[precision] = min(best_of[precision],
                                          time_candidate(name, precision, lambda acc=acc: acc(lr, TIMED_SCALE)))
     for precision, seconds in best_of.items():
-        results[precision]["seconds"] = seconds
+        results[precision]["seconds"] = seconds if seconds < float("inf") else None
     passed = {p: r["seconds"] for p, r in results.items() if r["passed"]}
-    best = min(passed, key=passed.get) if passed else None
+    best = min(passed, key=lambda p: passed[p] or 0.0) if passed else None
     if best is None:
         note(f"auto precision: {name} failed in every precision here")
     return {"backend": name, "precision": best, "candidates": results, "window": [*window[1:], window_name()],
             "threads": graph_threads(), "min_psnr": MIN_PSNR, "seconds": round(time.monotonic() - t0, 1),
             "decided": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def _int8_ready(model, window) -> bool:
+    return int8.ready(cache.any_size_graph(cache.model_digest(model), window))
+
+
+LATER = {"int8": _int8_ready}   # candidates timed only once prepared (quantizing takes minutes)
+_later: set = set()             # (model digest, runtime) whose background preparation has started
+
+
+def finish_later(model, name: str, device: torch.device, note: Callable[[str], None], stored: dict) -> None:
+    """On a background thread: prepare the pending candidates of the ``stored`` decision (quantize the
+    network for the window it timed), then decide again with every candidate and replace the stored
+    decision. Once per model and runtime in a process; what computes meanwhile is the stored decision."""
+    key = (cache.model_digest(model), name)
+    if key in _later:
+        return
+    _later.add(key)
+    window = (getattr(model, "num_frame", 7), *stored["window"][:2])
+    pending = [p for p, r in stored["candidates"].items() if r.get("pending")]
+
+    def work():
+        try:
+            for precision in pending:
+                _network[0](model, name, device, precision, note=note).prepare(*window[1:])
+            with _deciding:
+                record = decide(model, name, device, candidates(name, device), note, window)
+                if not any(r.get("pending") for r in record["candidates"].values()):
+                    replace_decision(model, name, device, record)
+        except Exception as exc:    # the stored decision stands; the next start of the app tries again
+            note(f"preparing {', '.join(pending)} in the background failed: {type(exc).__name__}: {exc}"[:300])
+    threading.Thread(target=work, daemon=True, name=f"savsr-later-{name}").start()
 
 
 def time_candidate(name: str, precision: str, call: Callable[[], object]) -> float:
@@ -229,6 +275,11 @@ def store_decision(model, name: str, device: torch.device, record: dict) -> dict
     finally:
         Path(tmp).unlink(missing_ok=True)
     return read_decision(model, name, device) or record
+
+
+def replace_decision(model, name: str, device: torch.device, record: dict) -> None:
+    """Overwrite the stored decision (a pending candidate was prepared and timed since)."""
+    cache.write_json(decision_path(model, name, device), record)
 
 
 def latest_decision(device: torch.device | str = "cpu") -> Choice | None:

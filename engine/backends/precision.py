@@ -1,6 +1,7 @@
 """Precisions: what the hardware computes, what each is allowed to touch, and the coordinates.
 
-``fp32`` is exact. ``bf16`` (8-bit mantissa) runs natively on CPUs with ``avx512_bf16`` or AMX and on
+``fp32`` is exact. ``int8`` is the LR stage quantized by NNCF (:mod:`engine.backends.int8`), run by
+OpenVINO on a CPU (AVX2 and later). ``bf16`` (8-bit mantissa) runs natively on CPUs with ``avx512_bf16`` or AMX and on
 Ampere or newer NVIDIA GPUs; ``fp16`` on GPUs and on CPUs with AVX512-FP16/AMX-FP16 (OpenVINO says so
 in its ``OPTIMIZATION_CAPABILITIES``). Reduced precision is for the LR stage only.
 
@@ -23,7 +24,7 @@ from ..arch.upsampler import output_size, sample_grid
 
 MIN_PSNR = 50.0     # reduced precision: Y-PSNR of the whole network against torch fp32 (dB), else refused
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # lscpu flags that name faster arithmetic than fp32 FMA (shown by ``savsr info --system``)
 FAST_FLAGS = ("avx512_bf16", "amx_bf16", "amx_fp16", "amx_int8", "amx_tile", "avx512_fp16", "avx512_vnni",
@@ -97,12 +98,15 @@ def refusal(precision: str, device: torch.device) -> str:
     from .runtimes import RUNTIMES
     if precision in ("auto", "fp32"):
         return ""
-    if precision not in DTYPES:
+    if precision not in DTYPES and precision != "int8":
         return f"unknown precision {precision!r}: use {', '.join(PRECISIONS)}"
     if precision in torch_precisions(device):
         return ""
     if any(precision in r.precisions(device) for r in RUNTIMES.values() if r.installed() and r.supports(device)):
         return ""
+    if precision == "int8":
+        return ("int8 is computed by OpenVINO on a CPU, with NNCF to quantize the network: "
+                "pip install \"savsr-studio[fast]\"; use fp32 or auto")
     if device.type == "cuda":
         return "this GPU has no bf16 arithmetic (it needs an Ampere or newer NVIDIA GPU); use fp16 or auto"
     if precision == "bf16":

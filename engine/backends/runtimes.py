@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..foreground import Preempted
+from . import int8
 
 OUTPUTS = ("feat", "aligned", "st")
 POLL_MS = 5         # how often a cancellable run looks at its ``stop``
@@ -50,8 +51,8 @@ class OpenVINO(Runtime):
     """Intel's runtime: fastest measured on this project's CPUs (see docs/performance.md)."""
 
     name, module = "openvino", "openvino"
-    HINTS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}        # INFERENCE_PRECISION_HINT
-    CAPABILITIES = {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}
+    HINTS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16", "int8": "f32"}  # INFERENCE_PRECISION_HINT
+    CAPABILITIES = {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16", "INT8": "int8"}
 
     def precisions(self, device):
         if device.type != "cpu":
@@ -61,7 +62,8 @@ class OpenVINO(Runtime):
     def load(self, onnx_path, device, threads, blob_dir, precision="fp32", shape=None):
         import openvino as ov
         core = ov.Core()
-        model = core.read_model(str(onnx_path))
+        # int8: the graph NNCF quantized from this one (engine.backends.int8), its other layers in fp32
+        model = core.read_model(str(int8.graph_path(onnx_path) if precision == "int8" else onnx_path))
         if shape is not None:           # static shapes compile to faster kernels than a dynamic graph
             model.reshape({"lr": [1, *shape[:1], 3, *shape[1:]], "code": [1, 2]})
         # a compiled blob keeps the thread count it was compiled for (OpenVINO's cache key leaves it out)
@@ -129,10 +131,12 @@ class OnnxRuntime(Runtime):
 
 @lru_cache(maxsize=1)
 def cpu_capabilities() -> tuple[str, ...]:
-    """OpenVINO's precisions on this CPU (its ``OPTIMIZATION_CAPABILITIES``), fp32 first."""
+    """OpenVINO's precisions on this CPU (its ``OPTIMIZATION_CAPABILITIES``), fp32 first; int8 where
+    NNCF is installed to quantize the graph."""
     import openvino as ov
     caps = set(ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
-    return ("fp32", *(p for cap, p in OpenVINO.CAPABILITIES.items() if cap in caps and p != "fp32"))
+    found = (p for cap, p in OpenVINO.CAPABILITIES.items() if cap in caps and p != "fp32")
+    return ("fp32", *(p for p in found if p != "int8" or int8.installed()))
 
 
 RUNTIMES = {r.name: r for r in (OpenVINO(), OnnxRuntime())}

@@ -14,7 +14,7 @@ MIN_SCALE, MAX_SCALE = 1.0, 4.0
 CODECS = ("h264", "h265", "prores", "prores4444", "ffv1", "png", "prores-proxy", "prores-lt", "prores-422",
           "dnxhr-lb", "dnxhr-sq", "dnxhr-hq", "dnxhr-hqx", "dnxhr-444")
 DEINTERLACE = ("auto", "off", "field", "frame")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")   # as engine.backends.precision.PRECISIONS
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")   # as engine.backends.precision.PRECISIONS
 
 
 @dataclass(frozen=True)

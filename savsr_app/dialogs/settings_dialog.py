@@ -40,7 +40,8 @@ from ..window.theme import THEMES
 
 PRECISION_LABELS = {"auto": "Automatic (the fastest this machine computes within 50 dB of FP32, measured once)",
                     "fp32": "FP32 (exact)", "bf16": "BF16 (CPUs with avx512_bf16 or AMX, GPUs; faster)",
-                    "fp16": "FP16 (GPU, faster)"}
+                    "fp16": "FP16 (GPU, faster)",
+                    "int8": "INT8 (OpenVINO on a CPU, quantized once per model: minutes; faster on some CPUs)"}
 BACKEND_LABELS = {"auto": "Automatic (the fastest installed backend that matches PyTorch here)",
                   "torch": "PyTorch (the reference)", "openvino": "OpenVINO", "onnxruntime": "ONNX Runtime"}
 

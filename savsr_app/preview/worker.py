@@ -157,7 +157,9 @@ class TileWorker(QObject):
                 model = load_model(path, device)
                 # prepared in this thread, as the render does before its first frame: a tile is the
                 # backend's own pixels from the start (the render grid has a few tile shapes only)
-                acc = Accelerated(model, net.backend, device, net.precision)
+                # ``later``: a precision that takes minutes to prepare (int8) is prepared on a thread,
+                # and ``auto`` takes it from the next decision on if it is faster (engine.backends.int8)
+                acc = Accelerated(model, net.backend, device, net.precision, later=True)
                 self._net = ((path, net), model, acc, device)
                 settle_heap()
                 self.modelLoaded.emit(model.metadata.get("name", "model"))

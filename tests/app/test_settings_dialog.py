@@ -27,7 +27,7 @@ def test_half_precision_is_disabled_on_a_cpu_only_machine_when_the_dialog_opens(
     qtbot.addWidget(dialog)
     p = dialog.precision
     enabled = {p.itemData(i): p.model().item(i).isEnabled() for i in range(p.count())}
-    assert enabled == {"auto": True, "fp32": True, "fp16": False, "bf16": False}
+    assert enabled == {"auto": True, "fp32": True, "fp16": False, "bf16": False, "int8": False}
     assert p.currentData() == "auto"            # a saved fp16 cannot run here
     assert "no fp16 arithmetic" in p.itemData(p.findData("fp16"), 3)    # ToolTipRole
     assert "no bf16 arithmetic" in p.itemData(p.findData("bf16"), 3)
