@@ -105,7 +105,7 @@ class Shooter:
 def run(args) -> int:
     from savsr_app.main import start
     from savsr_app.qt import QApplication
-    from savsr_app.settings import AppSettings, SettingsStore
+    from savsr_app.state.settings import AppSettings, SettingsStore
     tmp = Path(tempfile.mkdtemp(prefix="savsr-shots-"))
     atexit.register(shutil.rmtree, tmp, True)
     os.environ["SAVSR_STUDIO_HOME"] = str(tmp / "home")
