@@ -50,7 +50,7 @@ def test_a_render_sends_about_ten_updates_a_second_and_always_its_last_frame(qtb
         def __init__(self, done):
             self.done, self.total, self.fps, self.eta_seconds = done, 1000, 25.0, None
 
-    def fake_render(job, progress, control, log, resume, **_placement):
+    def fake_render(job, progress, control, resume, **_more):   # more: events, placement
         for done in range(1, 1001):
             clock.now += 0.0005
             progress(Progress(done))

@@ -185,9 +185,11 @@ def test_a_resumed_render_computes_as_the_interrupted_one(model, monkeypatch):
     work = SimpleNamespace(manifest={"compute": {"backend": "openvino", "precision": "bf16"}}, frames_done=12,
                            save=lambda: saved.append(1))
     notes = []
-    resolved = compute.resolve(Planned(RenderJob("in.mp4", "out.mkv")), work, model, torch.device("cpu"), notes.append)
+    resolved = compute.resolve(Planned(RenderJob("in.mp4", "out.mkv")), work, model, torch.device("cpu"),
+                               lambda text, **event: notes.append((text, event)))
     assert (resolved.job.backend, resolved.job.precision) == ("openvino", "bf16") and not saved
-    assert notes == ["computing on CPU · OpenVINO bf16 (resumed: as the frames already rendered)"]
+    assert notes == [("computing on CPU · OpenVINO bf16 (resumed: as the frames already rendered)",
+                      {"kind": "computing", "words": "CPU · OpenVINO bf16"})]
 
 
 def test_info_system_names_what_auto_uses_here(small_model_file, bf16_here, monkeypatch, capsys):
