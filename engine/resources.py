@@ -51,3 +51,23 @@ def user_config_dir() -> Path:
         return Path(home) / "config"
     from platformdirs import PlatformDirs
     return Path(PlatformDirs(APP_NAME, ORG_NAME).user_config_dir)
+
+
+def write_json_atomically(path: Path, doc: dict) -> None:
+    """Write ``doc`` as JSON to ``path`` whole or not at all: a temp file in the same folder, synced,
+    then renamed over the old one (the app's settings and the delivery presets both keep files so)."""
+    import json
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(doc, indent=2, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from ..resources import user_config_dir
+from ..resources import user_config_dir, write_json_atomically
 from . import delivery, formats
 from .delivery import BUILTIN, DeliveryPreset, PresetError
 
@@ -133,18 +132,7 @@ class PresetStore:
             aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(self.path, aside)
             self.warning = f"the damaged {self.path.name} was kept as {aside.name}"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"version": VERSION, "presets": [p.to_dict() for p in presets] + kept}
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(doc, f, indent=2, ensure_ascii=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_json_atomically(self.path, {"version": VERSION, "presets": [p.to_dict() for p in presets] + kept})
 
 
 def _builtin(name: str) -> bool:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from platformdirs import PlatformDirs
+
+from engine.resources import write_json_atomically
 
 from .. import APP_NAME, ORG_NAME
 
@@ -93,15 +94,4 @@ class StoredFile:
 
     def save(self, doc: dict) -> None:
         """Write ``doc`` (with the version field) atomically: temp file in the folder, then replace."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({**doc, "version": self.version}, indent=2, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_json_atomically(self.path, {**doc, "version": self.version})
